@@ -1,0 +1,1 @@
+"""Compiled kernels of slosim (Cython). Mechanism only; see slosim.simulate."""

@@ -1,0 +1,295 @@
+"""Lower a :class:`~slosim.model.Model` to a flat :class:`Program`.
+
+The Program is what the kernels read: numpy arrays of leaf parameters, gate
+op codes and thresholds, CSR child lists and output node indices. Compiling
+also
+
+* folds constants: a component with unavailability 0 or 1 is not sampled;
+  gates over constants simplify (a series with a down child is down, a
+  k-of-n with c children up needs k - c more), and a journey that folds to a
+  constant is known exactly;
+* normalises gates: one child is the child itself, 1-of-n is parallel,
+  n-of-n is series;
+* picks, per leaf, the cheapest exact sampler and, per k-of-n gate, the
+  cheapest exact evaluation (see :mod:`slosim._core._kernels`);
+* picks the block size so that the work buffers stay near 1 MiB whatever
+  the model size.
+
+Everything here is deterministic in the model: the same model compiles to
+the same Program, so a seed reproduces a simulation exactly.
+"""
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+import math
+
+import numpy as np
+
+from ._core import _kernels as K
+from .model import Component, Gate, Service
+
+__all__ = ["Program", "compile_model", "CONST_UP", "CONST_DOWN"]
+
+#: Output index of a journey that is always up / always down.
+CONST_UP = -1
+CONST_DOWN = -2
+
+_BUFFER_WORDS = 1 << 17  # 1 MiB of uint64 for nodes + scratch rows
+
+
+@dataclass(frozen=True, eq=False)
+class Program:
+    """A model lowered to arrays.
+
+    Attributes
+    ----------
+    leaf_names : tuple of str
+        Component name of each sampled leaf (index = leaf number).
+    leaf_q : ndarray of float64, shape (L,)
+        Unavailability of each leaf, strictly between 0 and 1.
+    leaf_method : ndarray of int8, shape (L,)
+        Sampler per leaf (``LEAF_HITS_DOWN``, ``LEAF_HITS_UP``, ``LEAF_BITS``).
+    leaf_lam : ndarray of float64, shape (L,)
+        Poisson mean of hits per block for the HITS samplers.
+    leaf_qbits : ndarray of uint64, shape (L,)
+        ``q * 2**64`` exactly, for the BITS sampler (0 otherwise).
+    gate_names : tuple
+        Name (or None) of each gate.
+    gate_op, gate_param : ndarray, shape (G,)
+        Kernel op code and threshold of each gate.
+    child_ptr, child_idx : ndarray of int64
+        CSR children; node indices are leaves ``0..L-1`` then gates
+        ``L..L+G-1`` in topological order.
+    journey_names : tuple of str
+    outputs : ndarray of int64, shape (J,)
+        Node index of each journey, or ``CONST_UP`` / ``CONST_DOWN``.
+    block_words : int
+        Words per block (a power of two, at most 1024).
+    scratch_rows : int
+        Rows of scratch the threshold gates need.
+    constants : dict
+        Component name -> ``CONST_UP`` / ``CONST_DOWN`` for components
+        with unavailability 0 or 1.
+    """
+
+    leaf_names: tuple
+    leaf_q: np.ndarray
+    leaf_method: np.ndarray
+    leaf_lam: np.ndarray
+    leaf_qbits: np.ndarray
+    gate_names: tuple
+    gate_op: np.ndarray
+    gate_param: np.ndarray
+    child_ptr: np.ndarray
+    child_idx: np.ndarray
+    journey_names: tuple
+    outputs: np.ndarray
+    block_words: int
+    scratch_rows: int
+    constants: dict = field(default_factory=dict)
+
+    @property
+    def n_leaves(self):
+        return len(self.leaf_names)
+
+    @property
+    def n_gates(self):
+        return len(self.gate_names)
+
+    @property
+    def n_nodes(self):
+        return self.n_leaves + self.n_gates
+
+    def __repr__(self):
+        return (f"Program(leaves={self.n_leaves}, gates={self.n_gates}, "
+                f"journeys={len(self.journey_names)}, "
+                f"block_words={self.block_words})")
+
+
+# --- folding -------------------------------------------------------------
+# A folded node is CONST_UP, CONST_DOWN, ("leaf", component) or
+# ("gate", k_up, children_tuple, name) with children folded node ids.
+
+
+def compile_model(model):
+    """Compile ``model`` to a :class:`Program`.
+
+    Parameters
+    ----------
+    model : slosim.Model
+
+    Returns
+    -------
+    Program
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> from slosim.compile import compile_model
+    >>> a = ss.Component("a", unavailability=1e-3)
+    >>> b = ss.Component("b", unavailability=0.0)
+    >>> compile_model(ss.Model(ss.series(a, b, name="j")))
+    Program(leaves=1, gates=0, journeys=1, block_words=1024)
+    """
+    folded = {}  # id(model node) -> CONST_UP | CONST_DOWN | int (node key)
+    nodes = []   # node key -> ("leaf", name, q) | ("gate", k, kids, name)
+    constants = {}
+
+    def add(spec):
+        nodes.append(spec)
+        return len(nodes) - 1
+
+    def leaf(name, q):
+        if q == 0.0:
+            constants[name] = CONST_UP
+            return CONST_UP
+        if q == 1.0:
+            constants[name] = CONST_DOWN
+            return CONST_DOWN
+        return add(("leaf", name, q))
+
+    for node in model._order:
+        kids = [folded[id(c)] for c in model._kids[id(node)]]
+        if isinstance(node, Component):
+            folded[id(node)] = leaf(node.name, node.unavailability)
+            continue
+        if isinstance(node, Service):
+            kids = [leaf(node.name, node.unavailability)] + kids
+            k, name = len(kids), node.name
+        else:
+            k, name = node.k, node.name
+        folded[id(node)] = _fold_gate(k, kids, name, add)
+
+    # Keep what the journeys reach; number leaves first, then gates.
+    roots = [folded[id(j.node)] for j in model.journeys]
+    reach = _reachable(roots, nodes)
+    leaf_keys = [i for i in reach if nodes[i][0] == "leaf"]
+    gate_keys = [i for i in reach if nodes[i][0] == "gate"]
+    index = {key: i for i, key in enumerate(leaf_keys + gate_keys)}
+
+    L = len(leaf_keys)
+    gate_op, gate_param, child_ptr, child_idx, gate_names = [], [], [0], [], []
+    scratch = 0
+    for key in gate_keys:
+        _, k_up, kids, name = nodes[key]
+        op, param = _choose_op(k_up, len(kids))
+        gate_op.append(op)
+        gate_param.append(param)
+        child_idx.extend(index[c] for c in kids)
+        child_ptr.append(len(child_idx))
+        gate_names.append(name)
+        scratch = max(scratch, K.scratch_rows(op, param, len(kids)))
+
+    outputs = np.array(
+        [r if r in (CONST_UP, CONST_DOWN) else index[r] for r in roots], dtype=np.int64
+    )
+    n_nodes = L + len(gate_keys)
+    block_words = _block_words(n_nodes + scratch)
+    leaf_q = np.array([nodes[k][2] for k in leaf_keys], dtype=np.float64)
+    method, lam, qbits = _choose_samplers(leaf_q, block_words)
+
+    def frozen(a, dtype):
+        a = np.ascontiguousarray(a, dtype=dtype)
+        a.setflags(write=False)
+        return a
+
+    return Program(
+        leaf_names=tuple(nodes[k][1] for k in leaf_keys),
+        leaf_q=frozen(leaf_q, np.float64),
+        leaf_method=frozen(method, np.int8),
+        leaf_lam=frozen(lam, np.float64),
+        leaf_qbits=frozen(qbits, np.uint64),
+        gate_names=tuple(gate_names),
+        gate_op=frozen(gate_op, np.int8),
+        gate_param=frozen(gate_param, np.int64),
+        child_ptr=frozen(child_ptr, np.int64),
+        child_idx=frozen(child_idx, np.int64),
+        journey_names=tuple(j.name for j in model.journeys),
+        outputs=frozen(outputs, np.int64),
+        block_words=block_words,
+        scratch_rows=scratch,
+        constants=constants,
+    )
+
+
+def _fold_gate(k, kids, name, add):
+    """Fold constants out of a gate needing ``k`` of ``kids`` up."""
+    n_up = sum(1 for c in kids if c == CONST_UP)
+    rest = [c for c in kids if c not in (CONST_UP, CONST_DOWN)]
+    k -= n_up
+    if k <= 0:
+        return CONST_UP
+    if k > len(rest):
+        return CONST_DOWN
+    if len(rest) == 1:
+        return rest[0]
+    return add(("gate", k, tuple(rest), name))
+
+
+def _reachable(roots, nodes):
+    """Node keys reachable from ``roots``, in increasing (topological) order."""
+    seen = set()
+    stack = [r for r in roots if r >= 0]
+    while stack:
+        key = stack.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        if nodes[key][0] == "gate":
+            stack.extend(nodes[key][2])
+    return sorted(seen)
+
+
+def _choose_op(k_up, n):
+    """Kernel op and threshold for "at least k_up of n children up"."""
+    if k_up == n:
+        return K.OP_ANY, 0            # series: down if any child is down
+    if k_up == 1:
+        return K.OP_ALL, 0            # parallel: down if all are down
+    m_down = n - k_up + 1             # down when at least m_down are down
+    planes = n.bit_length()
+    if min(m_down, k_up) <= planes + 2:
+        if m_down <= k_up:
+            return K.OP_ATLEAST_DOWN, m_down
+        return K.OP_ATLEAST_UP, k_up
+    return K.OP_COUNT, m_down
+
+
+def _block_words(rows):
+    """Largest power of two <= 1024 keeping ``rows`` rows within the buffer."""
+    bw = 1024
+    while bw > 1 and rows * bw > _BUFFER_WORDS:
+        bw //= 2
+    return bw
+
+
+def _choose_samplers(q, block_words):
+    """Per leaf, the exact sampler with the fewest expected random draws."""
+    per_block = block_words * 64
+    pbits = per_block.bit_length() - 1
+    fields = 64 // pbits
+    n = len(q)
+    method = np.empty(n, dtype=np.int8)
+    lam = np.zeros(n, dtype=np.float64)
+    qbits = np.zeros(n, dtype=np.uint64)
+    for i, qi in enumerate(q.tolist()):
+        lam_down = -math.log1p(-qi) * per_block
+        lam_up = -math.log(qi) * per_block
+        # expected raw draws per block (+ a few for the Poisson count)
+        cost_down = lam_down / fields + 4
+        cost_up = lam_up / fields + 4 + block_words
+        scaled = Fraction(qi) * (1 << 64)
+        if scaled.denominator == 1:
+            bits = int(scaled)
+            low = (bits & -bits).bit_length() - 1
+            cost_bits = (64 - low + 1) * block_words
+        else:
+            bits, cost_bits = 0, math.inf
+        best = min(cost_down, cost_up, cost_bits)
+        if best == cost_down:
+            method[i], lam[i] = K.LEAF_HITS_DOWN, lam_down
+        elif best == cost_up:
+            method[i], lam[i] = K.LEAF_HITS_UP, lam_up
+        else:
+            method[i], qbits[i] = K.LEAF_BITS, bits
+    return method, lam, qbits

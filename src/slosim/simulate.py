@@ -1,0 +1,261 @@
+"""Monte Carlo estimation of journey availability.
+
+The driver splits the samples into fixed-size chunks. Chunk ``i`` draws from
+its own stream, the ``i``-th child spawned from the ``rng``'s seed sequence,
+so the chunks are independent and the result depends only on ``rng``,
+``samples`` and ``chunk_size``: never on ``threads``. Chunks run in a thread
+pool; the kernel releases the GIL. Memory is bounded by one block buffer per
+thread (about 1 MiB) whatever ``samples`` is: streams are spawned in
+batches, and counts are accumulated as they come.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+import math
+import warnings
+
+import numpy as np
+
+from ._core._kernels import simulate_chunk
+from ._errors import FewFailuresWarning, SlosimWarning
+from ._validation import check_int, check_real, check_rng, param_error
+from .compile import CONST_DOWN, CONST_UP
+from .model import Journey, Model, Node
+from .results import SimulationResult, SimulationResults, binomial_interval
+
+__all__ = ["simulate", "PrecisionWarning", "DEFAULT_CHUNK_SIZE"]
+
+#: Samples per chunk (one independent stream each) unless told otherwise.
+DEFAULT_CHUNK_SIZE = 1 << 22
+
+#: Failures below which a result warns that its interval is wide.
+FEW_FAILURES = 100
+
+_BATCH_CHUNKS = 64  # streams spawned at once: bounds memory, not results
+
+
+class PrecisionWarning(SlosimWarning):
+    """``rel_error`` was not reached within ``max_samples``."""
+
+
+def _as_model(model):
+    if isinstance(model, Model):
+        return model
+    if isinstance(model, (Node, Journey)):
+        return Model([model])
+    raise param_error(
+        "model", "simulate", "a slosim.Model, a node or a Journey", model, TypeError
+    )
+
+
+def simulate(model, samples=1_000_000, *, rng=None, threads=1, rel_error=None,
+             max_samples=None, chunk_size=DEFAULT_CHUNK_SIZE, confidence=0.95):
+    """Estimate every journey's availability by Monte Carlo.
+
+    Parameters
+    ----------
+    model : Model, Node or Journey
+        What to simulate; a node or journey is a one-journey model.
+    samples : int, default 1_000_000
+        Samples to draw; with ``rel_error``, the first batch.
+    rng : None, int, SeedSequence, BitGenerator or Generator
+        Seeds the streams (:func:`numpy.random.default_rng`). A Generator is
+        advanced: two calls with one Generator give independent results.
+    threads : int, default 1
+        Worker threads. The result does not depend on it.
+    rel_error : float, optional
+        Keep sampling (doubling the total each round) until, for every
+        journey that can fail, the interval's half-width on unavailability
+        is below ``rel_error`` times the estimate, or ``max_samples`` is
+        reached.
+    max_samples : int, optional
+        Cap for ``rel_error`` (default ``10**10``). Ignored without it.
+    chunk_size : int, default 2**22
+        Samples per independent stream. Part of what fixes the result: the
+        same ``rng`` and ``chunk_size`` give bit-identical counts at any
+        thread count.
+    confidence : float, default 0.95
+        Level of the (Clopper-Pearson) intervals.
+
+    Returns
+    -------
+    SimulationResults
+        Mapping journey name -> :class:`SimulationResult`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad parameter, with a message naming it.
+
+    Warns
+    -----
+    FewFailuresWarning
+        When a journey that can fail saw fewer than 100 failures: its
+        interval is wide, and the message says how many samples would give
+        about 100.
+    PrecisionWarning
+        When ``rel_error`` is not reached by ``max_samples``.
+
+    See Also
+    --------
+    binomial_interval : the interval used.
+
+    Notes
+    -----
+    Component states are packed 64 samples to a machine word; gates are
+    bitwise operations on the words, k-of-n gates a threshold recurrence or
+    a bit-sliced counter. Rare failures are placed directly: a component
+    with unavailability ``q`` gets a Poisson number of hits with mean
+    ``-log(1 - q)`` per sample at uniform positions, and a sample is down
+    when hit at least once, which happens with probability exactly ``q``.
+    The cost is proportional to the failures drawn, not to the samples.
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> web = ss.Component("web", availability=0.999)
+    >>> db = ss.parallel(ss.Component("db-a", availability=0.99),
+    ...                  ss.Component("db-b", availability=0.99), name="db")
+    >>> res = ss.simulate(ss.series(web, db, name="checkout"),
+    ...                   samples=10**7, rng=42)
+    >>> res["checkout"].failures
+    10884
+    >>> res["checkout"]
+    SimulationResult(journey='checkout', availability=0.998912 ± 1e-05, 95% CI [0.998891, 0.998932] (Clopper-Pearson), failures=10884, samples=10**7)
+    """
+    func = "simulate"
+    model = _as_model(model)
+    samples = check_int(samples, "samples", func, low=1)
+    rng = check_rng(rng, func)
+    threads = check_int(threads, "threads", func, low=1)
+    chunk_size = check_int(chunk_size, "chunk_size", func, low=64)
+    confidence = check_real(confidence, "confidence", func, low=0, high=1,
+                            low_open=True, high_open=True)
+    if rel_error is not None:
+        rel_error = check_real(rel_error, "rel_error", func, low=0, high=1,
+                               low_open=True, high_open=True)
+        if max_samples is None:
+            max_samples = max(samples, 10**10)
+        max_samples = check_int(max_samples, "max_samples", func, low=samples)
+    elif max_samples is not None:
+        max_samples = check_int(max_samples, "max_samples", func, low=1)
+
+    program = model.program
+    live = np.flatnonzero(program.outputs >= 0)
+    runner = _ChunkRunner(program, live)
+    streams = _Streams(rng)
+
+    failures = np.zeros(len(live), dtype=np.uint64)
+    total = 0
+    goal = samples
+    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+    try:
+        while True:
+            if len(live):
+                failures += runner.run(streams, total, goal, chunk_size, pool)
+            total = goal
+            if rel_error is None or not len(live):
+                break
+            if _precise(failures, total, rel_error, confidence):
+                break
+            if total >= max_samples:
+                warnings.warn(
+                    f"rel_error={rel_error} not reached after max_samples="
+                    f"{max_samples} samples; raise max_samples for a tighter "
+                    f"interval", PrecisionWarning, stacklevel=2)
+                break
+            # Rounds double the total, in whole chunks past the first batch.
+            goal = min(max_samples, total + max(total, chunk_size))
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+    results = {}
+    counts = dict(zip(live.tolist(), failures.tolist()))
+    targets = {j.name: j.target for j in model.journeys}
+    for j, (name, out) in enumerate(zip(program.journey_names, program.outputs)):
+        const = out in (CONST_UP, CONST_DOWN)
+        f = total if out == CONST_DOWN else (0 if out == CONST_UP else counts[j])
+        results[name] = SimulationResult(
+            name, samples=total, failures=int(f), confidence=confidence,
+            target=targets[name], exact=const)
+        if not const and f < FEW_FAILURES:
+            _warn_few(results[name], stacklevel=2)
+    return SimulationResults(results, samples=total, chunk_size=chunk_size)
+
+
+def _warn_few(res, stacklevel):
+    f, n = res.failures, res.samples
+    lo, hi = res.unavailability_ci
+    if f == 0:
+        msg = (f"journey {res.journey!r}: no failures in {n} samples, so only a "
+               f"bound: unavailability < {hi:.2g} at {res.confidence:.0%}. "
+               f"About {math.ceil(100 / hi):.2g} samples would give ~100 "
+               f"failures if it were that high.")
+    else:
+        msg = (f"journey {res.journey!r}: only {f} failures in {n} samples; the "
+               f"{res.confidence:.0%} interval on unavailability is "
+               f"[{lo:.3g}, {hi:.3g}]. About {math.ceil(100 * n / f):.2g} "
+               f"samples would give ~100 failures (or pass rel_error=).")
+    warnings.warn(msg, FewFailuresWarning, stacklevel=stacklevel + 1)
+
+
+def _precise(failures, n, rel_error, confidence):
+    for f in failures.tolist():
+        if f == 0:
+            return False
+        lo, hi = binomial_interval(f, n, confidence)
+        if (hi - lo) / 2 > rel_error * (f / n):
+            return False
+    return True
+
+
+class _Streams:
+    """Child bit generators of ``rng``, spawned lazily in batches.
+
+    Spawning ``a`` then ``b`` children of a SeedSequence gives the same
+    streams as spawning ``a + b`` at once, so batching bounds memory without
+    changing any result.
+    """
+
+    def __init__(self, rng):
+        self._bitgen = rng.bit_generator
+        self._next = 0
+
+    def take(self, n):
+        self._next += n
+        return self._bitgen.spawn(n)
+
+
+class _ChunkRunner:
+    def __init__(self, program, live):
+        self.p = program
+        self.outputs = np.ascontiguousarray(program.outputs[live], dtype=np.int64)
+
+    def run(self, streams, start, stop, chunk_size, pool):
+        """Samples ``start..stop`` in chunks; return failures per live output."""
+        total = np.zeros(len(self.outputs), dtype=np.uint64)
+        pos = start
+        while pos < stop:
+            sizes = []
+            while pos < stop and len(sizes) < _BATCH_CHUNKS:
+                sizes.append(min(chunk_size, stop - pos))
+                pos += sizes[-1]
+            bitgens = streams.take(len(sizes))
+            work = zip(bitgens, sizes)
+            if pool is None:
+                parts = [self.chunk(b, n) for b, n in work]
+            else:
+                parts = list(pool.map(lambda bn: self.chunk(*bn), work))
+            for part in parts:
+                total += part
+        return total
+
+    def chunk(self, bitgen, n):
+        p = self.p
+        nodes = np.empty((p.n_nodes, p.block_words), dtype=np.uint64)
+        scratch = np.empty((p.scratch_rows, p.block_words), dtype=np.uint64)
+        failures = np.zeros(len(self.outputs), dtype=np.uint64)
+        simulate_chunk(bitgen, n, p.leaf_lam, p.leaf_method, p.leaf_qbits,
+                       p.gate_op, p.gate_param, p.child_ptr, p.child_idx,
+                       self.outputs, nodes, scratch, failures)
+        return failures
