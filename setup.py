@@ -50,7 +50,8 @@ extensions = [
     Extension(
         "slosim._core._kernels",
         sources=["src/slosim/_core/_kernels.pyx"],
-        include_dirs=[np.get_include()],
+        include_dirs=[np.get_include(), "src/slosim/_core"],
+        depends=["src/slosim/_core/_bitops.h"],
         library_dirs=[npyrandom_dir, npymath_dir],
         libraries=["npyrandom", "npymath"],
         define_macros=macros,

@@ -47,26 +47,22 @@ expansion). ``tests/reference.py`` makes the same draws in pure NumPy.
 
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.stdint cimport int8_t, int64_t, uint64_t
-from libc.string cimport memcpy, memset
+from libc.string cimport memset
 from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport random_poisson
 
 import numpy as np
 
 
-cdef extern from *:
-    """
-    #if defined(_MSC_VER)
-    #include <intrin.h>
-    static inline int slosim_popcount(unsigned long long x) { return (int)__popcnt64(x); }
-    static inline int slosim_ctz(unsigned long long x) { unsigned long i; _BitScanForward64(&i, x); return (int)i; }
-    #else
-    static inline int slosim_popcount(unsigned long long x) { return __builtin_popcountll(x); }
-    static inline int slosim_ctz(unsigned long long x) { return __builtin_ctzll(x); }
-    #endif
-    """
-    int slosim_popcount(unsigned long long x) noexcept nogil
-    int slosim_ctz(unsigned long long x) noexcept nogil
+cdef extern from "_bitops.h":
+    void slosim_eval_gates(uint64_t *buf, uint64_t *scratch, int64_t n_leaves,
+                           int64_t n_gates, int64_t nw, const int8_t *op,
+                           const int64_t *param, const int64_t *ptr,
+                           const int64_t *kids) noexcept nogil
+    uint64_t slosim_count(const uint64_t *row, const uint64_t *other,
+                          int64_t nw_full, int rem) noexcept nogil
+    void slosim_invert(uint64_t *row, int64_t nw) noexcept nogil
+    int64_t slosim_planes(int64_t n) noexcept nogil
 
 
 # Op codes and leaf methods; the same numbers are in slosim.compile.
@@ -80,6 +76,9 @@ LEAF_HITS_UP = 1
 LEAF_BITS = 2
 
 MAX_BLOCK_WORDS = 1024
+# Hits per block beyond this would be slower than the BITS sampler by far;
+# slosim.compile never asks for them.
+MAX_LAM = 1e9
 
 cdef enum:
     C_OP_ANY = 0
@@ -91,7 +90,6 @@ cdef enum:
     C_LEAF_HITS_UP = 1
     C_LEAF_BITS = 2
 
-cdef uint64_t ONES = ~(<uint64_t>0)
 
 
 cdef inline void scatter_hits(bitgen_t *bg, uint64_t *row, int64_t count,
@@ -114,8 +112,10 @@ cdef inline void bits_row(bitgen_t *bg, uint64_t *row, int64_t nw,
     """Fill ``row`` with independent Bernoulli(qbits / 2**64) bits."""
     cdef int64_t w
     cdef int p
-    cdef int low = slosim_ctz(qbits)
+    cdef int low = 0
     cdef uint64_t x, r
+    while not (qbits >> low) & 1:
+        low += 1
     for w in range(nw):
         x = 0
         for p in range(low, 64):
@@ -125,139 +125,6 @@ cdef inline void bits_row(bitgen_t *bg, uint64_t *row, int64_t nw,
             else:
                 x = x & r
         row[w] = x
-
-
-cdef inline void threshold(uint64_t *out, uint64_t *scratch, const int64_t *kids,
-                           int64_t n_kids, int64_t t, uint64_t *buf, int64_t nw,
-                           uint64_t flip) noexcept nogil:
-    """out = at least t of the children have bit (child ^ flip) set.
-
-    Threshold recurrence: row j of ``scratch`` holds "at least j+1 of the
-    children seen so far"; each child x updates rows from the top down,
-    T[j] |= T[j-1] & x, then T[0] |= x.
-    """
-    cdef int64_t c, j, w, top
-    cdef uint64_t *x
-    cdef uint64_t *hi
-    cdef uint64_t *lo
-    memset(scratch, 0, <size_t>(t * nw) * sizeof(uint64_t))
-    for c in range(n_kids):
-        x = buf + kids[c] * nw
-        top = c if c < t - 1 else t - 1
-        j = top
-        while j >= 1:
-            hi = scratch + j * nw
-            lo = scratch + (j - 1) * nw
-            for w in range(nw):
-                hi[w] |= lo[w] & (x[w] ^ flip)
-            j -= 1
-        for w in range(nw):
-            scratch[w] |= x[w] ^ flip
-    hi = scratch + (t - 1) * nw
-    for w in range(nw):
-        out[w] = hi[w]
-
-
-cdef inline void counter(uint64_t *out, uint64_t *scratch, const int64_t *kids,
-                         int64_t n_kids, int64_t t, uint64_t *buf,
-                         int64_t nw) noexcept nogil:
-    """out = at least t children are down, by a bit-sliced binary counter.
-
-    ``scratch`` rows: ``planes`` counter bit planes, then carry and equal.
-    """
-    cdef int64_t planes = 0
-    cdef int64_t c, p, w
-    cdef uint64_t *x
-    cdef uint64_t *plane
-    cdef uint64_t *carry
-    cdef uint64_t *eq
-    cdef uint64_t v
-    while (<int64_t>1 << planes) <= n_kids:
-        planes += 1
-    carry = scratch + planes * nw
-    eq = scratch + (planes + 1) * nw
-    memset(scratch, 0, <size_t>(planes * nw) * sizeof(uint64_t))
-    for c in range(n_kids):
-        x = buf + kids[c] * nw
-        memcpy(carry, x, <size_t>nw * sizeof(uint64_t))
-        for p in range(planes):
-            plane = scratch + p * nw
-            for w in range(nw):
-                v = plane[w] & carry[w]
-                plane[w] ^= carry[w]
-                carry[w] = v
-    # count >= t, bit-sliced comparison from the most significant plane:
-    # out collects "greater", eq tracks "equal so far".
-    for w in range(nw):
-        out[w] = 0
-        eq[w] = ONES
-    p = planes - 1
-    while p >= 0:
-        plane = scratch + p * nw
-        if (t >> p) & 1:
-            for w in range(nw):
-                eq[w] &= plane[w]
-        else:
-            for w in range(nw):
-                out[w] |= eq[w] & plane[w]
-                eq[w] &= ~plane[w]
-        p -= 1
-    for w in range(nw):
-        out[w] |= eq[w]
-
-
-cdef void evaluate_gates(uint64_t *buf, uint64_t *scratch, int64_t n_leaves,
-                         int64_t n_gates, int64_t nw, const int8_t *op,
-                         const int64_t *param, const int64_t *ptr,
-                         const int64_t *kids) noexcept nogil:
-    cdef int64_t g, c, w, c0, c1
-    cdef uint64_t *out
-    cdef uint64_t *x
-    for g in range(n_gates):
-        out = buf + (n_leaves + g) * nw
-        c0 = ptr[g]
-        c1 = ptr[g + 1]
-        if op[g] == C_OP_ANY or op[g] == C_OP_ALL:
-            memcpy(out, buf + kids[c0] * nw, <size_t>nw * sizeof(uint64_t))
-            for c in range(c0 + 1, c1):
-                x = buf + kids[c] * nw
-                if op[g] == C_OP_ANY:
-                    for w in range(nw):
-                        out[w] |= x[w]
-                else:
-                    for w in range(nw):
-                        out[w] &= x[w]
-        elif op[g] == C_OP_ATLEAST_DOWN:
-            threshold(out, scratch, kids + c0, c1 - c0, param[g], buf, nw, 0)
-        elif op[g] == C_OP_ATLEAST_UP:
-            threshold(out, scratch, kids + c0, c1 - c0, param[g], buf, nw, ONES)
-            for w in range(nw):
-                out[w] = ~out[w]
-        else:
-            counter(out, scratch, kids + c0, c1 - c0, param[g], buf, nw)
-
-
-cdef inline uint64_t count_row(const uint64_t *row, int64_t nw_full,
-                               int rem) noexcept nogil:
-    cdef uint64_t total = 0
-    cdef int64_t w
-    for w in range(nw_full):
-        total += slosim_popcount(row[w])
-    if rem:
-        total += slosim_popcount(row[nw_full] & (((<uint64_t>1) << rem) - 1))
-    return total
-
-
-cdef inline uint64_t count_joint(const uint64_t *a, const uint64_t *b,
-                                 int64_t nw_full, int rem) noexcept nogil:
-    cdef uint64_t total = 0
-    cdef int64_t w
-    for w in range(nw_full):
-        total += slosim_popcount(a[w] & b[w])
-    if rem:
-        total += slosim_popcount(a[nw_full] & b[nw_full]
-                                 & (((<uint64_t>1) << rem) - 1))
-    return total
 
 
 cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
@@ -290,11 +157,11 @@ cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
                     scatter_hits(bg, row, hits, pbits, fields)
                     touched = 1
                 if method[i] == C_LEAF_HITS_UP:
-                    for w in range(nw):
-                        row[w] = ~row[w]
+                    slosim_invert(row, nw)
         if not touched:
             continue  # every leaf up in every sample: every journey up
-        evaluate_gates(buf, scratch, n_leaves, n_gates, nw, op, param, ptr, kids)
+        slosim_eval_gates(buf, scratch, n_leaves, n_gates, nw, op, param, ptr,
+                          kids)
         valid = n_samples - b * per_block
         if valid >= per_block:
             nw_full = nw
@@ -304,11 +171,11 @@ cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
             rem = <int>(valid % 64)
         for o in range(n_out):
             row = buf + outputs[o] * nw
-            failures[o] += count_row(row, nw_full, rem)
+            failures[o] += slosim_count(row, NULL, nw_full, rem)
             if joint != NULL:
                 for i in range(n_leaves):
-                    joint[o * n_leaves + i] += count_joint(row, buf + i * nw,
-                                                           nw_full, rem)
+                    joint[o * n_leaves + i] += slosim_count(row, buf + i * nw,
+                                                            nw_full, rem)
 
 
 def simulate_chunk(bit_generator, int64_t n_samples,
@@ -391,8 +258,9 @@ def simulate_chunk(bit_generator, int64_t n_samples,
             if leaf_qbits[i] == 0:
                 raise ValueError(f"leaf {i}: BITS method needs qbits > 0")
         elif leaf_method[i] == C_LEAF_HITS_DOWN or leaf_method[i] == C_LEAF_HITS_UP:
-            if not (leaf_lam[i] >= 0.0):
-                raise ValueError(f"leaf {i}: Poisson mean must be >= 0")
+            if not (0.0 <= leaf_lam[i] <= MAX_LAM):
+                raise ValueError(f"leaf {i}: Poisson mean must be finite, in "
+                                 f"[0, {MAX_LAM:g}]; got {leaf_lam[i]}")
         else:
             raise ValueError(f"leaf {i}: unknown method {leaf_method[i]}")
     if child_ptr[0] != 0 or child_ptr[n_gates] != child_idx.shape[0]:
@@ -412,7 +280,7 @@ def simulate_chunk(bit_generator, int64_t n_samples,
         elif gate_op[g] == C_OP_COUNT:
             if gate_param[g] < 1 or gate_param[g] > n_kids:
                 raise ValueError(f"gate {g}: threshold outside 1..{n_kids}")
-            need = max(need, _planes(n_kids) + 2)
+            need = max(need, slosim_planes(n_kids) + 2)
         elif gate_op[g] != C_OP_ANY and gate_op[g] != C_OP_ALL:
             raise ValueError(f"gate {g}: unknown op {gate_op[g]}")
     if scratch.shape[0] < need:
@@ -421,9 +289,12 @@ def simulate_chunk(bit_generator, int64_t n_samples,
         if outputs[i] < 0 or outputs[i] >= n_leaves + n_gates:
             raise ValueError(f"output {i} is not a node index")
 
+    if not isinstance(bit_generator, np.random.BitGenerator):
+        raise TypeError(f"bit_generator must be a numpy.random.BitGenerator, "
+                        f"got {type(bit_generator).__name__}")
     capsule = bit_generator.capsule
     if not PyCapsule_IsValid(capsule, capsule_name):
-        raise TypeError("bit_generator must be a numpy BitGenerator")
+        raise TypeError("bit_generator has no valid BitGenerator capsule")
     bg = <bitgen_t *> PyCapsule_GetPointer(capsule, capsule_name)
 
     # An empty program (no leaves) cannot reach here from slosim.compile; a
@@ -443,17 +314,10 @@ def simulate_chunk(bit_generator, int64_t n_samples,
                   &failures[0], joint_ptr)
 
 
-cdef int64_t _planes(int64_t n_kids) noexcept:
-    cdef int64_t planes = 0
-    while ((<int64_t>1) << planes) <= n_kids:
-        planes += 1
-    return planes
-
-
 def scratch_rows(int8_t op, int64_t param, int64_t n_kids):
     """Scratch rows a gate needs (0 for OP_ANY and OP_ALL)."""
     if op == C_OP_ATLEAST_DOWN or op == C_OP_ATLEAST_UP:
         return param
     if op == C_OP_COUNT:
-        return _planes(n_kids) + 2
+        return slosim_planes(n_kids) + 2
     return 0
