@@ -9,7 +9,7 @@ what availability each user journey can promise:
 ...                  ss.Component("db-b", unavailability=1e-3), name="db")
 >>> model = ss.Model(ss.series(web, db, name="checkout"))
 >>> ss.simulate(model, samples=10**7, rng=1)["checkout"].failures
-5015
+5021
 """
 
 from ._errors import (

@@ -9,7 +9,8 @@ also
   k-of-n with c children up needs k - c more), and a journey that folds to a
   constant is known exactly;
 * normalises gates: one child is the child itself, 1-of-n is parallel,
-  n-of-n is series;
+  n-of-n is series, and a series inside a series (a parallel inside a
+  parallel) with no other parent is merged into it;
 * picks, per leaf, the cheapest exact sampler and, per k-of-n gate, the
   cheapest exact evaluation (see :mod:`slosim._core._kernels`);
 * picks the block size so that the work buffers stay near 1 MiB whatever
@@ -162,6 +163,7 @@ def compile_model(model):
 
     # Keep what the journeys reach; number leaves first, then gates.
     roots = [folded[id(j.node)] for j in model.journeys]
+    _flatten(roots, nodes, _reachable(roots, nodes))
     reach = _reachable(roots, nodes)
     leaf_keys = [i for i in reach if nodes[i][0] == "leaf"]
     gate_keys = [i for i in reach if nodes[i][0] == "gate"]
@@ -224,6 +226,45 @@ def _fold_gate(k, kids, name, add):
     if len(rest) == 1:
         return rest[0]
     return add(("gate", k, tuple(rest), name))
+
+
+def _kind(spec):
+    """'series', 'parallel' or None (k-of-n, leaf) for a folded node."""
+    if spec[0] != "gate":
+        return None
+    if spec[1] == len(spec[2]):
+        return "series"
+    return "parallel" if spec[1] == 1 else None
+
+
+def _flatten(roots, nodes, reach):
+    """Inline a series child of a series (parallel of a parallel) in place.
+
+    Only children with a single parent that are not journeys are inlined,
+    so no node is duplicated and every journey keeps its own row. One pass
+    in topological order flattens whole chains.
+    """
+    parents = {}
+    for key in reach:
+        if nodes[key][0] == "gate":
+            for c in nodes[key][2]:
+                parents[c] = parents.get(c, 0) + 1
+    outputs = set(roots)
+    for key in reach:
+        kind = _kind(nodes[key])
+        if kind is None:
+            continue
+        _, k, kids, name = nodes[key]
+        flat = []
+        for c in kids:
+            if (c >= 0 and _kind(nodes[c]) == kind and parents.get(c) == 1
+                    and c not in outputs):
+                flat.extend(nodes[c][2])
+            else:
+                flat.append(c)
+        if len(flat) != len(kids):
+            nodes[key] = ("gate", len(flat) if kind == "series" else 1,
+                          tuple(flat), name)
 
 
 def _reachable(roots, nodes):
