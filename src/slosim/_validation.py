@@ -56,15 +56,22 @@ def check_rng(rng, func):
 
     Accepts None, an int or array of non-negative ints, a SeedSequence, a
     BitGenerator or a Generator; anything else is a TypeError/ValueError in
-    the standard form.
+    the standard form. The bit generator must be seeded from a SeedSequence
+    (slosim spawns one independent child stream per chunk from it).
     """
     expected = ("None, a non-negative int, a numpy.random.SeedSequence, "
                 "BitGenerator or Generator")
     if isinstance(rng, (bool, float, str, bytes)):
         raise param_error("rng", func, expected, rng, TypeError)
     try:
-        return np.random.default_rng(rng)
+        gen = np.random.default_rng(rng)
     except TypeError:
         raise param_error("rng", func, expected, rng, TypeError) from None
     except ValueError:
         raise param_error("rng", func, expected, rng) from None
+    if not isinstance(gen.bit_generator.seed_seq, np.random.SeedSequence):
+        raise param_error(
+            "rng", func,
+            expected + " seeded from a SeedSequence (a legacy-seeded bit "
+            "generator cannot spawn independent streams)", rng)
+    return gen

@@ -536,7 +536,7 @@ class Model:
 
     Parameters
     ----------
-    journeys : Node, Journey, str or a sequence of them
+    journeys : Node, Journey, str or a list or tuple of them
         The model's outputs. A node is a journey named after it; a ``str`` is
         the name of a node.
     nodes : sequence of Node, optional
@@ -567,7 +567,8 @@ class Model:
     """
 
     def __init__(self, journeys, *, nodes=()):
-        if isinstance(journeys, (Node, Journey, str)):
+        if isinstance(journeys, (Node, Journey, str)) or not isinstance(
+                journeys, (list, tuple)):
             journeys = [journeys]
         journeys = [j if isinstance(j, Journey) else Journey(j) for j in journeys]
         if not journeys:

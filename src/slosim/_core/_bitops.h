@@ -42,17 +42,17 @@
 
 /* out = OR (any) or AND (all) of the children's rows, four rows a pass. */
 static inline void slosim_any_all(uint64_t *restrict out, uint64_t *buf,
-                                  const int64_t *kids, int64_t n, int64_t nw,
-                                  int all)
+                                  int64_t stride, const int64_t *kids,
+                                  int64_t n, int64_t nw, int all)
 {
     const uint64_t *a, *b, *c, *d;
     int64_t i, w, first = 1;
     for (i = 0; i < n; i += 4) {
         int64_t left = n - i;
-        a = buf + kids[i] * nw;
-        b = buf + kids[left > 1 ? i + 1 : i] * nw;
-        c = buf + kids[left > 2 ? i + 2 : i] * nw;
-        d = buf + kids[left > 3 ? i + 3 : i] * nw;
+        a = buf + kids[i] * stride;
+        b = buf + kids[left > 1 ? i + 1 : i] * stride;
+        c = buf + kids[left > 2 ? i + 2 : i] * stride;
+        d = buf + kids[left > 3 ? i + 3 : i] * stride;
         if (all) {
             if (first)
                 for (w = 0; w < nw; w++) out[w] = a[w] & b[w] & c[w] & d[w];
@@ -73,14 +73,14 @@ static inline void slosim_any_all(uint64_t *restrict out, uint64_t *buf,
  * child x updates rows from the top down: T[j] |= T[j-1] & x, T[0] |= x. */
 static inline void slosim_threshold(uint64_t *restrict out,
                                     uint64_t *restrict scratch,
-                                    uint64_t *buf, const int64_t *kids,
-                                    int64_t n, int64_t t, int64_t nw,
-                                    uint64_t flip)
+                                    uint64_t *buf, int64_t stride,
+                                    const int64_t *kids, int64_t n, int64_t t,
+                                    int64_t nw, uint64_t flip)
 {
     int64_t c, j, w;
     memset(scratch, 0, (size_t)(t * nw) * sizeof(uint64_t));
     for (c = 0; c < n; c++) {
-        const uint64_t *x = buf + kids[c] * nw;
+        const uint64_t *x = buf + kids[c] * stride;
         int64_t top = c < t - 1 ? c : t - 1;
         for (j = top; j >= 1; j--) {
             uint64_t *hi = scratch + j * nw;
@@ -103,15 +103,15 @@ static inline int64_t slosim_planes(int64_t n)
  * scratch rows are the counter's bit planes, then carry, then "equal". */
 static inline void slosim_counter(uint64_t *restrict out,
                                   uint64_t *restrict scratch, uint64_t *buf,
-                                  const int64_t *kids, int64_t n, int64_t t,
-                                  int64_t nw)
+                                  int64_t stride, const int64_t *kids,
+                                  int64_t n, int64_t t, int64_t nw)
 {
     int64_t planes = slosim_planes(n), c, p, w;
     uint64_t *carry = scratch + planes * nw;
     uint64_t *eq = scratch + (planes + 1) * nw;
     memset(scratch, 0, (size_t)(planes * nw) * sizeof(uint64_t));
     for (c = 0; c < n; c++) {
-        memcpy(carry, buf + kids[c] * nw, (size_t)nw * sizeof(uint64_t));
+        memcpy(carry, buf + kids[c] * stride, (size_t)nw * sizeof(uint64_t));
         for (p = 0; p < planes; p++) {
             uint64_t *plane = scratch + p * nw;
             for (w = 0; w < nw; w++) {
@@ -134,29 +134,33 @@ static inline void slosim_counter(uint64_t *restrict out,
     for (w = 0; w < nw; w++) out[w] |= eq[w];
 }
 
+/* Evaluate every gate on words [0, nw) of rows that start every `stride`
+ * words at buf (pass buf + offset for a sub-range); scratch rows are nw. */
 SLOSIM_DISPATCH
-static void slosim_eval_gates(uint64_t *buf, uint64_t *scratch,
-                              int64_t n_leaves, int64_t n_gates, int64_t nw,
-                              const int8_t *op, const int64_t *param,
-                              const int64_t *ptr, const int64_t *kids)
+static void slosim_eval_gates(uint64_t *buf, int64_t stride, int64_t nw,
+                              uint64_t *scratch, int64_t n_leaves,
+                              int64_t n_gates, const int8_t *op,
+                              const int64_t *param, const int64_t *ptr,
+                              const int64_t *kids)
 {
     int64_t g, w;
     for (g = 0; g < n_gates; g++) {
-        uint64_t *out = buf + (n_leaves + g) * nw;
+        uint64_t *out = buf + (n_leaves + g) * stride;
         const int64_t *k = kids + ptr[g];
         int64_t n = ptr[g + 1] - ptr[g];
         switch (op[g]) {
-        case SLOSIM_OP_ANY: slosim_any_all(out, buf, k, n, nw, 0); break;
-        case SLOSIM_OP_ALL: slosim_any_all(out, buf, k, n, nw, 1); break;
+        case SLOSIM_OP_ANY: slosim_any_all(out, buf, stride, k, n, nw, 0); break;
+        case SLOSIM_OP_ALL: slosim_any_all(out, buf, stride, k, n, nw, 1); break;
         case SLOSIM_OP_ATLEAST_DOWN:
-            slosim_threshold(out, scratch, buf, k, n, param[g], nw, 0);
+            slosim_threshold(out, scratch, buf, stride, k, n, param[g], nw, 0);
             break;
         case SLOSIM_OP_ATLEAST_UP:
-            slosim_threshold(out, scratch, buf, k, n, param[g], nw, ~(uint64_t)0);
+            slosim_threshold(out, scratch, buf, stride, k, n, param[g], nw,
+                             ~(uint64_t)0);
             for (w = 0; w < nw; w++) out[w] = ~out[w];
             break;
         default:
-            slosim_counter(out, scratch, buf, k, n, param[g], nw);
+            slosim_counter(out, scratch, buf, stride, k, n, param[g], nw);
         }
     }
 }
@@ -180,6 +184,15 @@ static uint64_t slosim_count(const uint64_t *row, const uint64_t *other,
             total += slosim_popcount(row[nw_full] & other[nw_full] & tail);
     }
     return total;
+}
+
+/* Zero words [0, nw) of n_rows rows that start every `stride` words. */
+static void slosim_zero_rows(uint64_t *buf, int64_t stride, int64_t n_rows,
+                             int64_t nw)
+{
+    int64_t r;
+    for (r = 0; r < n_rows; r++)
+        memset(buf + r * stride, 0, (size_t)nw * sizeof(uint64_t));
 }
 
 /* row = ~row */

@@ -46,7 +46,7 @@ expansion). ``tests/reference.py`` makes the same draws in pure NumPy.
 """
 
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
-from libc.stdint cimport int8_t, int64_t, uint64_t
+from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memset
 from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport random_poisson
@@ -55,10 +55,13 @@ import numpy as np
 
 
 cdef extern from "_bitops.h":
-    void slosim_eval_gates(uint64_t *buf, uint64_t *scratch, int64_t n_leaves,
-                           int64_t n_gates, int64_t nw, const int8_t *op,
+    void slosim_eval_gates(uint64_t *buf, int64_t stride, int64_t nw,
+                           uint64_t *scratch, int64_t n_leaves,
+                           int64_t n_gates, const int8_t *op,
                            const int64_t *param, const int64_t *ptr,
                            const int64_t *kids) noexcept nogil
+    void slosim_zero_rows(uint64_t *buf, int64_t stride, int64_t n_rows,
+                          int64_t nw) noexcept nogil
     uint64_t slosim_count(const uint64_t *row, const uint64_t *other,
                           int64_t nw_full, int rem) noexcept nogil
     void slosim_invert(uint64_t *row, int64_t nw) noexcept nogil
@@ -81,6 +84,7 @@ MAX_BLOCK_WORDS = 1024
 MAX_LAM = 1e9
 
 cdef enum:
+    SUB_WORDS = 64    # words per sub-block: gates are evaluated (or skipped) per sub-block
     C_OP_ANY = 0
     C_OP_ALL = 1
     C_OP_ATLEAST_DOWN = 2
@@ -93,8 +97,10 @@ cdef enum:
 
 
 cdef inline void scatter_hits(bitgen_t *bg, uint64_t *row, int64_t count,
-                              int pbits, int fields) noexcept nogil:
-    """Set ``count`` uniform bit positions of ``row`` (2**pbits bits)."""
+                              int pbits, int fields, uint8_t *touched,
+                              int sub_shift) noexcept nogil:
+    """Set ``count`` uniform bit positions of ``row`` (2**pbits bits) and
+    flag the sub-blocks (2**sub_shift bits each) they fall in."""
     cdef uint64_t u, pos
     cdef int f, take
     while count > 0:
@@ -105,6 +111,7 @@ cdef inline void scatter_hits(bitgen_t *bg, uint64_t *row, int64_t count,
             pos = u >> (64 - pbits)
             u <<= pbits
             row[pos >> 6] |= (<uint64_t>1) << (pos & 63)
+            touched[pos >> sub_shift] = 1
 
 
 cdef inline void bits_row(bitgen_t *bg, uint64_t *row, int64_t nw,
@@ -132,21 +139,32 @@ cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
                     const uint64_t *qbits, int64_t n_gates, const int8_t *op,
                     const int64_t *param, const int64_t *ptr,
                     const int64_t *kids, int64_t n_out, const int64_t *outputs,
-                    uint64_t *buf, uint64_t *scratch, uint64_t *failures,
-                    uint64_t *joint) noexcept nogil:
+                    uint64_t *buf, uint64_t *scratch, uint8_t *touched,
+                    uint64_t *failures, uint64_t *joint) noexcept nogil:
+    """Draw and evaluate every block of one chunk.
+
+    Gates are evaluated only on the sub-blocks (``SUB_WORDS`` words) where
+    some leaf is down: elsewhere every node is up. Leaf rows are all zero
+    between blocks; only the touched sub-blocks are cleared again.
+    """
     cdef int64_t per_block = nw * 64
     cdef int64_t n_blocks = (n_samples + per_block - 1) // per_block
+    cdef int64_t sub = nw if nw < SUB_WORDS else SUB_WORDS
+    cdef int64_t n_sub = nw // sub
+    cdef int sub_shift = 6
     cdef int fields = 64 // pbits
-    cdef int64_t b, i, o, w, hits, valid, nw_full
+    cdef int64_t b, i, o, s, off, hits, valid, nw_full
     cdef int rem
-    cdef bint touched, dense = 0
+    cdef bint dense = 0
     cdef uint64_t *row
+    while ((<int64_t>1) << sub_shift) < sub * 64:
+        sub_shift += 1
     for i in range(n_leaves):
         if method[i] != C_LEAF_HITS_DOWN:
             dense = 1
+    memset(buf, 0, <size_t>(n_leaves * nw) * sizeof(uint64_t))
     for b in range(n_blocks):
-        memset(buf, 0, <size_t>(n_leaves * nw) * sizeof(uint64_t))
-        touched = dense
+        memset(touched, dense, <size_t>n_sub)
         for i in range(n_leaves):
             row = buf + i * nw
             if method[i] == C_LEAF_BITS:
@@ -154,28 +172,30 @@ cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
             else:
                 hits = random_poisson(bg, lam[i])
                 if hits > 0:
-                    scatter_hits(bg, row, hits, pbits, fields)
-                    touched = 1
+                    scatter_hits(bg, row, hits, pbits, fields, touched, sub_shift)
                 if method[i] == C_LEAF_HITS_UP:
                     slosim_invert(row, nw)
-        if not touched:
-            continue  # every leaf up in every sample: every journey up
-        slosim_eval_gates(buf, scratch, n_leaves, n_gates, nw, op, param, ptr,
-                          kids)
         valid = n_samples - b * per_block
-        if valid >= per_block:
-            nw_full = nw
-            rem = 0
-        else:
-            nw_full = valid // 64
-            rem = <int>(valid % 64)
-        for o in range(n_out):
-            row = buf + outputs[o] * nw
-            failures[o] += slosim_count(row, NULL, nw_full, rem)
-            if joint != NULL:
-                for i in range(n_leaves):
-                    joint[o * n_leaves + i] += slosim_count(row, buf + i * nw,
-                                                            nw_full, rem)
+        for s in range(n_sub):
+            if not touched[s]:
+                continue  # every leaf up here: every node up
+            off = s * sub
+            slosim_eval_gates(buf + off, nw, sub, scratch, n_leaves, n_gates,
+                              op, param, ptr, kids)
+            if valid > off * 64:
+                if valid >= (off + sub) * 64:
+                    nw_full, rem = sub, 0
+                else:
+                    nw_full = (valid - off * 64) // 64
+                    rem = <int>((valid - off * 64) % 64)
+                for o in range(n_out):
+                    row = buf + outputs[o] * nw + off
+                    failures[o] += slosim_count(row, NULL, nw_full, rem)
+                    if joint != NULL:
+                        for i in range(n_leaves):
+                            joint[o * n_leaves + i] += slosim_count(
+                                row, buf + i * nw + off, nw_full, rem)
+            slosim_zero_rows(buf + off, nw, n_leaves, sub)
 
 
 def simulate_chunk(bit_generator, int64_t n_samples,
@@ -302,6 +322,8 @@ def simulate_chunk(bit_generator, int64_t n_samples,
     if n_leaves == 0 or n_out == 0:
         raise ValueError("program has no leaves or no outputs")
 
+    touched = np.empty(max(1, nw // min(nw, SUB_WORDS)), dtype=np.uint8)
+    cdef uint8_t[::1] touched_view = touched
     with bit_generator.lock, nogil:
         run_chunk(bg, n_samples, nw, pbits, n_leaves, &leaf_lam[0],
                   &leaf_method[0], &leaf_qbits[0], n_gates,
@@ -311,7 +333,7 @@ def simulate_chunk(bit_generator, int64_t n_samples,
                   &child_idx[0] if child_idx.shape[0] else NULL,
                   n_out, &outputs[0], &nodes[0, 0],
                   &scratch[0, 0] if scratch.shape[0] else NULL,
-                  &failures[0], joint_ptr)
+                  &touched_view[0], &failures[0], joint_ptr)
 
 
 def scratch_rows(int8_t op, int64_t param, int64_t n_kids):
