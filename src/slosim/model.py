@@ -132,7 +132,9 @@ def _describe(node):
     if node.name is not None:
         return repr(node.name)
     kids = ", ".join(
-        c if isinstance(c, str) else (c.name or type(c).__name__) for c in node.children[:3]
+        repr(c) if isinstance(c, str) else
+        (repr(c.name) if c.name is not None else f"unnamed {c.kind}")
+        for c in node.children[:3]
     )
     more = ", ..." if len(node.children) > 3 else ""
     return f"unnamed {node.kind}({kids}{more})"
@@ -143,6 +145,15 @@ class Node:
 
     Nodes are immutable and compare by identity: the same object in two
     places is one shared dependency, two objects are two independent ones.
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> db = ss.Component("db", availability=0.999)
+    >>> isinstance(db, ss.Node), isinstance(ss.series(db, name="j"), ss.Node)
+    (True, True)
+    >>> db == ss.Component("db", availability=0.999)  # another component
+    False
     """
 
     __slots__ = ()
@@ -243,6 +254,14 @@ class Gate(Node):
     k : int
         Number of children that must be up for the gate to be up
         (``len(children)`` for series, 1 for parallel).
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> replicas = [ss.Component(f"db-{i}", availability=0.998) for i in range(3)]
+    >>> db = ss.k_of_n(2, replicas, name="db")
+    >>> db.kind, db.k, len(db.children)
+    ('k_of_n', 2, 3)
     """
 
     __slots__ = ("_name", "_kind", "_children", "_k")
@@ -310,8 +329,9 @@ def series(*children, name=None):
     Notes
     -----
     For independent children, availability is the product of the children's
-    availabilities; slosim computes the unavailability as
-    ``-expm1(sum(log1p(-q_i)))`` so that nines are not lost.
+    availabilities, ``R = prod(1 - q_i)``; in unavailability,
+    ``Q = -expm1(sum(log1p(-q_i)))``, the form that keeps the digits of
+    tiny ``q_i``.
 
     Examples
     --------

@@ -109,6 +109,15 @@ class SimulationResult:
     exact : bool
         True when the journey does not depend on any random component
         (always up or always down): the estimate is then exact.
+
+    Examples
+    --------
+    >>> from slosim import SimulationResult
+    >>> r = SimulationResult("checkout", samples=10**6, failures=1000)
+    >>> r.availability, r.unavailability
+    (0.999, 0.001)
+    >>> r
+    SimulationResult(journey='checkout', availability=0.999000 ± 3.2e-05, 95% CI [0.998936, 0.999061] (Clopper-Pearson), failures=1000, samples=10**6)
     """
 
     journey: str
@@ -213,6 +222,20 @@ class SimulationResults(Mapping):
         Samples drawn (the same for every journey).
     chunk_size : int
         Samples per independent stream; with the seed it fixes the result.
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> db = ss.Component("db", availability=0.999)
+    >>> web = ss.Service("web", availability=0.9995, requires=[db])
+    >>> api = ss.Service("api", availability=0.9998, requires=[db])
+    >>> res = ss.simulate(ss.Model([web, api]), samples=10**6, rng=7)
+    >>> list(res)
+    ['web', 'api']
+    >>> res["web"].failures > res["api"].failures
+    True
+    >>> res.to_frame()[["availability", "failures"]].shape
+    (2, 2)
     """
 
     journeys: dict

@@ -35,7 +35,22 @@ _BATCH_CHUNKS = 64  # streams spawned at once: bounds memory, not results
 
 
 class PrecisionWarning(SlosimWarning):
-    """``rel_error`` was not reached within ``max_samples``."""
+    """``rel_error`` was not reached within ``max_samples``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import slosim as ss
+    >>> web = ss.Component("web", unavailability=1e-4)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = ss.simulate(web, samples=10**5, rel_error=0.01,
+    ...                       max_samples=10**6, rng=0)
+    >>> sorted({type(w.message).__name__ for w in caught})
+    ['FewFailuresWarning', 'PrecisionWarning']
+    >>> res.samples
+    1000000
+    """
 
 
 def _as_model(model):
@@ -59,8 +74,11 @@ def simulate(model, samples=1_000_000, *, rng=None, threads=1, rel_error=None,
     samples : int, default 1_000_000
         Samples to draw; with ``rel_error``, the first batch.
     rng : None, int, SeedSequence, BitGenerator or Generator
-        Seeds the streams (:func:`numpy.random.default_rng`). A Generator is
-        advanced: two calls with one Generator give independent results.
+        Seeds the streams (``numpy.random.default_rng(rng)``). The chunk
+        streams are children spawned from its SeedSequence, so an int gives
+        the same result every time, while a SeedSequence, BitGenerator or
+        Generator passed twice gives two independent results (each call
+        spawns new children).
     threads : int, default 1
         Worker threads. The result does not depend on it.
     rel_error : float, optional
@@ -196,10 +214,11 @@ def _warn_few(res, stacklevel):
     if f == 0:
         msg = (f"journey {res.journey!r}: no failures in {n} samples, so only a "
                f"bound: unavailability < {hi:.2g} at {res.confidence:.0%}. "
-               f"About {math.ceil(100 / hi):.2g} samples would give ~100 "
-               f"failures if it were that high.")
+               f"At least {math.ceil(100 / hi):.2g} samples would give ~100 "
+               f"failures (or pass rel_error=).")
     else:
-        msg = (f"journey {res.journey!r}: only {f} failures in {n} samples; the "
+        msg = (f"journey {res.journey!r}: only {f} failure{'s' if f > 1 else ''} "
+               f"in {n} samples; the "
                f"{res.confidence:.0%} interval on unavailability is "
                f"[{lo:.3g}, {hi:.3g}]. About {math.ceil(100 * n / f):.2g} "
                f"samples would give ~100 failures (or pass rel_error=).")
