@@ -36,7 +36,7 @@ class ModelError(ValueError):
     ...     ss.Component("db", availability=1.5)
     ... except ss.ModelError as exc:
     ...     print(type(exc).__name__, exc.node, isinstance(exc, ValueError))
-    ProbabilityError component 'db' True
+    ProbabilityError db True
     """
 
     def __init__(self, message, node=None):

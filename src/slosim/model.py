@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-def _unavailability(owner, availability, unavailability):
+def _unavailability(kind, name, availability, unavailability):
     """Return the unavailability from exactly one of the two specs.
 
     A float availability is read through its shortest decimal representation
@@ -52,22 +52,34 @@ def _unavailability(owner, availability, unavailability):
     ``1e-07``: the digits the user wrote, not those of ``1 - 0.9999999`` in
     binary. ``str``, ``Decimal`` and ``Fraction`` are taken exactly.
     """
+    owner = f"{kind} {name!r}"
     if (availability is None) == (unavailability is None):
         which = "both" if availability is not None else "neither"
         raise AvailabilitySpecError(
             f"{owner}: give exactly one of availability= and unavailability= "
             f"(got {which})",
-            owner,
+            name,
         )
     key = "availability" if availability is not None else "unavailability"
     value = availability if availability is not None else unavailability
-    exact = _exact_probability(owner, key, value)
-    q = 1 - exact if key == "availability" else exact
-    return float(q)
+    exact = _exact_probability(owner, name, key, value)
+    q_exact = 1 - exact if key == "availability" else exact
+    q = float(q_exact)
+    if (q == 0.0 and q_exact != 0) or (q == 1.0 and q_exact != 1):
+        raise ProbabilityError(
+            f"{owner}: {key}={value!r} makes the unavailability {q_exact}, which "
+            f"rounds to {q:g} in float64 and would make the component "
+            f"{'always up' if q == 0 else 'always down'}; give "
+            f"{'0' if q == 0 else '1'} explicitly if that is meant",
+            name,
+        )
+    return q
 
 
-def _exact_probability(owner, key, value):
+def _exact_probability(owner, name, key, value):
     """Parse ``value`` as an exact number in [0, 1] (Decimal or Fraction)."""
+    bad = ProbabilityError(
+        f"{owner}: {key} must be a probability in [0, 1], got {value!r}", name)
     try:
         if isinstance(value, bool):
             raise TypeError
@@ -78,10 +90,7 @@ def _exact_probability(owner, key, value):
         elif isinstance(value, numbers.Real):
             x = float(value)
             if math.isnan(x) or math.isinf(x):
-                raise ProbabilityError(
-                    f"{owner}: {key} must be a probability in [0, 1], got {value!r}",
-                    owner,
-                )
+                raise bad
             exact = Decimal(repr(x))
         else:
             raise TypeError
@@ -89,16 +98,12 @@ def _exact_probability(owner, key, value):
         if isinstance(exc, ModelError):
             raise
         raise ProbabilityError(
-            f"{owner}: {key} must be a number in [0, 1], got {value!r}", owner
+            f"{owner}: {key} must be a number in [0, 1], got {value!r}", name
         ) from None
     if isinstance(exact, Decimal) and not exact.is_finite():
-        raise ProbabilityError(
-            f"{owner}: {key} must be a probability in [0, 1], got {value!r}", owner
-        )
+        raise bad
     if not 0 <= exact <= 1:
-        raise ProbabilityError(
-            f"{owner}: {key} must be a probability in [0, 1], got {value!r}", owner
-        )
+        raise bad
     return exact
 
 
@@ -213,9 +218,7 @@ class Component(Node):
 
     def __init__(self, name, *, availability=None, unavailability=None):
         self._name = _check_name(name, "Component", required=True)
-        self._q = _unavailability(
-            f"component {name!r}", availability, unavailability
-        )
+        self._q = _unavailability("component", name, availability, unavailability)
 
     @property
     def name(self):
@@ -455,7 +458,7 @@ class Service(Node):
     def __init__(self, name, *, availability=None, unavailability=None,
                  requires=()):
         self._name = _check_name(name, "Service", required=True)
-        self._q = _unavailability(f"service {name!r}", availability, unavailability)
+        self._q = _unavailability("service", name, availability, unavailability)
         if isinstance(requires, (str, Node)):
             requires = (requires,)
         self._requires = _check_children(requires, f"service {name!r}")
@@ -663,7 +666,14 @@ class Model:
                     s = state.get(id(child))
                     if s == 1:
                         start = next(k for k, p in enumerate(path) if p is child)
-                        cycle = " -> ".join(_describe(p) for p in path[start:] + [child])
+                        loop = path[start:] + [child]
+                        if len(loop) > 12:
+                            shown = [_describe(p) for p in loop[:6]] + [
+                                f"... ({len(loop) - 12} more)"] + [
+                                _describe(p) for p in loop[-6:]]
+                        else:
+                            shown = [_describe(p) for p in loop]
+                        cycle = " -> ".join(shown)
                         raise CycleError(f"dependency cycle: {cycle}", child.name)
                     if s is None:
                         state[id(child)] = 1
