@@ -13,11 +13,13 @@ and any extra ``nodes=`` it is given. Name references make forward
 references and cycles possible, so the model checks for cycles.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 import math
 import numbers
+from typing import Union
 
 from ._errors import (
     AvailabilitySpecError,
@@ -30,6 +32,9 @@ from ._errors import (
     ProbabilityError,
     UnknownNodeError,
 )
+
+#: A probability as accepted by Component and Service.
+Probability = Union[float, str, Decimal, Fraction]
 
 __all__ = [
     "Node",
@@ -216,7 +221,8 @@ class Component(Node):
     __slots__ = ("_name", "_q")
     kind = "component"
 
-    def __init__(self, name, *, availability=None, unavailability=None):
+    def __init__(self, name: str, *, availability: Probability | None = None,
+                 unavailability: Probability | None = None) -> None:
         self._name = _check_name(name, "Component", required=True)
         self._q = _unavailability("component", name, availability, unavailability)
 
@@ -316,7 +322,7 @@ class Gate(Node):
         return f"{self._kind}({kids}{name})"
 
 
-def series(*children, name=None):
+def series(*children: Node | str, name: str | None = None) -> Gate:
     """A series gate: up only when every child is up (logical AND).
 
     Parameters
@@ -347,7 +353,7 @@ def series(*children, name=None):
     return Gate("series", children, len(children) if children else 1, name)
 
 
-def parallel(*children, name=None):
+def parallel(*children: Node | str, name: str | None = None) -> Gate:
     """A parallel (redundant) gate: up when at least one child is up (OR).
 
     Parameters
@@ -376,7 +382,8 @@ def parallel(*children, name=None):
     return Gate("parallel", children, 1, name)
 
 
-def k_of_n(k, children, *, name=None):
+def k_of_n(k: int, children: Sequence[Node | str], *,
+           name: str | None = None) -> Gate:
     """A k-out-of-n gate: up when at least ``k`` of its children are up.
 
     Parameters
@@ -455,8 +462,9 @@ class Service(Node):
     __slots__ = ("_name", "_q", "_requires")
     kind = "service"
 
-    def __init__(self, name, *, availability=None, unavailability=None,
-                 requires=()):
+    def __init__(self, name: str, *, availability: Probability | None = None,
+                 unavailability: Probability | None = None,
+                 requires: Sequence[Node | str] = ()) -> None:
         self._name = _check_name(name, "Service", required=True)
         self._q = _unavailability("service", name, availability, unavailability)
         if isinstance(requires, (str, Node)):
@@ -512,9 +520,9 @@ class Journey:
     Journey('home', target=0.999)
     """
 
-    node: object
-    name: str = None
-    target: float = None
+    node: Node | str
+    name: str | None = None
+    target: float | None = None
 
     def __post_init__(self):
         node = self.node
@@ -589,7 +597,8 @@ class Model:
     Model(journeys=['web'], components=2, gates=1)
     """
 
-    def __init__(self, journeys, *, nodes=()):
+    def __init__(self, journeys: Node | Journey | str | Sequence[Node | Journey | str],
+                 *, nodes: Sequence[Node] = ()) -> None:
         if isinstance(journeys, (Node, Journey, str)) or not isinstance(
                 journeys, (list, tuple)):
             journeys = [journeys]

@@ -14,7 +14,8 @@ from scipy import stats
 __all__ = ["SimulationResult", "SimulationResults", "binomial_interval"]
 
 
-def binomial_interval(failures, samples, confidence=0.95):
+def binomial_interval(failures: int, samples: int,
+                      confidence: float = 0.95) -> tuple[float, float]:
     """Exact (Clopper-Pearson) interval for a binomial proportion.
 
     Parameters
@@ -124,7 +125,7 @@ class SimulationResult:
     samples: int
     failures: int
     confidence: float = 0.95
-    target: float = None
+    target: float | None = None
     exact: bool = False
     availability: float = field(init=False)
     unavailability: float = field(init=False)

@@ -12,6 +12,7 @@ batches, and counts are accumulated as they come.
 from concurrent.futures import ThreadPoolExecutor
 import math
 import threading
+from typing import Union
 import warnings
 
 import numpy as np
@@ -22,6 +23,10 @@ from ._validation import check_int, check_real, check_rng, param_error
 from .compile import CONST_DOWN, CONST_UP
 from .model import Journey, Model, Node
 from .results import SimulationResult, SimulationResults, binomial_interval
+
+#: What ``rng=`` accepts (SPEC 7).
+RNGLike = Union[None, int, np.random.SeedSequence, np.random.BitGenerator,
+                np.random.Generator]
 
 __all__ = ["simulate", "PrecisionWarning", "DEFAULT_CHUNK_SIZE"]
 
@@ -63,8 +68,11 @@ def _as_model(model):
     )
 
 
-def simulate(model, samples=1_000_000, *, rng=None, threads=1, rel_error=None,
-             max_samples=None, chunk_size=DEFAULT_CHUNK_SIZE, confidence=0.95):
+def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
+             rng: RNGLike = None, threads: int = 1,
+             rel_error: float | None = None, max_samples: int | None = None,
+             chunk_size: int = DEFAULT_CHUNK_SIZE,
+             confidence: float = 0.95) -> SimulationResults:
     """Estimate every journey's availability by Monte Carlo.
 
     Parameters
