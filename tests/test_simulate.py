@@ -552,8 +552,9 @@ def test_streams_for_10_to_12_samples_never_materialised(seed, monkeypatch):
         taken.append(n)
         return real_take(self, n)
 
-    def chunk(self, bitgen, n):
-        assert isinstance(bitgen, np.random.BitGenerator)
+    def chunk(self, kind, seed_seq, n):
+        assert issubclass(kind, np.random.BitGenerator)
+        assert isinstance(seed_seq, np.random.SeedSequence)
         assert 0 < n <= chunk_size
         return np.zeros(len(self.outputs), dtype=np.uint64)
 

@@ -66,6 +66,9 @@ class Program:
         Node index of each journey, or ``CONST_UP`` / ``CONST_DOWN``.
     block_words : int
         Words per block (a power of two, at most 1024).
+    sub_words : int
+        Words per sub-block, the unit in which the kernel skips gate
+        evaluation where every component is up; does not change results.
     scratch_rows : int
         Rows of scratch the threshold gates need.
     constants : dict
@@ -86,6 +89,7 @@ class Program:
     journey_names: tuple
     outputs: np.ndarray
     block_words: int
+    sub_words: int
     scratch_rows: int
     constants: dict = field(default_factory=dict)
 
@@ -189,6 +193,7 @@ def compile_model(model):
     block_words = _block_words(n_nodes + scratch)
     leaf_q = np.array([nodes[k][2] for k in leaf_keys], dtype=np.float64)
     method, lam, qbits = _choose_samplers(leaf_q, block_words)
+    sub_words = _sub_words(method, lam, block_words)
 
     def frozen(a, dtype):
         a = np.ascontiguousarray(a, dtype=dtype)
@@ -209,6 +214,7 @@ def compile_model(model):
         journey_names=tuple(j.name for j in model.journeys),
         outputs=frozen(outputs, np.int64),
         block_words=block_words,
+        sub_words=sub_words,
         scratch_rows=scratch,
         constants=constants,
     )
@@ -302,6 +308,23 @@ def _block_words(rows):
     while bw > 1 and rows * bw > _BUFFER_WORDS:
         bw //= 2
     return bw
+
+
+def _sub_words(method, lam, block_words):
+    """Sub-block size for skipping gate evaluation where nothing is down.
+
+    The largest power of two with at most one expected hit per sub-block
+    (so at least about a third of them are clean); skipping cannot pay for
+    its bookkeeping below 16 words, nor with a dense leaf, and then the
+    sub-block is the whole block.
+    """
+    if np.any(method != K.LEAF_HITS_DOWN):
+        return block_words
+    hits_per_word = float(np.sum(lam)) / block_words
+    sub = block_words
+    while sub > 16 and hits_per_word * sub > 1.0:
+        sub //= 2
+    return sub if hits_per_word * sub <= 1.0 else block_words
 
 
 def _choose_samplers(q, block_words):

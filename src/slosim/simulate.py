@@ -9,6 +9,7 @@ thread (about 1 MiB) whatever ``samples`` is: streams are spawned in
 batches, and counts are accumulated as they come.
 """
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 import math
 import threading
@@ -244,20 +245,21 @@ def _precise(failures, n, rel_error, confidence):
 
 
 class _Streams:
-    """Child bit generators of ``rng``, spawned lazily in batches.
+    """Child seed sequences of ``rng``, spawned lazily in batches.
 
     Spawning ``a`` then ``b`` children of a SeedSequence gives the same
     streams as spawning ``a + b`` at once, so batching bounds memory without
-    changing any result.
+    changing any result. Children are cheap SeedSequences; each chunk builds
+    its own bit generator from one in the worker thread, so that cost is
+    spread over the threads too.
     """
 
     def __init__(self, rng):
-        self._bitgen = rng.bit_generator
-        self._next = 0
+        self.kind = type(rng.bit_generator)
+        self._seed_seq = rng.bit_generator.seed_seq
 
     def take(self, n):
-        self._next += n
-        return self._bitgen.spawn(n)
+        return self._seed_seq.spawn(n)
 
 
 class _ChunkRunner:
@@ -269,25 +271,33 @@ class _ChunkRunner:
         self._local = threading.local()
 
     def run(self, streams, start, stop, chunk_size, pool):
-        """Samples ``start..stop`` in chunks; return failures per live output."""
+        """Samples ``start..stop`` in chunks; return failures per live output.
+
+        With a pool, chunks are submitted continuously and at most two
+        batches are in flight, so no thread waits at a batch boundary.
+        Counts are integers: their sum does not depend on the order.
+        """
         total = np.zeros(len(self.outputs), dtype=np.uint64)
+        pending = deque()
         pos = start
         while pos < stop:
             sizes = []
             while pos < stop and len(sizes) < _BATCH_CHUNKS:
                 sizes.append(min(chunk_size, stop - pos))
                 pos += sizes[-1]
-            bitgens = streams.take(len(sizes))
-            work = zip(bitgens, sizes)
-            if pool is None:
-                parts = [self.chunk(b, n) for b, n in work]
-            else:
-                parts = list(pool.map(lambda bn: self.chunk(*bn), work))
-            for part in parts:
-                total += part
+            for seed_seq, n in zip(streams.take(len(sizes)), sizes):
+                if pool is None:
+                    total += self.chunk(streams.kind, seed_seq, n)
+                else:
+                    pending.append(pool.submit(self.chunk, streams.kind, seed_seq, n))
+            while len(pending) > _BATCH_CHUNKS:
+                total += pending.popleft().result()
+        while pending:
+            total += pending.popleft().result()
         return total
 
-    def chunk(self, bitgen, n):
+    def chunk(self, kind, seed_seq, n):
+        """Failures per live output in one chunk of ``n`` samples."""
         p = self.p
         buffers = getattr(self._local, "buffers", None)
         if buffers is None:
@@ -297,7 +307,8 @@ class _ChunkRunner:
             )
         nodes, scratch = buffers
         failures = np.zeros(len(self.outputs), dtype=np.uint64)
-        simulate_chunk(bitgen, n, p.leaf_lam, p.leaf_method, p.leaf_qbits,
-                       p.gate_op, p.gate_param, p.child_ptr, p.child_idx,
-                       self.outputs, nodes, scratch, failures)
+        simulate_chunk(kind(seed_seq), n, p.leaf_lam, p.leaf_method,
+                       p.leaf_qbits, p.gate_op, p.gate_param, p.child_ptr,
+                       p.child_idx, self.outputs, nodes, scratch, failures,
+                       sub_words=p.sub_words)
         return failures

@@ -84,7 +84,6 @@ MAX_BLOCK_WORDS = 1024
 MAX_LAM = 1e9
 
 cdef enum:
-    SUB_WORDS = 64    # words per sub-block: gates are evaluated (or skipped) per sub-block
     C_OP_ANY = 0
     C_OP_ALL = 1
     C_OP_ATLEAST_DOWN = 2
@@ -139,17 +138,17 @@ cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
                     const uint64_t *qbits, int64_t n_gates, const int8_t *op,
                     const int64_t *param, const int64_t *ptr,
                     const int64_t *kids, int64_t n_out, const int64_t *outputs,
-                    uint64_t *buf, uint64_t *scratch, uint8_t *touched,
+                    int64_t sub, uint64_t *buf, uint64_t *scratch,
+                    uint8_t *touched,
                     uint64_t *failures, uint64_t *joint) noexcept nogil:
     """Draw and evaluate every block of one chunk.
 
-    Gates are evaluated only on the sub-blocks (``SUB_WORDS`` words) where
+    Gates are evaluated only on the sub-blocks (``sub`` words) where
     some leaf is down: elsewhere every node is up. Leaf rows are all zero
     between blocks; only the touched sub-blocks are cleared again.
     """
     cdef int64_t per_block = nw * 64
     cdef int64_t n_blocks = (n_samples + per_block - 1) // per_block
-    cdef int64_t sub = nw if nw < SUB_WORDS else SUB_WORDS
     cdef int64_t n_sub = nw // sub
     cdef int sub_shift = 6
     cdef int fields = 64 // pbits
@@ -210,7 +209,7 @@ def simulate_chunk(bit_generator, int64_t n_samples,
                    uint64_t[:, ::1] nodes not None,
                    uint64_t[:, ::1] scratch not None,
                    uint64_t[::1] failures not None,
-                   uint64_t[:, ::1] joint=None):
+                   uint64_t[:, ::1] joint=None, sub_words=None):
     """Simulate ``n_samples`` samples of a compiled program; add to counts.
 
     Parameters
@@ -240,6 +239,10 @@ def simulate_chunk(bit_generator, int64_t n_samples,
         Down samples per journey, added to.
     joint : uint64 array, shape (J, L), optional
         Samples in which both journey j and leaf i are down, added to.
+    sub_words : int, optional
+        Words per sub-block, a power of two dividing ``block_words``
+        (default: ``block_words``). Gates are evaluated only on sub-blocks
+        where some leaf is down; the random stream does not depend on it.
     """
     cdef int64_t n_leaves = leaf_lam.shape[0]
     cdef int64_t n_gates = gate_op.shape[0]
@@ -322,7 +325,11 @@ def simulate_chunk(bit_generator, int64_t n_samples,
     if n_leaves == 0 or n_out == 0:
         raise ValueError("program has no leaves or no outputs")
 
-    touched = np.empty(max(1, nw // min(nw, SUB_WORDS)), dtype=np.uint8)
+    cdef int64_t sub = nw if sub_words is None else sub_words
+    if sub < 1 or sub > nw or (sub & (sub - 1)) != 0:
+        raise ValueError(f"sub_words must be a power of two in [1, {nw}], "
+                         f"got {sub}")
+    touched = np.empty(nw // sub, dtype=np.uint8)
     cdef uint8_t[::1] touched_view = touched
     with bit_generator.lock, nogil:
         run_chunk(bg, n_samples, nw, pbits, n_leaves, &leaf_lam[0],
@@ -331,7 +338,7 @@ def simulate_chunk(bit_generator, int64_t n_samples,
                   &gate_param[0] if n_gates else NULL,
                   &child_ptr[0],
                   &child_idx[0] if child_idx.shape[0] else NULL,
-                  n_out, &outputs[0], &nodes[0, 0],
+                  n_out, &outputs[0], sub, &nodes[0, 0],
                   &scratch[0, 0] if scratch.shape[0] else NULL,
                   &touched_view[0], &failures[0], joint_ptr)
 
