@@ -1,0 +1,1 @@
+"""Benchmarks of slosim beside NumPy baselines; see README.md."""

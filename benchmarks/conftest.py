@@ -1,0 +1,124 @@
+"""Benchmark session: collection of ``bench_*.py``, the models, the summary.
+
+* Collects ``bench_*.py`` files (pytest's default pattern is ``test_*.py``).
+* ``bench_models``: models (a) and (b) with their exact unavailabilities,
+  built once, after checking the exact evaluator against brute force and
+  the baselines' gate logic against boolean evaluation.
+* ``record_rate``: benchmarks report samples/second here; the end of the
+  session prints them with the ratios slosim / bit-packed NumPy and
+  2 threads / 1 thread (and adds them to the JSON output of
+  ``--benchmark-json`` / ``--benchmark-autosave`` under ``slosim_rates``).
+* Refuses to run against a compiled kernel older than its ``.pyx``.
+"""
+
+import os
+import pathlib
+
+import pytest
+
+_RATES = {}  # (model, implementation) -> {samples: (median rate, best rate)}
+_LOAD = {}   # system load average (1 min) at the start and end of the session
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
+        return pytest.Module.from_parent(parent, path=file_path)
+    return None
+
+
+def _loadavg():
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def pytest_configure(config):
+    import slosim._core._kernels as k
+
+    _LOAD["start"] = _loadavg()
+    so = pathlib.Path(k.__file__)
+    for pyx in so.parent.glob("*.pyx"):
+        built = list(so.parent.glob(pyx.stem + ".*.so")) + \
+            list(so.parent.glob(pyx.stem + ".*.pyd"))
+        if not built or min(b.stat().st_mtime for b in built) < pyx.stat().st_mtime:
+            raise pytest.UsageError(
+                f"compiled slosim kernel is older than {pyx.name}: rebuild with "
+                f"`make dev` before benchmarking")
+
+
+@pytest.fixture(scope="session")
+def bench_models():
+    """``{"a": BenchModel, "b": BenchModel}``, validated, programs compiled."""
+    from . import baselines, models
+
+    models.check_exact_evaluator()
+    baselines.check_baselines()
+    out = {"a": models.model_a(), "b": models.model_b()}
+    for m in out.values():
+        m.model.program  # compile outside the timed region
+    return out
+
+
+@pytest.fixture(scope="session")
+def record_rate():
+    """``record_rate(model, impl, samples, median_rate, best_rate)``."""
+    def record(model, impl, samples, median, best):
+        _RATES.setdefault((model, impl), {})[samples] = (median, best)
+    return record
+
+
+def _best(model, impl, which):
+    runs = _RATES.get((model, impl))
+    if not runs:
+        return None
+    return max(r[which] for r in runs.values())
+
+
+def summary():
+    """Rates (samples/s, best over sample counts) and ratios, as a dict."""
+    out = {}
+    for model in sorted({m for m, _ in _RATES}):
+        rates = {}
+        for impl in sorted({i for m, i in _RATES if m == model}):
+            rates[impl] = {"median": _best(model, impl, 0), "best": _best(model, impl, 1)}
+        ratios = {}
+        for which in ("median", "best"):
+            s1 = rates.get("slosim-1t", {}).get(which)
+            s2 = rates.get("slosim-2t", {}).get(which)
+            for base in ("numpy-bitpacked", "numpy-naive", "numpy-sparse"):
+                b = rates.get(base, {}).get(which)
+                if s1 and b:
+                    ratios[f"slosim-1t/{base} ({which})"] = s1 / b
+            if s1 and s2:
+                ratios[f"slosim-2t/slosim-1t ({which})"] = s2 / s1
+        out[model] = {"samples_per_s": rates, "ratios": ratios}
+    out["cpus"] = os.cpu_count()
+    out["load_average_1min"] = {"start": _LOAD.get("start"), "end": _loadavg()}
+    return out
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _RATES:
+        return
+    tr = terminalreporter
+    tr.section("slosim throughput (samples/s; per implementation the best "
+               "over sample counts of the median and of the fastest round)")
+    s_all = summary()
+    cpus = s_all.pop("cpus")
+    load = s_all.pop("load_average_1min")
+    fmt = "{:.2f}".format
+    tr.write_line(f"{cpus} CPUs; 1-minute load average {fmt(load['start'])} at the "
+                  f"start, {fmt(load['end'])} at the end (other work on the machine "
+                  f"skews the 2-thread numbers first)")
+    for model, s in s_all.items():
+        tr.write_line(f"model ({model}):")
+        for impl, r in s["samples_per_s"].items():
+            tr.write_line(f"  {impl:<18} median {r['median']:10.4g}   best {r['best']:10.4g}")
+        for name, ratio in s["ratios"].items():
+            tr.write_line(f"  {name:<44} {ratio:8.3g}")
+
+
+def pytest_benchmark_update_json(config, benchmarks, output_json):
+    if _RATES:
+        output_json["slosim_rates"] = summary()

@@ -1,0 +1,526 @@
+"""The benchmark models, their exact availabilities, and a flat form for the
+NumPy baselines.
+
+* :func:`model_a`: a 12-component checkout journey, seven services in
+  series; its availability has a closed form (:func:`exact_availability_a`).
+* :func:`model_b`: a seeded random 200-component DAG of services over
+  regions and shared infrastructure; its availability is computed exactly by
+  :func:`exact_unavailability`, which conditions on the shared components.
+
+Both sides of a benchmark simulate the same thing: :func:`flatten` walks the
+slosim objects (through their public attributes) into a :class:`Structure`,
+a list of gates over leaf indices that the baselines in
+:mod:`baselines` evaluate.
+
+:func:`check_exact_evaluator` validates :func:`exact_unavailability`
+against brute-force enumeration (:func:`brute_force_unavailability`) on
+small random DAGs; the benchmark session runs it before using the exact
+value of model (b).
+"""
+
+from dataclasses import dataclass
+import itertools
+import math
+
+import numpy as np
+
+import slosim as ss
+
+__all__ = [
+    "Structure",
+    "BenchModel",
+    "model_a",
+    "model_b",
+    "random_dag",
+    "flatten",
+    "exact_availability_a",
+    "exact_unavailability",
+    "brute_force_unavailability",
+    "output_down",
+    "check_exact_evaluator",
+    "EXACT_A",
+    "SEED_B",
+]
+
+#: The availability of model (a) stated by the issue.
+EXACT_A = 0.99745636063
+
+#: Seed of model (b).
+SEED_B = 20_240_601
+
+
+# --- the flat form --------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Structure:
+    """A model as a list of gates over leaf indices.
+
+    Node ``i`` is leaf ``i`` for ``i < n_leaves``, else gate
+    ``i - n_leaves``; gates are in topological order (children first).
+
+    Attributes
+    ----------
+    names : tuple of str
+        Leaf names.
+    q : ndarray of float64, shape (L,)
+        Leaf unavailabilities.
+    gates : tuple of (int, tuple of int)
+        ``(k_up, children)``: the gate is up when at least ``k_up`` of its
+        children (node indices) are up.
+    output : int
+        Node index of the journey.
+    """
+
+    names: tuple
+    q: np.ndarray
+    gates: tuple
+    output: int
+
+    @property
+    def n_leaves(self):
+        return len(self.names)
+
+    @property
+    def n_nodes(self):
+        return self.n_leaves + len(self.gates)
+
+    def __repr__(self):
+        return f"Structure(leaves={self.n_leaves}, gates={len(self.gates)})"
+
+
+def flatten(node):
+    """The :class:`Structure` of the graph under ``node`` (slosim objects).
+
+    Reads only the public attributes of :class:`slosim.Component`,
+    :class:`slosim.Service` (own component in series with ``requires``) and
+    :class:`slosim.Gate` (``kind``, ``k``, ``children``). One object reached
+    along several paths is one node: a shared dependency.
+    """
+    leaves, gates = {}, {}          # id -> leaf number / gate spec
+    leaf_list, gate_list = [], []   # (name, q) / (k_up, child ids)
+    order = []                      # gate objects, children first
+    state = {}
+    stack = [(node, False)]
+    while stack:
+        n, done = stack.pop()
+        if isinstance(n, str):
+            raise TypeError(f"flatten: name reference {n!r}; pass node objects")
+        if done:
+            state[id(n)] = 2
+            order.append(n)
+            continue
+        if state.get(id(n)):
+            continue
+        if isinstance(n, ss.Component):
+            state[id(n)] = 2
+            leaves[id(n)] = len(leaf_list)
+            leaf_list.append((n.name, n.unavailability))
+            continue
+        state[id(n)] = 1
+        stack.append((n, True))
+        for c in reversed(n.children):
+            if not state.get(id(c)):
+                stack.append((c, False))
+    own = {}  # id(service) -> its own leaf number
+    for n in order:
+        if isinstance(n, ss.Service):
+            own[id(n)] = len(leaf_list)
+            leaf_list.append((n.name, n.unavailability))
+    L = len(leaf_list)
+
+    def index(c):
+        return leaves[id(c)] if id(c) in leaves else L + gates[id(c)]
+
+    for n in order:
+        if isinstance(n, ss.Service):
+            kids = (own[id(n)],) + tuple(index(c) for c in n.children)
+            spec = (len(kids), kids)
+        elif isinstance(n, ss.Gate):
+            spec = (n.k, tuple(index(c) for c in n.children))
+        else:
+            raise TypeError(f"flatten: unexpected node {n!r}")
+        gates[id(n)] = len(gate_list)
+        gate_list.append(spec)
+    return Structure(
+        names=tuple(name for name, _ in leaf_list),
+        q=np.array([q for _, q in leaf_list], dtype=np.float64),
+        gates=tuple(gate_list),
+        output=index(node),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class BenchModel:
+    """A benchmark model: the slosim model, its flat form, its exact value.
+
+    Attributes
+    ----------
+    name : str
+    model : slosim.Model
+        One journey, named ``journey``.
+    structure : Structure
+    exact_unavailability : float
+    """
+
+    name: str
+    model: ss.Model
+    structure: Structure
+    exact_unavailability: float
+    journey: str = "journey"
+
+    def __repr__(self):
+        return (f"BenchModel({self.name!r}, components={self.structure.n_leaves}, "
+                f"exact_unavailability={self.exact_unavailability:.6g})")
+
+
+# --- model (a) ------------------------------------------------------------
+
+
+def _model_a_root():
+    C = ss.Component
+    return ss.series(
+        C("dns", availability=0.9999),
+        C("lb", availability=0.9998),
+        ss.parallel(C("api-1", availability=0.995), C("api-2", availability=0.995),
+                    name="api"),
+        C("auth", availability=0.9995),
+        ss.k_of_n(2, [C(f"db-{i}", availability=0.998) for i in (1, 2, 3)],
+                  name="db"),
+        ss.parallel(C("cache-1", availability=0.997), C("cache-2", availability=0.997),
+                    name="cache"),
+        ss.series(C("payment-1", availability=0.9993),
+                  C("payment-2", availability=0.999), name="payment"),
+        name="journey",
+    )
+
+
+def exact_availability_a():
+    """Availability of model (a) from the series/parallel/k-of-n formulas.
+
+    Returns
+    -------
+    float
+    """
+    def pair(a):
+        return 1 - (1 - a) ** 2
+
+    a_db = 0.998
+    db = a_db**3 + 3 * a_db**2 * (1 - a_db)  # at least 2 of 3 up
+    return math.prod([0.9999, 0.9998, pair(0.995), 0.9995, db, pair(0.997),
+                      0.9993 * 0.999])
+
+
+def model_a():
+    """Model (a): dns, lb, api (1-of-2), auth, db (2-of-3), cache (1-of-2),
+    payment (two in series), all in series; 12 components.
+
+    The exact unavailability is computed by :func:`exact_unavailability` on
+    the flattened model and checked against the closed form
+    :func:`exact_availability_a` and against :data:`EXACT_A`.
+    """
+    root = _model_a_root()
+    structure = flatten(root)
+    u = exact_unavailability(structure)
+    closed = 1 - exact_availability_a()
+    if not (abs(u - closed) <= 1e-15 and abs((1 - u) - EXACT_A) <= 1e-11):
+        raise AssertionError(
+            f"model (a): evaluator gives unavailability {u!r}, the closed form "
+            f"{closed!r}, the issue {1 - EXACT_A!r}")
+    if structure.n_leaves != 12:
+        raise AssertionError(f"model (a) has {structure.n_leaves} components, not 12")
+    return BenchModel("a", ss.Model(root), structure, u)
+
+
+# --- model (b) ------------------------------------------------------------
+
+_Q_LOW, _Q_HIGH = 1e-4, 5e-3
+
+
+def random_dag(n_components=200, *, seed=SEED_B, n_shared=12, n_regions=3):
+    """A seeded random journey over services, regions and shared infrastructure.
+
+    The journey is a series of services. Each service is a
+    :class:`slosim.Service` (its own component) requiring a deployment and
+    some shared infrastructure. A deployment is one of
+
+    * a replica pool: ``k_of_n(k, replicas)`` (parallel when ``k = 1``);
+    * a multi-region deployment: ``parallel`` or ``k_of_n`` over per-region
+      stacks, each a ``series`` of the service's regional components and a
+      shared per-region infrastructure component;
+    * a plain ``series`` of components.
+
+    The shared components (``n_shared`` in all, the per-region ones
+    included) are each used by at least two services. Unavailabilities are
+    log-uniform in [1e-4, 5e-3].
+
+    Parameters
+    ----------
+    n_components : int
+        Exact number of components (service components included).
+    seed : int
+    n_shared : int
+        Shared infrastructure components (at least ``n_regions``).
+    n_regions : int
+
+    Returns
+    -------
+    Gate
+        The journey's root, a series gate named ``journey``.
+    """
+    if n_shared < n_regions or n_components < n_shared + 2:
+        raise ValueError("random_dag: too few components for the shared ones")
+    rng = np.random.default_rng(seed)
+    lo, hi = math.log(_Q_LOW), math.log(_Q_HIGH)
+
+    def q():
+        return float(math.exp(rng.uniform(lo, hi)))
+
+    region_infra = [ss.Component(f"region-{r}", unavailability=q())
+                    for r in range(n_regions)]
+    infra = [ss.Component(f"infra-{i}", unavailability=q())
+             for i in range(n_shared - n_regions)]
+
+    # Plan the services' sizes: each takes 1 (own) + its private components.
+    budget = n_components - n_shared
+    plans = []
+    while budget > 0:
+        kind = str(rng.choice(["pool", "regions", "chain"], p=[0.35, 0.35, 0.3]))
+        if kind == "regions":
+            size = 1 + int(rng.integers(1, 3)) * n_regions
+        elif kind == "pool":
+            size = 1 + int(rng.integers(2, 6))
+        if kind == "chain" or size > budget:
+            kind, size = "chain", min(budget, 1 + int(rng.integers(0, 3)))
+        plans.append((kind, size))
+        budget -= size
+
+    # Every infra component is used by at least two services, some by more.
+    n_svc = len(plans)
+    uses = [[] for _ in range(n_svc)]
+    if n_svc >= 2:
+        for comp in infra:
+            count = min(n_svc, 2 + int(rng.integers(0, 3)))
+            for s in rng.choice(n_svc, size=count, replace=False).tolist():
+                uses[s].append(comp)
+
+    services = []
+    for s, (kind, size) in enumerate(plans):
+        name = f"svc-{s}"
+        C = ss.Component
+        if kind == "pool":
+            n = size - 1
+            reps = [C(f"{name}-r{i}", unavailability=q()) for i in range(n)]
+            k = int(rng.integers(1, n + 1))
+            deploy = [ss.k_of_n(k, reps, name=f"{name}-pool")]
+        elif kind == "regions":
+            per = (size - 1) // n_regions
+            stacks = [
+                ss.series(*[C(f"{name}-{r}-{i}", unavailability=q()) for i in range(per)],
+                          region_infra[r], name=f"{name}-{r}")
+                for r in range(n_regions)
+            ]
+            k = int(rng.integers(1, n_regions))  # k < n_regions: redundant
+            deploy = [ss.k_of_n(k, stacks, name=f"{name}-regions")]
+        else:
+            deploy = [C(f"{name}-c{i}", unavailability=q()) for i in range(size - 1)]
+            if len(deploy) > 1:
+                deploy = [ss.series(*deploy, name=f"{name}-chain")]
+        services.append(ss.Service(name, unavailability=q(),
+                                   requires=deploy + uses[s]))
+    # A shared component used by fewer than two services (possible for small
+    # models, or a region nobody deploys to) also goes to the first two.
+    count = {}
+    for sv in services:
+        for c in _walk(sv):
+            count[id(c)] = count.get(id(c), 0) + 1
+    extra = [c for c in region_infra + infra if count.get(id(c), 0) < 2]
+    if extra:
+        services = [
+            ss.Service(sv.name, unavailability=sv.unavailability,
+                       requires=list(sv.requires) + [c for c in extra
+                                                     if c not in _walk(sv)])
+            if i < 2 else sv
+            for i, sv in enumerate(services)]
+    return ss.series(*services, name="journey")
+
+
+def _walk(node):
+    seen, stack = set(), [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        yield n
+        stack.extend(n.children)
+
+
+def model_b(n_components=200, *, seed=SEED_B, n_shared=12):
+    """Model (b): :func:`random_dag` with its exact unavailability."""
+    root = random_dag(n_components, seed=seed, n_shared=n_shared)
+    structure = flatten(root)
+    if structure.n_leaves != n_components:
+        raise AssertionError(f"model (b) has {structure.n_leaves} components, "
+                             f"not {n_components}")
+    return BenchModel("b", ss.Model(root), structure,
+                      exact_unavailability(structure))
+
+
+# --- exact evaluation -------------------------------------------------------
+
+
+def _path_counts(st):
+    """Number of paths from the output to each node."""
+    paths = [0] * st.n_nodes
+    paths[st.output] = 1
+    L = st.n_leaves
+    for g in range(len(st.gates) - 1, -1, -1):
+        p = paths[L + g]
+        if p:
+            for c in st.gates[g][1]:
+                paths[c] += p
+    return paths
+
+
+def shared_leaves(st):
+    """Leaves reached from the output along more than one path."""
+    paths = _path_counts(st)
+    return [i for i in range(st.n_leaves) if paths[i] > 1]
+
+
+def exact_unavailability(st, *, condition=(), max_conditioned=20):
+    """Exact unavailability of the output of ``st``, by factoring.
+
+    Conditions on every leaf reached along more than one path (plus the
+    leaves in ``condition``): given their states, the children of every gate
+    depend on disjoint sets of independent leaves, so each gate is evaluated
+    exactly from its children's unavailabilities:
+
+    * series: ``1 - prod(1 - u_i)`` (as ``-expm1(sum(log1p(-u_i)))``);
+    * parallel: ``prod(u_i)``;
+    * k-of-n, up when at least ``k`` are up: ``P(D >= n - k + 1)`` with ``D``
+      the Poisson-binomial number of children down (a recurrence over
+      positive terms).
+
+    All ``2**s`` assignments of the ``s`` conditioned leaves are evaluated
+    at once (arrays of length ``2**s``) and weighted by their probability.
+
+    Parameters
+    ----------
+    st : Structure
+    condition : sequence of int, optional
+        Further leaves to condition on (the result does not change).
+    max_conditioned : int
+        Refuse to enumerate more than ``2**max_conditioned`` assignments.
+
+    Returns
+    -------
+    float
+    """
+    cond = sorted(set(shared_leaves(st)) | set(condition))
+    s = len(cond)
+    if s > max_conditioned:
+        raise ValueError(f"{s} shared components: 2**{s} assignments is too many")
+    states = ((np.arange(2**s)[:, None] >> np.arange(s)) & 1).astype(bool)  # down
+    weight = np.ones(2**s)
+    u = [np.float64(x) for x in st.q]
+    for j, leaf in enumerate(cond):
+        qj = st.q[leaf]
+        weight *= np.where(states[:, j], qj, 1 - qj)
+        u[leaf] = states[:, j].astype(np.float64)
+    L = st.n_leaves
+    with np.errstate(divide="ignore"):
+        for k_up, kids in st.gates:
+            us = [u[c] for c in kids]
+            n = len(us)
+            if k_up == n:
+                g = -np.expm1(sum(np.log1p(-x) for x in us))
+            elif k_up == 1:
+                g = math.prod(us)
+            else:
+                m = n - k_up + 1  # down when at least m children are down
+                # dist[d] = P(exactly d down so far), d < m; tail = P(>= m)
+                dist = [np.ones_like(weight)] + [np.zeros_like(weight)] * (m - 1)
+                tail = np.zeros_like(weight)
+                for x in us:
+                    tail = tail + dist[m - 1] * x
+                    dist = [dist[0] * (1 - x)] + [
+                        dist[d] * (1 - x) + dist[d - 1] * x for d in range(1, m)]
+                g = tail
+            u.append(g)
+    out = np.broadcast_to(u[st.output], weight.shape)
+    return float(np.sum(weight * out))
+
+
+def brute_force_unavailability(st):
+    """Unavailability of the output by enumerating all ``2**L`` leaf states.
+
+    Independent of :func:`exact_unavailability`: boolean gate logic on every
+    state, weighted by the state's probability. For ``L <= 16`` or so.
+    """
+    L = st.n_leaves
+    if L > 20:
+        raise ValueError(f"{L} leaves: too many to enumerate")
+    total = 0.0
+    for bits in itertools.product((False, True), repeat=L):
+        if output_down(st, bits):
+            total += math.prod(st.q[i] if b else 1 - st.q[i] for i, b in enumerate(bits))
+    return total
+
+
+def output_down(st, leaf_down):
+    """Whether the output is down when the leaves are as ``leaf_down`` says."""
+    down = [bool(b) for b in leaf_down]
+    for k_up, kids in st.gates:
+        n_up = sum(1 for c in kids if not down[c])
+        down.append(n_up < k_up)
+    return down[st.output]
+
+
+def _random_small(rng, n_leaves):
+    """A random small DAG with shared leaves and shared gates."""
+    q = rng.choice([0.0, 1.0, 0.5, 0.1, 0.01, 0.003], size=n_leaves)
+    q = np.where(rng.random(n_leaves) < 0.5, rng.uniform(0, 0.6, n_leaves), q)
+    nodes = [ss.Component(f"c{i}", unavailability=float(x)) for i, x in enumerate(q)]
+    for g in range(int(rng.integers(1, 6))):
+        n = int(rng.integers(1, min(5, len(nodes)) + 1))
+        kids = [nodes[i] for i in rng.choice(len(nodes), size=n, replace=False)]
+        k = int(rng.integers(1, n + 1))
+        nodes.append(ss.k_of_n(k, kids, name=f"g{g}"))
+    top = [n for n in nodes if not isinstance(n, ss.Component)][-3:] + nodes[:2]
+    return ss.k_of_n(int(rng.integers(1, len(top) + 1)), top, name="top")
+
+
+def check_exact_evaluator(n_cases=60, *, seed=12345):
+    """Check :func:`exact_unavailability` against brute force.
+
+    On random small DAGs of two kinds: :func:`random_dag` with 6 to 14
+    components (shared infrastructure and per-region components), and
+    arbitrary DAGs whose gates are shared too (:func:`_random_small`), with
+    probabilities including 0 and 1. Also checks that conditioning on extra
+    leaves does not change the value.
+
+    Raises
+    ------
+    AssertionError
+        On the first disagreement beyond 1e-12 (relative) or 1e-15 (absolute).
+    """
+    rng = np.random.default_rng(seed)
+    for case in range(n_cases):
+        if case % 2 == 0:
+            n = int(rng.integers(8, 15))
+            root = random_dag(n, seed=int(rng.integers(2**32)), n_shared=int(rng.integers(2, 5)),
+                              n_regions=2)
+        else:
+            root = _random_small(rng, int(rng.integers(2, 10)))
+        st = flatten(root)
+        want = brute_force_unavailability(st)
+        extra = rng.choice(st.n_leaves, size=min(3, st.n_leaves), replace=False)
+        for got in (exact_unavailability(st),
+                    exact_unavailability(st, condition=extra.tolist())):
+            if not math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-15):
+                raise AssertionError(
+                    f"exact evaluator: case {case} ({st!r}, shared leaves "
+                    f"{shared_leaves(st)}): {got!r} != brute force {want!r}")
+    return n_cases
