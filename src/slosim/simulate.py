@@ -185,7 +185,8 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
     try:
         while True:
             if len(live):
-                failures += runner.run(streams, total, goal, chunk_size, pool)
+                failures += runner.run(streams, total, goal, chunk_size, pool,
+                                       threads)
             total = goal
             if rel_error is None or not len(live):
                 break
@@ -197,7 +198,7 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
                     f"{max_samples} samples; raise max_samples for a tighter "
                     f"interval", PrecisionWarning, stacklevel=2)
                 break
-            # Rounds double the total, in whole chunks past the first batch.
+            # Each round doubles the total (and adds at least one chunk).
             goal = min(max_samples, total + max(total, chunk_size))
     finally:
         if pool is not None:
@@ -270,12 +271,13 @@ class _ChunkRunner:
         self.outputs = np.ascontiguousarray(program.outputs[live], dtype=np.int64)
         self._local = threading.local()
 
-    def run(self, streams, start, stop, chunk_size, pool):
+    def run(self, streams, start, stop, chunk_size, pool, threads):
         """Samples ``start..stop`` in chunks; return failures per live output.
 
-        With a pool, chunks are submitted continuously and at most two
-        batches are in flight, so no thread waits at a batch boundary.
-        Counts are integers: their sum does not depend on the order.
+        With a pool, chunks are submitted continuously, at most four per
+        thread in flight, so no thread waits at a batch boundary and memory
+        stays bounded. Counts are integers: their sum does not depend on the
+        order.
         """
         total = np.zeros(len(self.outputs), dtype=np.uint64)
         pending = deque()
@@ -288,10 +290,10 @@ class _ChunkRunner:
             for seed_seq, n in zip(streams.take(len(sizes)), sizes):
                 if pool is None:
                     total += self.chunk(streams.kind, seed_seq, n)
-                else:
-                    pending.append(pool.submit(self.chunk, streams.kind, seed_seq, n))
-            while len(pending) > _BATCH_CHUNKS:
-                total += pending.popleft().result()
+                    continue
+                pending.append(pool.submit(self.chunk, streams.kind, seed_seq, n))
+                if len(pending) > 4 * threads:
+                    total += pending.popleft().result()
         while pending:
             total += pending.popleft().result()
         return total
