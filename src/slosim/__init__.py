@@ -26,8 +26,15 @@ from ._errors import (
     UnknownNodeError,
 )
 from .model import Component, Gate, Journey, Model, Node, Service, k_of_n, parallel, series
-from .results import SimulationResult, SimulationResults, binomial_interval
+from .results import (
+    ExactResult,
+    ExactResults,
+    SimulationResult,
+    SimulationResults,
+    binomial_interval,
+)
 from .simulate import PrecisionWarning, simulate
+from .exact import DiagramTooLargeError, exact
 
 __version__ = "0.1.0.dev0"
 
@@ -42,6 +49,10 @@ __all__ = [
     "parallel",
     "k_of_n",
     "simulate",
+    "exact",
+    "ExactResult",
+    "ExactResults",
+    "DiagramTooLargeError",
     "SimulationResult",
     "SimulationResults",
     "binomial_interval",
