@@ -241,8 +241,8 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
         uu, ud, du, dd = _bdd.conditionals(diagram, root, q, up, down)
         results[j.name] = ExactResult(
             journey=j.name,
-            availability=float(up[root]),
-            unavailability=float(down[root]),
+            availability=min(float(up[root]), 1.0),
+            unavailability=min(float(down[root]), 1.0),
             target=j.target,
             components=tuple(model.components),
             availability_if_up=_frozen(uu[order]),
@@ -255,6 +255,7 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
 
 
 def _frozen(a):
-    a = np.ascontiguousarray(a, dtype=np.float64)
+    # Sums of products of probabilities can round past 1 by an ulp or two.
+    a = np.clip(np.ascontiguousarray(a, dtype=np.float64), 0.0, 1.0)
     a.setflags(write=False)
     return a
