@@ -148,7 +148,7 @@ cdef class Diagram:
                 h = (h + 1) & self.table_mask
             self.table[h] = <int32_t>n
         cdef uint64_t csize = (self.cache_mask + 1)
-        if csize < <uint64_t>cap and csize < (1 << 24):
+        if csize < <uint64_t>cap and csize < (1 << 21):  # at most 32 MiB
             csize *= 2
             t = <int32_t *> realloc(self.cache, 4 * csize * sizeof(int32_t))
             if t == NULL:

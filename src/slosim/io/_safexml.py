@@ -14,7 +14,6 @@ The parser is expat, driven directly:
 * every element keeps the line of its start tag, for messages.
 """
 
-import io
 from xml.parsers import expat
 
 from ._errors import OpenPSAError
@@ -124,10 +123,3 @@ def parse(stream, where, *, max_size, max_depth, text_tags=frozenset()):
         raise OpenPSAError(f"cannot decode the file: {exc}", where) from None
     return root[0]
 
-
-def open_source(source):
-    """``(stream, where, close)`` for a path or a file object."""
-    if isinstance(source, (io.IOBase,)) or hasattr(source, "read"):
-        name = getattr(source, "name", None)
-        return source, name if isinstance(name, str) else "<stream>", False
-    return open(source, "rb"), str(source), True

@@ -1,0 +1,389 @@
+"""Write a :class:`slosim.Model` as Open-PSA MEF fault trees.
+
+The output keeps to the core of MEF that PRA tools share: one
+``define-fault-tree`` of flat gates (one ``<or>``, ``<and>`` or
+``<atleast>`` each, or a single event), and a ``model-data`` of basic
+events with ``<float>`` probabilities.
+
+Names: a slosim name that is a MEF identifier is written as it is; any
+other (dots, blanks, non-ASCII letters...) gets an identifier made from it,
+and the original in a ``slosim-name`` attribute. Gates slosim did not name
+get fresh names (``gate-1``, ``db-service``, ``checkout-journey``) that
+collide with no name of the model. Each journey is a top gate (a gate no
+other gate refers to), in journey order; it carries ``slosim-journey`` when
+its name is not the journey's, and ``slosim-target`` when the journey has a
+target.
+
+A k-of-n gate whose children repeat cannot be one ``<atleast>`` (MEF
+arguments are a set); it is written as the equivalent coherent formula by
+Shannon decomposition on the repeated children, sub-formulas shared.
+"""
+
+import io
+import os
+import re
+
+from .. import model as _m
+from .._validation import param_error
+from ._errors import OpenPSAError
+from ._mef_read import SLOSIM_JOURNEY, SLOSIM_NAME, SLOSIM_TARGET
+
+__all__ = ["write_openpsa"]
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*\Z")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+            "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+_ESCAPE = re.compile('[&<>"\t\n\r]')
+
+
+def _quote(value):
+    if _NOT_XML.search(value):
+        raise OpenPSAError(f"the name {value!r} holds a character that XML cannot "
+                           f"represent; rename it to write the model", node=value)
+    return '"' + _ESCAPE.sub(lambda m: _ESCAPES[m.group()], value) + '"'
+
+
+def _mangle(name):
+    """A MEF identifier made from ``name`` (itself when it is one)."""
+    if _IDENTIFIER.match(name):
+        return name
+    s = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    s = re.sub(r"-{2,}", "-", s).strip("-")
+    if not s or not (s[0].isalpha() or s[0] == "_"):
+        s = "_" + s
+    return s
+
+
+class _Writer:
+    def __init__(self, model):
+        self.model = model
+        self.nodes = model._order                   # children first
+        self.kids = model._kids
+        self.taken = {n.name for n in self.nodes
+                      if n.name is not None and _IDENTIFIER.match(n.name)}
+        self.be = {}       # id(node) -> basic event id (components, services)
+        self.gate = {}     # id(node) -> gate id (gates, services with requires)
+        self.attrs = {}    # MEF id -> [(attribute, value)]
+        self.counter = 0
+
+    def unique(self, base):
+        name, i = base, 1
+        while name in self.taken:
+            i += 1
+            name = f"{base}-{i}"
+        self.taken.add(name)
+        return name
+
+    def own_name(self, node):
+        """The MEF id of a named node: its name, or one made from it."""
+        if _IDENTIFIER.match(node.name):
+            return node.name
+        mef = self.unique(_mangle(node.name))
+        self.attrs.setdefault(mef, []).append((SLOSIM_NAME, node.name))
+        return mef
+
+    def fresh(self, name, suffix):
+        base = _mangle(name)
+        return self.unique(base if base not in self.taken else f"{base}-{suffix}")
+
+    def names(self):
+        """Give every node and journey its MEF id."""
+        referenced = {id(c) for n in self.nodes for c in self.kids[id(n)]}
+        uses = {}
+        for j in self.model.journeys:
+            uses[id(j.node)] = uses.get(id(j.node), 0) + 1
+        for n in self.nodes:
+            if isinstance(n, (_m.Component, _m.Service)):
+                self.be[id(n)] = self.own_name(n)
+            elif n.name is not None:
+                self.gate[id(n)] = self.own_name(n)
+        self.tops = []     # (journey, MEF id, own gate?)
+        for j in self.model.journeys:
+            n = j.node
+            gate_like = isinstance(n, _m.Gate) or (isinstance(n, _m.Service)
+                                                   and n.requires)
+            own = (gate_like and id(n) not in referenced and uses[id(n)] == 1
+                   and (isinstance(n, _m.Service) or n.name in (None, j.name)))
+            if own and id(n) in self.gate:
+                mef = self.gate[id(n)]
+                read_as = n.name
+            else:
+                mef = self.fresh(j.name, "journey")
+                read_as = mef
+                if own:
+                    self.gate[id(n)] = mef
+            extra = self.attrs.setdefault(mef, [])
+            if read_as != j.name:
+                extra.append((SLOSIM_JOURNEY, j.name))
+            if j.target is not None:
+                extra.append((SLOSIM_TARGET, repr(j.target)))
+            self.tops.append((j, mef, own))
+        for n in reversed(self.nodes):
+            if id(n) in self.gate:
+                continue
+            if isinstance(n, _m.Service) and n.requires:
+                self.gate[id(n)] = self.unique(_mangle(n.name) + "-service")
+            elif isinstance(n, _m.Gate):
+                while True:
+                    self.counter += 1
+                    if f"gate-{self.counter}" not in self.taken:
+                        break
+                self.gate[id(n)] = self.unique(f"gate-{self.counter}")
+
+    def ref(self, node):
+        if id(node) in self.gate:
+            return ("gate", self.gate[id(node)])
+        return ("basic-event", self.be[id(node)])
+
+    def formula(self, node):
+        """The failure formula of a gate or service, over MEF references."""
+        kids = [self.ref(c) for c in self.kids[id(node)]]
+        if isinstance(node, _m.Service):
+            refs, m = [("basic-event", self.be[id(node)])] + kids, 1
+        else:
+            refs, m = kids, len(kids) - node.k + 1   # failed children that fail it
+        weights = {}
+        for r in refs:
+            weights[r] = weights.get(r, 0) + 1
+        # Repeated children first: the decomposition works through them.
+        items = sorted(weights.items(), key=lambda item: item[1] == 1)
+        return _threshold(items, m)
+
+    def text(self):
+        from .. import __version__
+
+        self.names()
+        out = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            f"<!-- Written by slosim {__version__}: fault trees in the failure "
+            f"domain. Each top gate is a journey failing, each basic event a "
+            f"component down. -->",
+            "<opsa-mef>",
+            '  <define-fault-tree name="slosim">',
+        ]
+        written = set()
+        for j, mef, own in self.tops:
+            if own:
+                self.define_gate(out, mef, self.formula(j.node))
+                written.add(id(j.node))
+            else:
+                self.define_gate(out, mef, ("ref",) + self.ref(j.node))
+        for n in reversed(self.nodes):
+            if id(n) in self.gate and id(n) not in written:
+                self.define_gate(out, self.gate[id(n)], self.formula(n))
+        out.append("  </define-fault-tree>")
+        out.append("  <model-data>")
+        for n in self.nodes:
+            if id(n) in self.be:
+                mef = self.be[id(n)]
+                out.append(f"    <define-basic-event name={_quote(mef)}>")
+                self.attributes(out, mef)
+                out.append(f"      <float value=\"{n.unavailability!r}\"/>")
+                out.append("    </define-basic-event>")
+        out.append("  </model-data>")
+        out.append("</opsa-mef>")
+        return "\n".join(out) + "\n"
+
+    def attributes(self, out, mef):
+        pairs = self.attrs.get(mef)
+        if pairs:
+            out.append("      <attributes>")
+            for key, value in pairs:
+                out.append(f"        <attribute name=\"{key}\" value={_quote(value)}/>")
+            out.append("      </attributes>")
+
+    def define_gate(self, out, mef, formula):
+        parts = {}       # id(sub-formula) -> (MEF id, sub-formula)
+        queue = [(mef, formula)]
+        while queue:
+            name, f = queue.pop(0)
+            out.append(f"    <define-gate name={_quote(name)}>")
+            self.attributes(out, name)
+            if f[0] == "ref":
+                out.append(f"      <{f[1]} name={_quote(f[2])}/>")
+            else:
+                head = f'<atleast min="{f[1]}">' if f[0] == "atleast" else f"<{f[0]}>"
+                out.append(f"      {head}")
+                for arg in f[-1]:
+                    if arg[0] == "ref":
+                        out.append(f"        <{arg[1]} name={_quote(arg[2])}/>")
+                        continue
+                    if id(arg) not in parts:
+                        parts[id(arg)] = (self.unique(f"{mef}-part-{len(parts) + 1}"), arg)
+                        queue.append(parts[id(arg)])
+                    out.append(f"        <gate name={_quote(parts[id(arg)][0])}/>")
+                out.append(f"      </{f[0]}>")
+            out.append("    </define-gate>")
+
+
+def _threshold(items, m):
+    """Formula failing when the failed items weigh at least ``m``.
+
+    ``items`` is a list of ``(reference, weight)``, weights > 1 first.
+    Returns ``('ref', kind, id)``, ``('or', args)``, ``('and', args)``,
+    ``('atleast', m, args)``; True / False for constants (never at the top
+    for ``1 <= m <= total weight``). Shannon decomposition on each weighted
+    item ``d``: ``T(m) = T_rest(m) or (d and T_rest(m - w))``, memoised on
+    (position, m) so shared sub-formulas are built once.
+    """
+    memo = {}
+    suffix = [0] * (len(items) + 1)
+    for i in range(len(items) - 1, -1, -1):
+        suffix[i] = suffix[i + 1] + items[i][1]
+
+    def t(i, m):
+        if m <= 0:
+            return True
+        if m > suffix[i]:
+            return False
+        key = (i, m)
+        if key in memo:
+            return memo[key]
+        ref, w = items[i]
+        if w == 1:       # every remaining item has weight 1
+            args = [("ref",) + r for r, _ in items[i:]]
+            if len(args) == 1:
+                f = args[0]
+            elif m == 1:
+                f = ("or", args)
+            elif m == len(args):
+                f = ("and", args)
+            else:
+                f = ("atleast", m, args)
+        else:
+            without = t(i + 1, m)
+            rest = t(i + 1, m - w)
+            d = ("ref",) + ref
+            with_d = d if rest is True else (False if rest is False else ("and", [d, rest]))
+            if without is False:
+                f = with_d
+            elif with_d is False:
+                f = without
+            else:
+                f = ("or", [without, with_d])
+        memo[key] = f
+        return f
+
+    return t(0, m)
+
+
+def _as_model(model):
+    if isinstance(model, _m.Model):
+        return model
+    if isinstance(model, (_m.Node, _m.Journey)):
+        return _m.Model([model])
+    raise param_error("model", "write_openpsa", "a slosim.Model, a node or a Journey",
+                      model, TypeError)
+
+
+def write_openpsa(model, path_or_file):
+    """Write a model as Open-PSA MEF fault trees, for SCRAM and other PRA tools.
+
+    Each journey becomes a top gate of one ``define-fault-tree``, each
+    component (and each service's own part) a basic event whose probability
+    is its unavailability, written with ``repr`` so that it reads back
+    exactly. Gates are written in the failure domain: a series gate is an
+    ``<or>`` of failures, a parallel gate an ``<and>``, a k-of-n gate over n
+    children an ``<atleast min="n - k + 1">``; a service is the ``<or>`` of
+    its own basic event and its requirements. A node used in several places
+    is written once and referred to by name.
+
+    Parameters
+    ----------
+    model : Model, Node or Journey
+    path_or_file : path or file object
+        Where to write: a path (``str`` or ``os.PathLike``, overwritten) or a
+        file object open for writing, text or binary (UTF-8).
+
+    Raises
+    ------
+    OpenPSAError
+        If a name holds a character XML cannot represent (a control
+        character); nothing is written then.
+
+    See Also
+    --------
+    read_openpsa : reads the file back into the same model.
+
+    Notes
+    -----
+    Names that are not MEF identifiers (letters, digits, ``_``, single
+    inner ``-``; no dots or blanks) are replaced by identifiers made from
+    them, and kept in a ``slosim-name`` attribute; a top gate whose name is
+    not its journey's carries ``slosim-journey``, and a journey's target is
+    kept in ``slosim-target``. :func:`read_openpsa` reads these back, so
+    ``read_openpsa`` of the file has the same journeys (names, targets,
+    order), the same components with bit-identical unavailabilities, and
+    the same journey probabilities. Gates slosim did not name get fresh
+    names that collide with no name of the model.
+
+    Examples
+    --------
+    >>> import io
+    >>> import slosim as ss
+    >>> import slosim.io
+    >>> db = ss.parallel(ss.Component("db-a", unavailability=1e-3),
+    ...                  ss.Component("db-b", unavailability=1e-3), name="db")
+    >>> web = ss.Service("web", availability=0.9995, requires=[db])
+    >>> buffer = io.StringIO()
+    >>> slosim.io.write_openpsa(ss.Journey(web, target=0.999), buffer)
+    >>> print(buffer.getvalue())  # doctest: +ELLIPSIS
+    <?xml version="1.0" encoding="UTF-8"?>
+    <!-- Written by slosim ... -->
+    <opsa-mef>
+      <define-fault-tree name="slosim">
+        <define-gate name="web-journey">
+          <attributes>
+            <attribute name="slosim-journey" value="web"/>
+            <attribute name="slosim-target" value="0.999"/>
+          </attributes>
+          <or>
+            <basic-event name="web"/>
+            <gate name="db"/>
+          </or>
+        </define-gate>
+        <define-gate name="db">
+          <and>
+            <basic-event name="db-a"/>
+            <basic-event name="db-b"/>
+          </and>
+        </define-gate>
+      </define-fault-tree>
+      <model-data>
+        <define-basic-event name="db-a">
+          <float value="0.001"/>
+        </define-basic-event>
+        <define-basic-event name="db-b">
+          <float value="0.001"/>
+        </define-basic-event>
+        <define-basic-event name="web">
+          <float value="0.0005"/>
+        </define-basic-event>
+      </model-data>
+    </opsa-mef>
+    <BLANKLINE>
+    >>> buffer.seek(0)
+    0
+    >>> slosim.io.read_openpsa(buffer).journeys
+    (Journey('web', target=0.999),)
+    """
+    model = _as_model(model)
+    text = _Writer(model).text()
+    if hasattr(path_or_file, "write"):
+        if isinstance(path_or_file, io.TextIOBase):
+            path_or_file.write(text)
+        elif isinstance(path_or_file, (io.RawIOBase, io.BufferedIOBase)):
+            path_or_file.write(text.encode("utf-8"))
+        else:
+            try:
+                path_or_file.write(text)
+            except TypeError:
+                path_or_file.write(text.encode("utf-8"))
+        return
+    if not isinstance(path_or_file, (str, os.PathLike)):
+        raise param_error("path_or_file", "write_openpsa",
+                          "a path (str or os.PathLike) or a file object",
+                          path_or_file, TypeError)
+    with open(path_or_file, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
