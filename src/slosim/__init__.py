@@ -25,7 +25,18 @@ from ._errors import (
     SlosimWarning,
     UnknownNodeError,
 )
-from .model import Component, Gate, Journey, Model, Node, Service, k_of_n, parallel, series
+from .model import (
+    Component,
+    Gate,
+    Journey,
+    Model,
+    Node,
+    Service,
+    Shock,
+    k_of_n,
+    parallel,
+    series,
+)
 from .results import (
     ExactResult,
     ExactResults,
@@ -45,6 +56,7 @@ __all__ = [
     "Node",
     "Journey",
     "Model",
+    "Shock",
     "series",
     "parallel",
     "k_of_n",

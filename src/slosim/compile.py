@@ -4,6 +4,9 @@ The Program is what the kernels read: numpy arrays of leaf parameters, gate
 op codes and thresholds, CSR child lists and output node indices. Compiling
 also
 
+* turns each common-cause shock into one more leaf, in series with each of
+  its members (a shock is sampled like a component and ORed into its
+  members' down bits);
 * folds constants: a component with unavailability 0 or 1 is not sampled;
   gates over constants simplify (a series with a down child is down, a
   k-of-n with c children up needs k - c more), and a journey that folds to a
@@ -45,7 +48,7 @@ class Program:
     Attributes
     ----------
     leaf_names : tuple of str
-        Component name of each sampled leaf (index = leaf number).
+        Component (or shock) name of each sampled leaf (index = leaf number).
     leaf_q : ndarray of float64, shape (L,)
         Unavailability of each leaf, strictly between 0 and 1.
     leaf_method : ndarray of int8, shape (L,)
@@ -72,8 +75,9 @@ class Program:
     scratch_rows : int
         Rows of scratch the threshold gates need.
     constants : dict
-        Component name -> ``CONST_UP`` / ``CONST_DOWN`` for components
-        with unavailability 0 or 1.
+        Component (or shock) name -> ``CONST_UP`` / ``CONST_DOWN`` for
+        components with unavailability 0 or 1 and shocks with probability
+        0 or 1.
     """
 
     leaf_names: tuple
@@ -153,13 +157,27 @@ def compile_model(model):
             return CONST_DOWN
         return add(("leaf", name, q))
 
+    shock_leaf = {}
+
+    def own(node):
+        """The node's own component, in series with the shocks that hit it."""
+        key = leaf(node.name, node.unavailability)
+        shocks = model._shocks_of.get(id(node))
+        if not shocks:
+            return key
+        for sh in shocks:
+            if sh.name not in shock_leaf:
+                shock_leaf[sh.name] = leaf(sh.name, sh.probability)
+        kids = [key] + [shock_leaf[sh.name] for sh in shocks]
+        return _fold_gate(len(kids), kids, None, add)
+
     for node in model._order:
         kids = [folded[id(c)] for c in model._kids[id(node)]]
         if isinstance(node, Component):
-            folded[id(node)] = leaf(node.name, node.unavailability)
+            folded[id(node)] = own(node)
             continue
         if isinstance(node, Service):
-            kids = [leaf(node.name, node.unavailability)] + kids
+            kids = [own(node)] + kids
             k, name = len(kids), node.name
         else:
             k, name = node.k, node.name

@@ -70,10 +70,11 @@ def _as_model(model):
 def _lower(model):
     """The model as BDD build arrays, with leaves in depth-first order.
 
-    Returns (component names, unavailabilities, leaf_var, gate arrays,
-    node index of each journey). Variable v is the v-th component met in
-    depth-first post-order from the journeys (``model._order``); a
-    Service's own component comes just before its requirements'.
+    Returns (variable names, their unavailabilities, (leaf_var, gate
+    arrays), node index of each journey). Variable v is the v-th basic
+    event met depth-first from the journeys: components (a Service's own
+    component before its requirements) and shocks (before their first
+    member). Leaf v is variable v; gates follow in topological order.
     """
     names, q, var_of = [], [], {}
 
@@ -83,7 +84,8 @@ def _lower(model):
         q.append(unavailability)
         return var_of[name]
 
-    # Order variables: depth-first pre-order of leaves from the journeys.
+    # Order variables: depth-first pre-order of leaves from the journeys; a
+    # shock's variable comes just before its first member met.
     seen = set()
     for j in model.journeys:
         stack = [j.node]
@@ -92,38 +94,42 @@ def _lower(model):
             if id(node) in seen:
                 continue
             seen.add(id(node))
-            if isinstance(node, Component):
-                variable(node.name, node.unavailability)
-                continue
-            if isinstance(node, Service):
+            if isinstance(node, (Component, Service)):
+                for sh in model._shocks_of.get(id(node), ()):
+                    if sh.name not in var_of:
+                        variable(sh.name, sh.probability)
                 variable(node.name, node.unavailability)
             stack.extend(reversed(model._kids[id(node)]))
 
-    leaf_var, index = [], {}
-    gate_op, gate_k, child_ptr, child_idx, gates = [], [], [0], [], []
-    for node in model._order:
-        if isinstance(node, Component):
-            index[id(node)] = ("leaf", len(leaf_var))
-            leaf_var.append(var_of[node.name])
-    n_leaves = len(leaf_var)
-    own = {}
-    for node in model._order:
-        if isinstance(node, Service):
-            own[id(node)] = n_leaves + len(own)
-    leaf_var.extend(var_of[n.name] for n in model._order
-                    if isinstance(n, Service))
+    # Leaves: one per variable (components, services' own, shocks).
+    leaf_var = list(range(len(names)))
     L = len(leaf_var)
+    gate_op, gate_k, child_ptr, child_idx = [], [], [0], []
+    index = {}
 
-    def ref(node):
-        kind, i = index[id(node)]
-        return i if kind == "leaf" else L + i
+    def gate(op, k, kids):
+        gate_op.append(op)
+        gate_k.append(k)
+        child_idx.extend(kids)
+        child_ptr.append(len(child_idx))
+        return L + len(gate_op) - 1
+
+    def own(node):
+        """Own component's node: its variable, in series with its shocks."""
+        v = var_of[node.name]
+        shocks = model._shocks_of.get(id(node))
+        if not shocks:
+            return v
+        kids = [v] + [var_of[sh.name] for sh in shocks]
+        return gate(_bdd.GATE_SERIES, len(kids), kids)
 
     for node in model._order:
         if isinstance(node, Component):
+            index[id(node)] = own(node)
             continue
-        kids = [ref(c) for c in model._kids[id(node)]]
+        kids = [index[id(c)] for c in model._kids[id(node)]]
         if isinstance(node, Service):
-            kids = [own[id(node)]] + kids
+            kids = [own(node)] + kids
             op, k = _bdd.GATE_SERIES, len(kids)
         elif node.kind == "series":
             op, k = _bdd.GATE_SERIES, len(kids)
@@ -131,13 +137,8 @@ def _lower(model):
             op, k = _bdd.GATE_PARALLEL, 1
         else:
             op, k = _bdd.GATE_KOFN, node.k
-        index[id(node)] = ("gate", len(gates))
-        gates.append(node)
-        gate_op.append(op)
-        gate_k.append(k)
-        child_idx.extend(kids)
-        child_ptr.append(len(child_idx))
-    outputs = [ref(j.node) for j in model.journeys]
+        index[id(node)] = gate(op, k, kids)
+    outputs = [index[id(j.node)] for j in model.journeys]
     arrays = (
         np.asarray(leaf_var, dtype=np.int32),
         np.asarray(gate_op, dtype=np.int32),
@@ -234,7 +235,8 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
         ) from None
     up, down = _bdd.probabilities(diagram, q)
     var_of = {name: v for v, name in enumerate(names)}
-    order = np.array([var_of[n] for n in model.components], dtype=np.intp)
+    events = tuple(model.components) + tuple(model.shocks)
+    order = np.array([var_of[n] for n in events], dtype=np.intp)
     results = {}
     for j, out in zip(model.journeys, outputs):
         root = int(ids[out])
@@ -244,13 +246,13 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
             availability=min(float(up[root]), 1.0),
             unavailability=min(float(down[root]), 1.0),
             target=j.target,
-            components=tuple(model.components),
+            components=events,
             availability_if_up=_frozen(uu[order]),
             availability_if_down=_frozen(ud[order]),
             unavailability_if_up=_frozen(du[order]),
             unavailability_if_down=_frozen(dd[order]),
         )
-    return ExactResults(results, components=tuple(model.components),
+    return ExactResults(results, components=events,
                         bdd_nodes=int(diagram.nodes))
 
 

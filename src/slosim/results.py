@@ -305,8 +305,9 @@ class ExactResult:
     target : float or None
         The journey's availability target, if the model gives one.
     components : tuple of str
-        Every component of the model, in model order; the arrays below are
-        aligned with it.
+        Every basic event of the model: its components in model order, then
+        its shocks; the arrays below are aligned with it (for a shock,
+        "up" means it does not happen).
     availability_if_up, availability_if_down : ndarray
         Journey availability with the component forced up / forced down.
     unavailability_if_up, unavailability_if_down : ndarray
@@ -390,7 +391,8 @@ class ExactResults(Mapping):
     journeys : dict
         Journey name -> :class:`ExactResult`, in model order.
     components : tuple of str
-        The model's components, in the order of every result's arrays.
+        The model's components then shocks, in the order of every result's
+        arrays.
     bdd_nodes : int
         Nodes of the shared decision diagram (terminals included).
 

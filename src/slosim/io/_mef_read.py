@@ -253,7 +253,7 @@ class _Reader:
     def expression(self, el, owner, what):
         """A constant's text, or the parameter definition it refers to."""
         tag, where = el.tag, owner.where
-        if el.children:
+        if el.children and tag in ("float", "int", "bool", "parameter"):
             self.fail(f"<{tag}> in {what} holds an element <{el.children[0].tag}>",
                       where, el.children[0].line, owner.id)
         if tag in ("float", "int", "bool"):
