@@ -46,6 +46,13 @@ from .results import (
 )
 from .simulate import PrecisionWarning, simulate
 from .exact import DiagramTooLargeError, exact
+from .correlation import (
+    CommonCauseGroup,
+    alpha_factor,
+    beta_factor,
+    multiple_greek_letter,
+    phi_factor,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -57,6 +64,11 @@ __all__ = [
     "Journey",
     "Model",
     "Shock",
+    "CommonCauseGroup",
+    "beta_factor",
+    "multiple_greek_letter",
+    "alpha_factor",
+    "phi_factor",
     "series",
     "parallel",
     "k_of_n",

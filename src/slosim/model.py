@@ -676,8 +676,9 @@ class Model:
         the name of a node.
     nodes : sequence of Node, optional
         Further named nodes that name references may point to.
-    shocks : sequence of Shock, optional
-        Common-cause shocks over the model's components.
+    shocks : sequence of Shock or CommonCauseGroup, optional
+        Common-cause shocks over the model's components (a group stands
+        for all its shocks).
 
     Attributes
     ----------
@@ -746,9 +747,12 @@ class Model:
 
     def _resolve_shocks(self, shocks):
         """Validate shocks; map id(member node) -> its shocks, in model order."""
-        if isinstance(shocks, Shock):
+        from .correlation import CommonCauseGroup
+
+        if isinstance(shocks, (Shock, CommonCauseGroup)):
             shocks = [shocks]
-        shocks = list(shocks)
+        shocks = [s for item in shocks for s in (
+            item.shocks if isinstance(item, CommonCauseGroup) else [item])]
         in_model = {id(n) for n in self._order}
         of, names = {}, {}
         for i, sh in enumerate(shocks):

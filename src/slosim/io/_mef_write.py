@@ -148,7 +148,14 @@ class _Writer:
             weights[r] = weights.get(r, 0) + 1
         # Repeated children first: the decomposition works through them.
         items = sorted(weights.items(), key=lambda item: item[1] == 1)
-        return _threshold(items, m)
+        f = _threshold(items, m)
+        # The decomposition may leave out a child that never decides the
+        # gate; keep it in an absorbed term, f or (f and child), so that the
+        # file has every component of the model.
+        missing = [("ref",) + r for r in weights if r not in _refs(f)]
+        if missing:
+            f = ("or", [f, ("and", [f] + missing)])
+        return f
 
     def text(self):
         from .. import __version__
@@ -266,6 +273,19 @@ def _threshold(items, m):
         return f
 
     return t(0, m)
+
+
+def _refs(formula):
+    """The references ``(kind, id)`` a formula uses."""
+    out, stack, seen = set(), [formula], set()
+    while stack:
+        f = stack.pop()
+        if f[0] == "ref":
+            out.add(f[1:])
+        elif id(f) not in seen:
+            seen.add(id(f))
+            stack.extend(f[-1])
+    return out
 
 
 def _as_model(model):
