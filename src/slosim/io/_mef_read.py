@@ -7,9 +7,10 @@ Three passes over the parsed files:
    translate as it is met;
 2. check every definition: parameters resolve to constants (cycles are
    errors), basic events to probabilities, gate formulas to coherent
-   and/or/atleast trees over defined events;
+   and/or/atleast trees over defined events; take the shocks slosim
+   wrote (``slosim-shock``, ``slosim-member``) out of the logic;
 3. build the slosim nodes, gates in dependency order (a cycle of gates is
-   an error), and the journeys.
+   an error), the journeys and the shocks.
 
 Ids follow MEF (and SCRAM): a definition is public by default and inherits
 ``role="private"`` from its ``define-component``; a public definition's id
@@ -26,14 +27,21 @@ from .._validation import check_int, param_error
 from ._errors import OpenPSAError
 from ._safexml import parse
 
-__all__ = ["read_openpsa", "SLOSIM_NAME", "SLOSIM_JOURNEY", "SLOSIM_TARGET"]
+__all__ = ["read_openpsa", "SLOSIM_NAME", "SLOSIM_JOURNEY", "SLOSIM_TARGET",
+           "SLOSIM_SHOCK", "SLOSIM_MEMBER"]
 
 #: MEF attributes (``<attributes><attribute name=... value=.../>``) slosim
 #: writes so that a model survives the trip: the slosim name of a node whose
-#: name is no MEF identifier, the journey a top gate stands for, its target.
+#: name is no MEF identifier, the journey a top gate stands for, its target;
+#: a basic event that is a common-cause shock, and the ``<or>`` gate that
+#: makes a member down when its own event or one of its shocks happens
+#: (naming the member's basic event).
 SLOSIM_NAME = "slosim-name"
 SLOSIM_JOURNEY = "slosim-journey"
 SLOSIM_TARGET = "slosim-target"
+SLOSIM_SHOCK = "slosim-shock"
+SLOSIM_MEMBER = "slosim-member"
+_SLOSIM = {SLOSIM_NAME, SLOSIM_JOURNEY, SLOSIM_TARGET, SLOSIM_SHOCK, SLOSIM_MEMBER}
 
 _DEFINITIONS = {
     "define-gate": "gate",
@@ -46,6 +54,8 @@ _REFERENCES = {"gate": "gate", "basic-event": "basic event",
 _EVENT_TYPES = {"gate": "gate", "basic-event": "basic event",
                 "house-event": "house event"}
 _COHERENT = {"and", "or", "atleast"}
+_NAME_ATTR = frozenset({"name"})
+_EVENT_ATTRS = frozenset({"name", "type"})
 _NON_COHERENT = {"not", "xor", "nand", "nor", "iff", "imply", "cardinality"}
 # Expressions of MEF 2.0 other than constants and parameter references.
 _EXPRESSIONS = {
@@ -77,19 +87,21 @@ _DOUBLE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
                      r"|[+-]?INF|NaN")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
+# Formulas are translated recursively, one Python frame per nesting level.
+_MAX_DEPTH = 500
 
 
 class _Def:
     """A definition: what it is, where, and what was made of it."""
 
-    __slots__ = ("kind", "id", "base", "el", "where", "body", "attrs",
-                 "name", "value", "spec", "node")
+    __slots__ = ("kind", "id", "base", "line", "where", "body", "attrs",
+                 "name", "value", "spec", "node", "members", "alias")
 
     def __init__(self, kind, id_, base, el, where, body, attrs):
         self.kind = kind        # 'gate', 'basic event', 'house event', 'parameter'
         self.id = id_           # model-wide id
         self.base = base        # container path, for references it makes
-        self.el = el
+        self.line = el.line
         self.where = where
         self.body = body        # child elements other than label/attributes
         self.attrs = attrs      # slosim attributes: name -> (value, line)
@@ -97,10 +109,8 @@ class _Def:
         self.value = None       # parameter: the constant it resolves to
         self.spec = None        # gate: the checked formula
         self.node = None        # the slosim node
-
-    @property
-    def line(self):
-        return self.el.line
+        self.members = None     # shock: the member basic events
+        self.alias = None       # member gate: the member it stands for
 
     def at(self):
         return f"{self.where}:{self.line}"
@@ -153,10 +163,12 @@ class _Reader:
             name = el.attrs.get("name", "")
             model = el.attrs.get("model")
             kind = f" ({model})" if model else ""
-            self.fail(f"common-cause failure group {name!r}{kind} is not supported "
-                      f"yet: common-cause groups need correlated failures, which "
-                      f"slosim will model in a later version; until then expand "
-                      f"the group into explicit basic events", where, el.line, name)
+            self.fail(f"common-cause failure group {name!r}{kind} is not read "
+                      f"from MEF files yet: common-cause groups come with "
+                      f"correlated failures; build the group in Python "
+                      f"(slosim.beta_factor, multiple_greek_letter, alpha_factor, "
+                      f"phi_factor) and pass it to Model(shocks=...)",
+                      where, el.line, name)
         elif tag in _OTHER_CONSTRUCTS:
             self.fail(f"<{tag}> is not supported: slosim reads fault trees "
                       f"(define-fault-tree, model-data), not "
@@ -211,7 +223,7 @@ class _Reader:
             if c.children:
                 self.fail("<attribute> must be empty", where, c.children[0].line)
             name = c.attrs["name"]
-            if name in (SLOSIM_NAME, SLOSIM_JOURNEY, SLOSIM_TARGET):
+            if name in _SLOSIM:
                 out[name] = (c.attrs["value"], c.line)
         return out
 
@@ -227,6 +239,54 @@ class _Reader:
                 self.basic_event_value(d)
             else:
                 self.house_event_value(d)
+        for d in (*self.params.values(), *self.events.values()):
+            d.body = ()    # let the element tree go
+        self.check_shocks()
+
+    def check_shocks(self):
+        """Take slosim's shocks out of the logic: a shock (a basic event
+        marked ``slosim-shock``) may only be an argument of the ``<or>`` of
+        a gate marked ``slosim-member``, which names the member."""
+        self.shocks = [d for d in self.events.values()
+                       if d.kind == "basic event" and SLOSIM_SHOCK in d.attrs]
+        for sh in self.shocks:
+            sh.members = []
+        for d in self.gates:
+            if SLOSIM_MEMBER not in d.attrs:
+                continue
+            ref, line = d.attrs[SLOSIM_MEMBER]
+            spec = d.spec
+            member = None
+            if isinstance(spec, tuple) and spec[0] == "or":
+                member = next((a for a in spec[2] if isinstance(a, _Def)
+                               and a.id == ref and a.kind == "basic event"
+                               and a.members is None), None)
+            if member is None:
+                self.fail(f"gate {d.id!r}: {SLOSIM_MEMBER} {ref!r} must name a "
+                          f"basic event among the arguments of the gate's <or>",
+                          d.where, line, d.id)
+            rest = []
+            for a in spec[2]:
+                if isinstance(a, _Def) and a.members is not None:
+                    if member not in a.members:
+                        a.members.append(member)
+                else:
+                    rest.append(a)
+            d.spec = ("or", 1, rest)
+            if rest == [member]:
+                d.alias = member     # the member itself, with its shocks
+        for d in self.gates:
+            for t in _refs(d.spec):
+                if t.members is not None:
+                    self.fail(f"gate {d.id!r} refers to basic event {t.id!r}, which "
+                              f"is a shock ({SLOSIM_SHOCK}); a shock may only be an "
+                              f"argument of a gate with a {SLOSIM_MEMBER} attribute",
+                              d.where, d.line, d.id)
+        for sh in self.shocks:
+            if not sh.members:
+                self.fail(f"shock {sh.id!r} ({SLOSIM_SHOCK}) is an argument of no "
+                          f"gate with a {SLOSIM_MEMBER} attribute, so it has no "
+                          f"members", sh.where, sh.line, sh.id)
 
     def parameter_value(self, d):
         """The constant a parameter resolves to (following references)."""
@@ -257,8 +317,8 @@ class _Reader:
             self.fail(f"<{tag}> in {what} holds an element <{el.children[0].tag}>",
                       where, el.children[0].line, owner.id)
         if tag in ("float", "int", "bool"):
-            self.check_attrs(el, where, {"value"}, ("value",))
-            text = el.attrs["value"].strip()
+            attrs = self.check_attrs(el, where, {"value"}, ("value",))
+            text = attrs["value"].strip()
             if tag == "bool":
                 if text not in _BOOLEAN:
                     self.fail(f"{what}: <bool value={text!r}> is not a boolean "
@@ -266,13 +326,12 @@ class _Reader:
                 return "1" if _BOOLEAN[text] else "0"
             pattern = _DOUBLE if tag == "float" else _INTEGER
             if not pattern.fullmatch(text):
-                self.fail(f"{what}: <{tag} value={el.attrs['value']!r}> is not "
+                self.fail(f"{what}: <{tag} value={attrs['value']!r}> is not "
                           f"{'a number' if tag == 'float' else 'an integer'}",
                           where, el.line, owner.id)
             return text
         if tag == "parameter":
-            self.check_attrs(el, where, {"name", "unit"}, ("name",))
-            ref = el.attrs["name"]
+            ref = self.check_attrs(el, where, {"name", "unit"}, ("name",))["name"]
             target = self.lookup(self.params, ref, owner.base)
             if target is None:
                 self.fail(f"{what} refers to parameter {ref!r}, which is not "
@@ -304,13 +363,13 @@ class _Reader:
         d.value = "1" if d.body and self.constant(d.body[0], d) else "0"
 
     def constant(self, el, owner):
-        self.check_attrs(el, owner.where, {"value"}, ("value",))
+        attrs = self.check_attrs(el, owner.where, {"value"}, ("value",))
         if el.children:
             self.fail("<constant> must be empty", owner.where, el.children[0].line,
                       owner.id)
-        text = el.attrs["value"].strip()
+        text = attrs["value"].strip()
         if text not in _BOOLEAN:
-            self.fail(f"<constant value={el.attrs['value']!r}> is not a boolean "
+            self.fail(f"<constant value={attrs['value']!r}> is not a boolean "
                       f"(true, false, 1 or 0)", owner.where, el.line, owner.id)
         return _BOOLEAN[text]
 
@@ -324,24 +383,25 @@ class _Reader:
         d.spec = self.formula(d.body[0], d)
 
     def formula(self, el, gate):
-        """A checked formula: ('ref', def) | ('const', bool) | (op, m, args).
+        """A checked formula: a definition (a reference), a bool (a constant)
+        or ``(op, m, args)``.
 
         ``op`` is 'or', 'and' or 'atleast', ``m`` the number of failed
         arguments that fail the formula.
         """
         tag, where = el.tag, gate.where
         if tag in _REFERENCES:
-            self.check_attrs(el, where, {"name", "type"} if tag == "event" else {"name"},
-                             ("name",))
+            attrs = self.check_attrs(
+                el, where, _EVENT_ATTRS if tag == "event" else _NAME_ATTR, ("name",))
             if el.children:
                 self.fail(f"<{tag}> must be empty", where, el.children[0].line, gate.id)
             kind = _REFERENCES[tag]
-            if tag == "event" and "type" in el.attrs:
-                kind = _EVENT_TYPES.get(el.attrs["type"])
+            if tag == "event" and "type" in attrs:
+                kind = _EVENT_TYPES.get(attrs["type"])
                 if kind is None:
-                    self.fail(f"<event type={el.attrs['type']!r}> is not one of "
+                    self.fail(f"<event type={attrs['type']!r}> is not one of "
                               f"gate, basic-event, house-event", where, el.line, gate.id)
-            ref = el.attrs["name"]
+            ref = attrs["name"]
             target = self.lookup(self.events, ref, gate.base)
             if target is None:
                 self.fail(f"gate {gate.id!r} refers to {kind or 'event'} {ref!r}, "
@@ -350,34 +410,36 @@ class _Reader:
                 self.fail(f"gate {gate.id!r} refers to {kind} {ref!r}, but "
                           f"{ref!r} is a {target.kind} (defined at {target.at()})",
                           where, el.line, gate.id)
-            return ("ref", target)
+            return target
         if tag == "constant":
-            return ("const", self.constant(el, gate))
+            return self.constant(el, gate)
         if tag in _COHERENT:
-            self.check_attrs(el, where, {"min"} if tag == "atleast" else (),
-                             ("min",) if tag == "atleast" else ())
+            attrs = self.check_attrs(el, where, {"min"} if tag == "atleast" else (),
+                                     ("min",) if tag == "atleast" else ())
             if not el.children:
                 self.fail(f"<{tag}> in gate {gate.id!r} has no arguments", where,
                           el.line, gate.id)
-            args = [self.formula(c, gate) for c in el.children]
+            args = []
+            for c in el.children:     # (a loop: one frame per nesting level)
+                args.append(self.formula(c, gate))
             n = len(args)
             if tag == "or":
                 return ("or", 1, args)
             if tag == "and":
                 return ("and", n, args)
-            text = el.attrs["min"].strip()
+            text = attrs["min"].strip()
             if not _INTEGER.fullmatch(text) or not 1 <= int(text) <= n:
-                self.fail(f"<atleast min={el.attrs['min']!r}> in gate {gate.id!r} "
+                self.fail(f"<atleast min={attrs['min']!r}> in gate {gate.id!r} "
                           f"must have min between 1 and its number of arguments "
                           f"({n})", where, el.line, gate.id)
             seen = set()
             for c, a in zip(el.children, args):
-                if a[0] == "ref":
-                    if a[1].id in seen:
-                        self.fail(f"<atleast> in gate {gate.id!r} has {a[1].id!r} "
+                if isinstance(a, _Def):
+                    if a.id in seen:
+                        self.fail(f"<atleast> in gate {gate.id!r} has {a.id!r} "
                                   f"twice among its arguments, which makes its vote "
                                   f"ambiguous", where, c.line, gate.id)
-                    seen.add(a[1].id)
+                    seen.add(a.id)
             return ("atleast", int(text), args)
         if tag in _NON_COHERENT:
             self.fail(f"gate {gate.id!r} uses <{tag}>, which is not coherent logic: "
@@ -391,7 +453,8 @@ class _Reader:
     def name_nodes(self):
         """Give every event its slosim name; invent the constants' names."""
         owner = {}
-        for d in self.events.values():
+        # Own names first, so that a clash blames the slosim-name attribute.
+        for d in sorted(self.events.values(), key=lambda d: SLOSIM_NAME in d.attrs):
             value = d.attrs.get(SLOSIM_NAME)
             d.name = d.id if value is None else value[0]
             line = d.line if value is None else value[1]
@@ -413,7 +476,7 @@ class _Reader:
     def build(self):
         self.name_nodes()
         for d in self.events.values():
-            if d.kind != "gate":
+            if d.kind != "gate" and d.members is None:
                 d.node = self.component(d.name, d.value, d)
         const_nodes = {}
 
@@ -424,12 +487,14 @@ class _Reader:
             return const_nodes[value]
 
         def node(spec, name=None):
-            if spec[0] == "ref":
-                return spec[1].node
-            if spec[0] == "const":
-                return constant(spec[1])
+            if isinstance(spec, _Def):
+                return spec.node
+            if isinstance(spec, bool):
+                return constant(spec)
             op, m, args = spec
-            kids = [node(a) for a in args]
+            kids = []
+            for a in args:
+                kids.append(node(a))
             if op == "or" or (op == "atleast" and m == 1):
                 return _m.series(*kids, name=name)
             if op == "and" or m == len(kids):
@@ -438,7 +503,9 @@ class _Reader:
 
         for d in self.gate_order():
             try:
-                if d.spec[0] in ("ref", "const"):
+                if d.alias is not None:
+                    d.node = d.alias.node
+                elif not isinstance(d.spec, tuple):
                     d.node = _m.series(node(d.spec), name=d.name)
                 else:
                     d.node = node(d.spec, d.name)
@@ -492,6 +559,9 @@ class _Reader:
                 d = self.events.get(name)
                 if d is None:
                     self.fail(f"top event {name!r} is not defined", sources, None, name)
+                if d.members is not None:
+                    self.fail(f"top event {name!r} is a shock ({SLOSIM_SHOCK}), not "
+                              f"an event of the logic", d.where, d.line, name)
                 chosen.append(d)
         out = []
         for d in chosen:
@@ -509,6 +579,24 @@ class _Reader:
                 out.append(_m.Journey(d.node, name=name, target=target))
             except ModelError as exc:
                 self.fail(f"{d.kind} {d.id!r}: {exc}", d.where, d.line, d.id, exc)
+        return out
+
+    def shock_nodes(self, journeys):
+        """The shocks, over the members the journeys reach."""
+        seen, stack = set(), [j.node for j in journeys]
+        while stack:
+            n = stack.pop()
+            if id(n) not in seen:
+                seen.add(id(n))
+                stack.extend(n.children)
+        out = []
+        for d in self.shocks:
+            members = [m.node for m in d.members if id(m.node) in seen]
+            if members:
+                try:
+                    out.append(_m.Shock(d.name, d.value, members=members))
+                except ModelError as exc:
+                    self.fail(f"shock {d.id!r}: {exc}", d.where, d.line, d.id, exc)
         return out
 
     # -- helpers ---------------------------------------------------------------
@@ -536,28 +624,35 @@ class _Reader:
         return role
 
     def check_attrs(self, el, where, allowed, required=()):
-        for key in el.attrs:
+        """The element's attributes as a dict, checked."""
+        attrs = el.attrs
+        for key in attrs:
             if key not in allowed and ":" not in key and not key.startswith("xmlns"):
                 self.fail(f"<{el.tag}> has an unknown attribute {key!r}", where, el.line)
         for key in required:
-            if key not in el.attrs:
+            if key not in attrs:
                 self.fail(f"<{el.tag}> needs a {key!r} attribute", where, el.line)
+        return attrs
 
     @staticmethod
     def fail(reason, where, line, node=None, cause=None):
         raise OpenPSAError(reason, where, line, node) from cause
 
 
-def _gate_refs(spec):
-    """The gate definitions a checked formula refers to (iterative)."""
+def _refs(spec):
+    """The definitions a checked formula refers to, in order (iterative)."""
     stack = [spec]
     while stack:
         s = stack.pop()
-        if s[0] == "ref":
-            if s[1].kind == "gate":
-                yield s[1]
-        elif s[0] != "const":
+        if isinstance(s, _Def):
+            yield s
+        elif isinstance(s, tuple):
             stack.extend(reversed(s[2]))
+
+
+def _gate_refs(spec):
+    """The gate definitions a checked formula refers to."""
+    return (d for d in _refs(spec) if d.kind == "gate")
 
 
 def _sources(source):
@@ -619,13 +714,14 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
     max_size : int, default 64 MiB
         Largest file accepted, in bytes (characters for a text stream).
     max_depth : int, default 256
-        Deepest element nesting accepted.
+        Deepest element nesting accepted (at most 500).
 
     Returns
     -------
     Model
         One journey per top event, named after it; the components are the
-        basic and house events the journeys reach.
+        basic and house events the journeys reach (and the shocks, for a
+        file :func:`write_openpsa` wrote from a model with shocks).
 
     Raises
     ------
@@ -652,9 +748,11 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
     ``<house-event>``, ``<event>`` (with or without ``type``);
     ``define-basic-event`` with ``<float>``, ``<int>``, ``<bool>`` or
     ``<parameter>``; ``define-parameter``; ``define-house-event``; labels
-    and attributes (ignored, except slosim's own: ``slosim-name``,
-    ``slosim-journey``, ``slosim-target``, which :func:`write_openpsa`
-    writes). Probabilities are read from their decimal text, exactly as
+    and attributes (ignored, except slosim's own, which :func:`write_openpsa`
+    writes: ``slosim-name``, ``slosim-journey``, ``slosim-target``, and
+    ``slosim-shock`` and ``slosim-member``, which make
+    :class:`~slosim.Shock` objects of the basic events a model's shocks were
+    written as). Probabilities are read from their decimal text, exactly as
     ``Component(name, unavailability="...")`` would.
 
     Examples
@@ -688,7 +786,8 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
     """
     top = _top(top)
     max_size = check_int(max_size, "max_size", "read_openpsa", low=1)
-    max_depth = check_int(max_depth, "max_depth", "read_openpsa", low=1)
+    max_depth = check_int(max_depth, "max_depth", "read_openpsa", low=1,
+                          high=_MAX_DEPTH)
     reader = _Reader()
     names = []
     for src in _sources(source):
@@ -701,10 +800,12 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
                 stream.close()
         names.append(where)
         reader.document(root, where)
+    del root
     reader.check()
     reader.build()
     journeys = reader.journeys(top, ", ".join(names))
+    shocks = reader.shock_nodes(journeys)
     try:
-        return _m.Model(journeys)
+        return _m.Model(journeys, shocks=shocks)
     except ModelError as exc:
         raise OpenPSAError(str(exc), ", ".join(names), None, exc.node) from exc

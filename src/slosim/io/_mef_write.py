@@ -17,6 +17,10 @@ target.
 A k-of-n gate whose children repeat cannot be one ``<atleast>`` (MEF
 arguments are a set); it is written as the equivalent coherent formula by
 Shannon decomposition on the repeated children, sub-formulas shared.
+
+A shock is a basic event (marked ``slosim-shock``); each of its members is
+referred to through an ``<or>`` of the member's own event and its shocks
+(marked ``slosim-member``), the member's service gate for a service.
 """
 
 import io
@@ -26,7 +30,13 @@ import re
 from .. import model as _m
 from .._validation import param_error
 from ._errors import OpenPSAError
-from ._mef_read import SLOSIM_JOURNEY, SLOSIM_NAME, SLOSIM_TARGET
+from ._mef_read import (
+    SLOSIM_JOURNEY,
+    SLOSIM_MEMBER,
+    SLOSIM_NAME,
+    SLOSIM_SHOCK,
+    SLOSIM_TARGET,
+)
 
 __all__ = ["write_openpsa"]
 
@@ -60,10 +70,13 @@ class _Writer:
         self.model = model
         self.nodes = model._order                   # children first
         self.kids = model._kids
-        self.taken = {n.name for n in self.nodes
+        self.shocks = model._shocks
+        self.shocks_of = model._shocks_of           # id(member) -> [Shock]
+        self.taken = {n.name for n in (*self.nodes, *self.shocks)
                       if n.name is not None and _IDENTIFIER.match(n.name)}
-        self.be = {}       # id(node) -> basic event id (components, services)
-        self.gate = {}     # id(node) -> gate id (gates, services with requires)
+        self.be = {}       # id(node or shock) -> basic event id
+        self.gate = {}     # id(node) -> gate id (gates, services with
+        #                    requires, members of shocks)
         self.attrs = {}    # MEF id -> [(attribute, value)]
         self.counter = 0
 
@@ -87,8 +100,12 @@ class _Writer:
         base = _mangle(name)
         return self.unique(base if base not in self.taken else f"{base}-{suffix}")
 
+    def has_gate(self, n):
+        return (isinstance(n, _m.Gate) or id(n) in self.shocks_of
+                or (isinstance(n, _m.Service) and bool(n.requires)))
+
     def names(self):
-        """Give every node and journey its MEF id."""
+        """Give every node, shock and journey its MEF id."""
         referenced = {id(c) for n in self.nodes for c in self.kids[id(n)]}
         uses = {}
         for j in self.model.journeys:
@@ -98,23 +115,21 @@ class _Writer:
                 self.be[id(n)] = self.own_name(n)
             elif n.name is not None:
                 self.gate[id(n)] = self.own_name(n)
+        for sh in self.shocks:
+            self.be[id(sh)] = mef = self.own_name(sh)
+            self.attrs.setdefault(mef, []).append((SLOSIM_SHOCK, "true"))
         self.tops = []     # (journey, MEF id, own gate?)
         for j in self.model.journeys:
             n = j.node
-            gate_like = isinstance(n, _m.Gate) or (isinstance(n, _m.Service)
-                                                   and n.requires)
-            own = (gate_like and id(n) not in referenced and uses[id(n)] == 1
-                   and (isinstance(n, _m.Service) or n.name in (None, j.name)))
+            own = self.has_gate(n) and id(n) not in referenced and uses[id(n)] == 1
             if own and id(n) in self.gate:
                 mef = self.gate[id(n)]
-                read_as = n.name
             else:
                 mef = self.fresh(j.name, "journey")
-                read_as = mef
                 if own:
                     self.gate[id(n)] = mef
             extra = self.attrs.setdefault(mef, [])
-            if read_as != j.name:
+            if mef != j.name:     # the journey, whatever other tools call it
                 extra.append((SLOSIM_JOURNEY, j.name))
             if j.target is not None:
                 extra.append((SLOSIM_TARGET, repr(j.target)))
@@ -124,12 +139,18 @@ class _Writer:
                 continue
             if isinstance(n, _m.Service) and n.requires:
                 self.gate[id(n)] = self.unique(_mangle(n.name) + "-service")
+            elif id(n) in self.shocks_of:
+                self.gate[id(n)] = self.unique(_mangle(n.name) + "-shocked")
             elif isinstance(n, _m.Gate):
                 while True:
                     self.counter += 1
                     if f"gate-{self.counter}" not in self.taken:
                         break
                 self.gate[id(n)] = self.unique(f"gate-{self.counter}")
+        for n in self.nodes:
+            if id(n) in self.shocks_of:
+                self.attrs.setdefault(self.gate[id(n)], []).append(
+                    (SLOSIM_MEMBER, self.be[id(n)]))
 
     def ref(self, node):
         if id(node) in self.gate:
@@ -139,20 +160,29 @@ class _Writer:
     def formula(self, node):
         """The failure formula of a gate or service, over MEF references."""
         kids = [self.ref(c) for c in self.kids[id(node)]]
-        if isinstance(node, _m.Service):
-            refs, m = [("basic-event", self.be[id(node)])] + kids, 1
+        if isinstance(node, (_m.Component, _m.Service)):
+            # Down when its own event or one of its shocks happens, or
+            # (a service) when a requirement is down.
+            shocks = [("basic-event", self.be[id(sh)])
+                      for sh in self.shocks_of.get(id(node), ())]
+            refs, m = [("basic-event", self.be[id(node)])] + shocks + kids, 1
         else:
             refs, m = kids, len(kids) - node.k + 1   # failed children that fail it
         weights = {}
         for r in refs:
             weights[r] = weights.get(r, 0) + 1
+        if m == 1 or m == len(refs):
+            # An <or> or an <and>: a repeated child counts once.
+            m = 1 if m == 1 else len(weights)
+            weights = dict.fromkeys(weights, 1)
         # Repeated children first: the decomposition works through them.
         items = sorted(weights.items(), key=lambda item: item[1] == 1)
         f = _threshold(items, m)
         # The decomposition may leave out a child that never decides the
         # gate; keep it in an absorbed term, f or (f and child), so that the
         # file has every component of the model.
-        missing = [("ref",) + r for r in weights if r not in _refs(f)]
+        used = _refs(f)
+        missing = [("ref",) + r for r in weights if r not in used]
         if missing:
             f = ("or", [f, ("and", [f] + missing)])
         return f
@@ -169,13 +199,14 @@ class _Writer:
             "<opsa-mef>",
             '  <define-fault-tree name="slosim">',
         ]
-        written = set()
-        for j, mef, own in self.tops:
+        written, parts = set(), []
+        for j, mef, own in self.tops:     # top gates first, in journey order
             if own:
-                self.define_gate(out, mef, self.formula(j.node))
+                self.define_gate(out, mef, self.formula(j.node), parts)
                 written.add(id(j.node))
             else:
                 self.define_gate(out, mef, ("ref",) + self.ref(j.node))
+        out.extend(parts)
         for n in reversed(self.nodes):
             if id(n) in self.gate and id(n) not in written:
                 self.define_gate(out, self.gate[id(n)], self.formula(n))
@@ -188,6 +219,12 @@ class _Writer:
                 self.attributes(out, mef)
                 out.append(f"      <float value=\"{n.unavailability!r}\"/>")
                 out.append("    </define-basic-event>")
+        for sh in self.shocks:
+            mef = self.be[id(sh)]
+            out.append(f"    <define-basic-event name={_quote(mef)}>")
+            self.attributes(out, mef)
+            out.append(f"      <float value=\"{sh.probability!r}\"/>")
+            out.append("    </define-basic-event>")
         out.append("  </model-data>")
         out.append("</opsa-mef>")
         return "\n".join(out) + "\n"
@@ -200,11 +237,15 @@ class _Writer:
                 out.append(f"        <attribute name=\"{key}\" value={_quote(value)}/>")
             out.append("      </attributes>")
 
-    def define_gate(self, out, mef, formula):
+    def define_gate(self, out, mef, formula, parts_out=None):
+        """Write gate ``mef``, then the gates of its sub-formulas (into
+        ``parts_out`` if given)."""
         parts = {}       # id(sub-formula) -> (MEF id, sub-formula)
         queue = [(mef, formula)]
         while queue:
             name, f = queue.pop(0)
+            if name != mef and parts_out is not None:
+                out = parts_out
             out.append(f"    <define-gate name={_quote(name)}>")
             self.attributes(out, name)
             if f[0] == "ref":
@@ -307,7 +348,8 @@ def write_openpsa(model, path_or_file):
     ``<or>`` of failures, a parallel gate an ``<and>``, a k-of-n gate over n
     children an ``<atleast min="n - k + 1">``; a service is the ``<or>`` of
     its own basic event and its requirements. A node used in several places
-    is written once and referred to by name.
+    is written once and referred to by name. A :class:`~slosim.Shock` is one
+    more basic event, in an ``<or>`` with each member's own event.
 
     Parameters
     ----------
@@ -332,11 +374,13 @@ def write_openpsa(model, path_or_file):
     inner ``-``; no dots or blanks) are replaced by identifiers made from
     them, and kept in a ``slosim-name`` attribute; a top gate whose name is
     not its journey's carries ``slosim-journey``, and a journey's target is
-    kept in ``slosim-target``. :func:`read_openpsa` reads these back, so
-    ``read_openpsa`` of the file has the same journeys (names, targets,
-    order), the same components with bit-identical unavailabilities, and
-    the same journey probabilities. Gates slosim did not name get fresh
-    names that collide with no name of the model.
+    kept in ``slosim-target``; ``slosim-shock`` and ``slosim-member`` mark
+    the shocks and the gates that apply them. :func:`read_openpsa` reads
+    these back, so ``read_openpsa`` of the file has the same journeys
+    (names, targets, order), the same components with bit-identical
+    unavailabilities, the same shocks, and the same journey probabilities.
+    Gates slosim did not name get fresh names that collide with no name of
+    the model.
 
     Examples
     --------

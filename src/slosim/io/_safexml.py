@@ -24,15 +24,26 @@ _CHUNK = 1 << 16
 
 
 class Element:
-    """One XML element: tag, attributes (dict), line, children (list)."""
+    """One XML element: tag, attributes, line, children (list).
 
-    __slots__ = ("tag", "attrs", "line", "children")
+    Attributes are kept flat, ``(name, value, name, value, ...)``, the most
+    compact form; :attr:`attrs` makes a dict of them when asked.
+    """
 
-    def __init__(self, tag, attrs, line):
+    __slots__ = ("tag", "flat", "line", "children")
+
+    def __init__(self, tag, flat, line):
         self.tag = tag
-        self.attrs = attrs
+        self.flat = flat
         self.line = line
         self.children = ()
+
+    @property
+    def attrs(self):
+        f = self.flat
+        if len(f) == 2:
+            return {f[0]: f[1]}
+        return dict(zip(f[::2], f[1::2]))
 
     def __repr__(self):
         return f"<{self.tag} {self.attrs!r} line {self.line}>"
@@ -45,8 +56,10 @@ def parse(stream, where, *, max_size, max_depth, text_tags=frozenset()):
     """
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.ordered_attributes = True
     stack = []
     root = []
+    setdefault = {}.setdefault    # one object per attribute text: names repeat
 
     def fail(reason, line=None):
         raise OpenPSAError(reason, where, parser.CurrentLineNumber if line is None else line)
@@ -55,6 +68,7 @@ def parse(stream, where, *, max_size, max_depth, text_tags=frozenset()):
         if len(stack) >= max_depth:
             fail(f"<{tag}> is nested {len(stack) + 1} elements deep, deeper than "
                  f"max_depth={max_depth}")
+        attrs = tuple([setdefault(a, a) for a in attrs]) if attrs else ()
         el = Element(tag, attrs, parser.CurrentLineNumber)
         if stack:
             parent = stack[-1]
