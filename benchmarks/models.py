@@ -429,7 +429,6 @@ def exact_unavailability(st, *, condition=(), max_conditioned=20):
         qj = st.q[leaf]
         weight *= np.where(states[:, j], qj, 1 - qj)
         u[leaf] = states[:, j].astype(np.float64)
-    L = st.n_leaves
     with np.errstate(divide="ignore"):
         for k_up, kids in st.gates:
             us = [u[c] for c in kids]

@@ -1,7 +1,6 @@
 """Common-cause groups: the parametric models' formulas and their shocks."""
 
 from math import comb
-import warnings
 
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -10,12 +10,10 @@ probabilities, all in exact rational arithmetic.
 from fractions import Fraction
 import itertools
 import json
-import math
 import warnings
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-import numpy as np
 import pytest
 
 import slosim as ss

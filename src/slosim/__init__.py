@@ -46,7 +46,7 @@ from .results import (
 )
 from .simulate import PrecisionWarning, simulate
 from .exact import DiagramTooLargeError, exact
-from . import io  # slosim.io.read_openpsa, write_openpsa, OpenPSAError
+from . import io as io  # slosim.io: read_openpsa, write_openpsa, OpenPSAError
 from .correlation import (
     CommonCauseGroup,
     alpha_factor,

@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from ._core import _kernels as K
-from .model import Component, Gate, Service
+from .model import Component, Service
 
 __all__ = ["Program", "compile_model", "CONST_UP", "CONST_DOWN"]
 

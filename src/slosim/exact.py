@@ -20,8 +20,8 @@ and forced down, which importance measures and allocation gradients need.
 import numpy as np
 
 from ._core import _bdd
-from ._validation import check_int, param_error
-from .model import Component, Journey, Model, Node, Service
+from ._validation import check_int
+from .model import Component, Service, as_model
 from .results import ExactResult, ExactResults
 
 __all__ = ["exact", "DiagramTooLargeError", "DEFAULT_MAX_NODES"]
@@ -55,16 +55,6 @@ class DiagramTooLargeError(ValueError):
     def __init__(self, message, nodes):
         super().__init__(message)
         self.nodes = nodes
-
-
-def _as_model(model):
-    if isinstance(model, Model):
-        return model
-    if isinstance(model, (Node, Journey)):
-        return Model([model])
-    raise param_error(
-        "model", "exact", "a slosim.Model, a node or a Journey", model, TypeError
-    )
 
 
 def _lower(model):
@@ -217,7 +207,7 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
     >>> dict(zip(r.components, r.birnbaum.round(6).tolist()))
     {'web': 0.9999, 'db-a': 0.00999, 'db-b': 0.00999}
     """
-    model = _as_model(model)
+    model = as_model(model, "exact")
     max_nodes = check_int(max_nodes, "max_nodes", "exact", low=2, high=2**31 - 1)
     names, q, arrays, outputs = _lower(model)
     diagram = _bdd.Diagram(len(names), max_nodes)

@@ -858,6 +858,19 @@ class Model:
                 f"gates={n_gates})")
 
 
+def as_model(model, func):
+    """``model`` as a Model: a node or Journey is a one-journey model."""
+    if isinstance(model, Model):
+        return model
+    if isinstance(model, (Node, Journey)):
+        return Model([model])
+    from ._validation import param_error
+
+    raise param_error(
+        "model", func, "a slosim.Model, a node or a Journey", model, TypeError
+    )
+
+
 def _collect_names(roots):
     """Map name -> node over everything reachable by object references.
 

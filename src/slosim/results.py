@@ -210,8 +210,26 @@ def _pandas():
     return pd
 
 
+class _JourneyMapping(Mapping):
+    """Read-only mapping journey name -> result, over ``self.journeys``."""
+
+    def __getitem__(self, name):
+        try:
+            return self.journeys[name]
+        except KeyError:
+            raise KeyError(
+                f"no journey {name!r}; journeys are: {', '.join(self.journeys)}"
+            ) from None
+
+    def __iter__(self):
+        return iter(self.journeys)
+
+    def __len__(self):
+        return len(self.journeys)
+
+
 @dataclass(frozen=True, eq=False)
-class SimulationResults(Mapping):
+class SimulationResults(_JourneyMapping):
     """The journeys of one simulation, addressable by name.
 
     A read-only mapping ``journey name -> SimulationResult``; every journey
@@ -244,20 +262,6 @@ class SimulationResults(Mapping):
     journeys: dict
     samples: int
     chunk_size: int
-
-    def __getitem__(self, name):
-        try:
-            return self.journeys[name]
-        except KeyError:
-            raise KeyError(
-                f"no journey {name!r}; journeys are: {', '.join(self.journeys)}"
-            ) from None
-
-    def __iter__(self):
-        return iter(self.journeys)
-
-    def __len__(self):
-        return len(self.journeys)
 
     def __repr__(self):
         lines = [f"SimulationResults(samples={_fmt_samples(self.samples)}, "
@@ -383,7 +387,7 @@ class ExactResult:
 
 
 @dataclass(frozen=True, eq=False)
-class ExactResults(Mapping):
+class ExactResults(_JourneyMapping):
     """Exact results of every journey of a model, addressable by name.
 
     Attributes
@@ -412,20 +416,6 @@ class ExactResults(Mapping):
     journeys: dict
     components: tuple
     bdd_nodes: int
-
-    def __getitem__(self, name):
-        try:
-            return self.journeys[name]
-        except KeyError:
-            raise KeyError(
-                f"no journey {name!r}; journeys are: {', '.join(self.journeys)}"
-            ) from None
-
-    def __iter__(self):
-        return iter(self.journeys)
-
-    def __len__(self):
-        return len(self.journeys)
 
     def __repr__(self):
         lines = [f"ExactResults(journeys={len(self.journeys)}, "

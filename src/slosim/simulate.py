@@ -20,9 +20,9 @@ import numpy as np
 
 from ._core._kernels import simulate_chunk
 from ._errors import FewFailuresWarning, SlosimWarning
-from ._validation import check_int, check_real, check_rng, param_error
+from ._validation import check_int, check_real, check_rng
 from .compile import CONST_DOWN, CONST_UP
-from .model import Journey, Model, Node
+from .model import Journey, Model, Node, as_model
 from .results import SimulationResult, SimulationResults, binomial_interval
 
 #: What ``rng=`` accepts (SPEC 7).
@@ -57,16 +57,6 @@ class PrecisionWarning(SlosimWarning):
     >>> res.samples
     1000000
     """
-
-
-def _as_model(model):
-    if isinstance(model, Model):
-        return model
-    if isinstance(model, (Node, Journey)):
-        return Model([model])
-    raise param_error(
-        "model", "simulate", "a slosim.Model, a node or a Journey", model, TypeError
-    )
 
 
 def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
@@ -157,7 +147,7 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
     the interval.
     """
     func = "simulate"
-    model = _as_model(model)
+    model = as_model(model, "simulate")
     samples = check_int(samples, "samples", func, low=1)
     rng = check_rng(rng, func)
     threads = check_int(threads, "threads", func, low=1)
