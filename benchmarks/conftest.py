@@ -8,6 +8,9 @@
   session prints them with the ratios slosim / bit-packed NumPy and
   2 threads / 1 thread (and adds them to the JSON output of
   ``--benchmark-json`` / ``--benchmark-autosave`` under ``slosim_rates``).
+* ``record_exact``: the exact-engine benchmarks (``bench_exact.py``) report
+  their times here; the end of the session prints them with the ratios
+  SCRAM / slosim (JSON: ``slosim_exact``).
 * Refuses to run against a compiled kernel older than its ``.pyx``.
 """
 
@@ -18,10 +21,13 @@ import pytest
 
 _RATES = {}  # (model, implementation) -> {samples: (median rate, best rate)}
 _LOAD = {}   # system load average (1 min) at the start and end of the session
+_EXACT = {}  # model -> {implementation: values}, from bench_exact.py
 
 
 def pytest_collect_file(file_path, parent):
-    if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
+    # A file named on the command line is collected by pytest itself.
+    if (file_path.suffix == ".py" and file_path.name.startswith("bench_")
+            and not parent.session.isinitpath(file_path)):
         return pytest.Module.from_parent(parent, path=file_path)
     return None
 
@@ -68,6 +74,16 @@ def record_rate():
     return record
 
 
+@pytest.fixture(scope="session")
+def record_exact():
+    """``record_exact(model, implementation, **values)``; returns the
+    model's records so far (implementation -> values)."""
+    def record(model, impl, **values):
+        _EXACT.setdefault(model, {})[impl] = values
+        return _EXACT[model]
+    return record
+
+
 def _best(model, impl, which):
     runs = _RATES.get((model, impl))
     if not runs:
@@ -99,6 +115,12 @@ def summary():
 
 
 def pytest_terminal_summary(terminalreporter):
+    if _EXACT:
+        from .bench_exact import summary_lines
+
+        terminalreporter.section("slosim.exact and SCRAM")
+        for line in summary_lines(_EXACT):
+            terminalreporter.write_line(line)
     if not _RATES:
         return
     tr = terminalreporter
@@ -122,3 +144,7 @@ def pytest_terminal_summary(terminalreporter):
 def pytest_benchmark_update_json(config, benchmarks, output_json):
     if _RATES:
         output_json["slosim_rates"] = summary()
+    if _EXACT:
+        from .bench_exact import summary as exact_summary
+
+        output_json["slosim_exact"] = exact_summary(_EXACT)
