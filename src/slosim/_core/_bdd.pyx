@@ -148,7 +148,7 @@ cdef class Diagram:
                 h = (h + 1) & self.table_mask
             self.table[h] = <int32_t>n
         cdef uint64_t csize = (self.cache_mask + 1)
-        if csize < <uint64_t>cap and csize < (1 << 21):  # at most 32 MiB
+        if csize < <uint64_t>cap and csize < (1 << 23):  # at most 128 MiB
             csize *= 2
             t = <int32_t *> realloc(self.cache, 4 * csize * sizeof(int32_t))
             if t == NULL:
@@ -238,6 +238,27 @@ cdef class Diagram:
         self.cache[slot + 2] = g
         self.cache[slot + 3] = r
         return r
+
+    cdef int32_t fold(self, int op, int32_t *kids, int64_t n) noexcept nogil:
+        """AND or OR of n diagrams, combined pairwise (a balanced tree).
+
+        Folding left to right copies the growing result at every step when
+        the children's variables follow each other (quadratic in the
+        number of children); pairing neighbours copies each part only
+        log2(n) times. Overwrites ``kids``.
+        """
+        cdef int64_t width = n, i
+        cdef int32_t r
+        while width > 1:
+            for i in range(width // 2):
+                r = self.apply(op, kids[2 * i], kids[2 * i + 1])
+                if r == BUDGET:
+                    return BUDGET
+                kids[i] = r
+            if width % 2:
+                kids[width // 2] = kids[width - 1]
+            width = (width + 1) // 2
+        return kids[0]
 
     cdef int32_t threshold(self, const int32_t *kids, int64_t n, int64_t k,
                            int32_t *work) noexcept nogil:
@@ -330,17 +351,9 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
             for c in range(n):
                 kv[c] = out[child_idx[child_ptr[g] + c]]
             if gate_op[g] == C_SERIES or (gate_op[g] == C_KOFN and k == n):
-                r = kv[0]
-                for c in range(1, n):
-                    r = d.apply(OP_AND, r, kv[c])
-                    if r == BUDGET:
-                        break
+                r = d.fold(OP_AND, &kv[0], n)
             elif gate_op[g] == C_PARALLEL or k == 1:
-                r = kv[0]
-                for c in range(1, n):
-                    r = d.apply(OP_OR, r, kv[c])
-                    if r == BUDGET:
-                        break
+                r = d.fold(OP_OR, &kv[0], n)
             else:
                 m = n - k + 1      # down children that bring the gate down
                 if k <= m:
