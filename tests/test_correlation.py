@@ -152,3 +152,14 @@ def test_group_repr_and_model_accepts_group_or_its_shocks():
     one = ss.exact(ss.Model(j, shocks=[g]))["j"].unavailability
     two = ss.exact(ss.Model(j, shocks=list(g.shocks)))["j"].unavailability
     assert one == two
+
+
+def test_factors_within_tolerance_are_normalised():
+    """Alphas or phis summing to 1 within 1e-9 are divided by their sum, so
+    the group still sums back to Q exactly."""
+    g = ss.alpha_factor("g", ["a", "b"], unavailability=0.01,
+                        alphas=[0.9, 0.1 + 5e-10], staggered=True)
+    assert g.q_k[0] + g.q_k[1] == pytest.approx(0.01, rel=1e-15)
+    g = ss.phi_factor("g", ["a", "b", "c"], unavailability=0.01,
+                      phis=[0.8, 0.1, 0.1 - 5e-10])
+    assert g.q_k[0] + 2 * g.q_k[1] + g.q_k[2] == pytest.approx(0.01, rel=1e-15)

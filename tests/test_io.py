@@ -5,8 +5,8 @@
   (rational arithmetic) against closed forms written out by hand from the
   fault-tree logic, and against the brute-force oracle.
 * Rejection: every construct slosim rejects (non-coherent logic,
-  common-cause groups, expressions, other MEF layers, unknown elements,
-  broken models, unsafe XML) is an ``OpenPSAError`` whose message names
+  expressions, other MEF layers, unknown elements, broken models and
+  broken common-cause groups, unsafe XML) is an ``OpenPSAError`` whose message names
   the file, the line of the offending element (found in the test input by
   a marker, not taken from the reader) and the element.
 * Writing: the output follows the MEF rules SCRAM enforces (checked by an
@@ -14,6 +14,9 @@
   components (bit for bit) and journey probabilities (exactly, by the
   oracle; on larger models, the structure function agrees on random
   states and ``simulate`` agrees with a closed form).
+* Common-cause groups: the ``ccf-*.xml`` files (each parametric model,
+  groups of 2 and 3 members) against closed forms written from the models'
+  formulas in rational arithmetic, ``exact`` and ``simulate``.
 """
 
 from fractions import Fraction
@@ -403,30 +406,6 @@ def test_non_coherent_logic_file():
         f"{path}:{line}: gate 'g1' uses <not>, which is not coherent logic: slosim "
         f"supports only and/or/atleast (see docs/io)")
     assert (info.value.path, info.value.line, info.value.node) == (str(path), line, "g1")
-
-
-def test_ccf_group_file():
-    path = DATA / "reject-ccf.xml"
-    with pytest.raises(OpenPSAError) as info:
-        read_openpsa(path)
-    assert info.value.line == line_of(path.read_text(), "<define-CCF-group")
-    assert info.value.node == "pumps"
-    assert info.value.reason == (
-        "common-cause failure group 'pumps' (beta-factor) is not read from MEF files "
-        "yet: common-cause groups come with correlated failures; build the group in "
-        "Python (slosim.beta_factor, multiple_greek_letter, alpha_factor, phi_factor) "
-        "and pass it to Model(shocks=...)")
-
-
-@pytest.mark.parametrize("where", ["fault tree", "component"])
-def test_ccf_group_inside_a_fault_tree(where):
-    ccf = ('<define-CCF-group name="valves" model="MGL"><members><basic-event name="a"/>'
-           '<basic-event name="b"/></members><distribution><float value="0.1"/></distribution>'
-           '<factor level="2"><float value="0.1"/></factor></define-CCF-group>')
-    body = ccf if where == "fault tree" else (
-        f'<define-component name="c">\n{ccf}\n</define-component>')
-    check_error(doc(body), "<define-CCF-group", "common-cause failure group 'valves' (MGL)",
-                "correlated failures", node="valves")
 
 
 def test_expression_file():
@@ -1266,6 +1245,443 @@ def test_round_trip_of_the_data_files():
         assert [j.name for j in back.journeys] == [j.name for j in model.journeys]
         assert back.components == model.components
         assert unavailability(back, exact=True) == unavailability(model, exact=True)
+
+
+# --- reading: common-cause groups (define-CCF-group) ---------------------------
+#
+# The references below are written from the parametric models' textbook
+# formulas (NUREG/CR-5485), in exact rational arithmetic from the decimal
+# text of the files: Q_k for each model, the independent part q that keeps
+# each member's total failure probability at Q, and each journey's
+# probability by enumerating the independent events (member parts and one
+# event per set of two or more members).
+
+
+def C(n, k):
+    return math.comb(n, k)
+
+
+def q_k_beta(Q, m, beta):
+    return [(1 - beta) * Q] + [Fraction(0)] * (m - 2) + [beta * Q]
+
+
+def q_k_mgl(Q, m, rhos):
+    """rhos = [beta, gamma, ...] (levels 2..m)."""
+    rho = [Fraction(1)] + list(rhos) + [Fraction(0)]
+    out = []
+    for k in range(1, m + 1):
+        out.append(math.prod(rho[:k]) * (1 - rho[k]) * Q / C(m - 1, k - 1))
+    return out
+
+
+def q_k_alpha(Q, m, alphas):
+    """Non-staggered testing: Q_k = k alpha_k Q / (C(m-1, k-1) alpha_t)."""
+    alpha_t = sum(k * a for k, a in enumerate(alphas, start=1))
+    return [k * alphas[k - 1] * Q / (C(m - 1, k - 1) * alpha_t) for k in range(1, m + 1)]
+
+
+def q_k_phi(Q, m, phis):
+    return [phis[k - 1] * Q / C(m - 1, k - 1) for k in range(1, m + 1)]
+
+
+def ccf_events(members, Q, q_k, independent=None):
+    """The group's independent events: (probability, set of members it fails).
+
+    ``independent`` is the members' own part: by default the one that keeps
+    each member's total at exactly Q; SCRAM uses Q_1."""
+    m = len(members)
+    if independent is None:
+        survive = math.prod((1 - q_k[k - 1]) ** C(m - 1, k - 1) for k in range(2, m + 1))
+        independent = 1 - (1 - Q) / survive
+    events = [(independent, {x}) for x in members]
+    for k in range(2, m + 1):
+        if q_k[k - 1]:
+            events += [(q_k[k - 1], set(s)) for s in itertools.combinations(members, k)]
+    return events
+
+
+def p_event(events, fails):
+    """P(fails(set of down members)) over independent events, by enumeration."""
+    total = Fraction(0)
+    for state in itertools.product((False, True), repeat=len(events)):
+        weight, down = Fraction(1), set()
+        for happens, (p, hit) in zip(state, events):
+            weight *= p if happens else 1 - p
+            if happens:
+                down |= hit
+        if fails(down):
+            total += weight
+    return total
+
+
+X, Y = ["x-1", "x-2"], ["y-1", "y-2", "y-3"]
+CCF_JOURNEYS = {       # the journeys of every ccf-*.xml, on the down members
+    "pair": (X, lambda d: set(X) <= d),
+    "vote": (Y, lambda d: len(d & set(Y)) >= 2),
+    "all": (Y, lambda d: set(Y) <= d),
+    "one": (Y, lambda d: "y-1" in d),
+}
+D = Fraction    # decimal text -> exact value
+CCF_FILES = {   # file -> (group X: model, Q, Q_k; group Y: ...), from the file's text
+    "ccf-beta.xml": ("beta-factor", (D("0.1"), q_k_beta(D("0.1"), 2, D("0.2"))),
+                     (D("0.02"), q_k_beta(D("0.02"), 3, D("0.15")))),
+    "ccf-mgl.xml": ("MGL", (D("0.05"), q_k_mgl(D("0.05"), 2, [D("0.1")])),
+                    (D("0.01"), q_k_mgl(D("0.01"), 3, [D("0.2"), D("0.4")]))),
+    "ccf-alpha.xml": ("alpha-factor",
+                      (D("0.04"), q_k_alpha(D("0.04"), 2, [D("0.95"), D("0.05")])),
+                      (D("0.03"), q_k_alpha(D("0.03"), 3, [D("0.9"), D("0.06"),
+                                                                     D("0.04")]))),
+    "ccf-phi.xml": ("phi-factor", (D("0.08"), q_k_phi(D("0.08"), 2, [D("0.75"), D("0.25")])),
+                    (D("0.05"), q_k_phi(D("0.05"), 3, [D("0.8"), D("0.12"), D("0.08")]))),
+}
+
+
+def ccf_reference(name):
+    """Journey -> exact probability, for a ccf-*.xml file."""
+    _, (qx, kx), (qy, ky) = CCF_FILES[name]
+    events = {"x": ccf_events(X, qx, kx), "y": ccf_events(Y, qy, ky)}
+    return {j: p_event(events["x" if members is X else "y"], fails)
+            for j, (members, fails) in CCF_JOURNEYS.items()}
+
+
+def exact_with_shocks(model):
+    """Journey -> exact probability of ``model`` (its float values taken as
+    exact), enumerating every joint state of its components and shocks."""
+    names = [*model.components, *model.shocks]
+    probs = [Fraction(p) for p in (*model.components.values(), *model.shocks.values())]
+    n = len(names)
+    states = np.array(list(itertools.product((False, True), repeat=n)), dtype=bool)
+    down = journey_down(model, {name: states[:, i] for i, name in enumerate(names)})
+    weights = [math.prod(p if s else 1 - p for p, s in zip(probs, row)) for row in states]
+    return {j: sum((w for w, d in zip(weights, col) if d), Fraction(0))
+            for j, col in down.items()}
+
+
+def close(a, b, rel=1e-12):
+    return abs(Fraction(a) - Fraction(b)) <= rel * abs(Fraction(b))
+
+
+@pytest.mark.parametrize("name", sorted(CCF_FILES))
+def test_ccf_group_files_exact(name):
+    model = read_openpsa(DATA / name)
+    kind, (qx, kx), (qy, ky) = CCF_FILES[name]
+    assert [j.name for j in model.journeys] == ["pair", "vote", "all", "one"]
+    # The shocks: one per set of two or more members with Q_k > 0, named
+    # after the group, with probability Q_k.
+    expected = {}
+    for group, members, q_k in (("X", X, kx), ("Y", Y, ky)):
+        for k in range(2, len(members) + 1):
+            if q_k[k - 1]:
+                for s in itertools.combinations(members, k):
+                    expected[f"{group}[{','.join(s)}]"] = q_k[k - 1]
+    assert model.shocks.keys() == expected.keys()
+    for shock, p in expected.items():
+        assert close(model.shocks[shock], p, 1e-15), (shock, model.shocks[shock], p)
+    members = {sh.name: [m.name for m in sh.members] for sh in model._shocks}
+    assert all(members[s] == s[2:-1].split(",") for s in expected)
+    # Every member keeps its total failure probability Q.
+    for member in (*X, *Y):
+        Q = qx if member in X else qy
+        alone = read_openpsa(DATA / name, top=member)
+        assert close(exact_with_shocks(alone)[member], Q), member
+    # The journeys: exactly the closed form, up to the floats' rounding.
+    reference = ccf_reference(name)
+    got = exact_with_shocks(model)
+    engine = ss.exact(model)
+    for j in reference:
+        assert close(got[j], reference[j]), (j, float(got[j]), float(reference[j]))
+        assert close(engine[j].unavailability, reference[j]), j
+
+
+def test_ccf_beta_factor_pair_closed_form():
+    # Two trains, each down when its valve or its pump is; beta-factor pumps
+    # and valves (SCRAM's TwoTrain with its groups, in a fault tree and at
+    # the top level). Both trains are down when a common cause happens or
+    # both are down on their own.
+    text = (DATA / "ccf-beta.xml").read_text()
+    text = text.replace('<define-CCF-group name="X"', '<define-CCF-group name="Pumps"', 1)
+    # P(pair down) = beta Q + (1 - beta Q) q**2 with (1 - q)(1 - beta Q) = 1 - Q.
+    Q, beta = D("0.1"), D("0.2")
+    q = 1 - (1 - Q) / (1 - beta * Q)
+    model = read_text(text, top="pair")
+    assert model.shocks.keys() == {"Pumps[x-1,x-2]"}
+    assert close(exact_with_shocks(model)["pair"], beta * Q + (1 - beta * Q) * q**2)
+    # The rare-event form the issue quotes, beta Q + ((1 - beta) Q)**2, is
+    # within Q**2 * beta * Q of it.
+    rare = beta * Q + ((1 - beta) * Q) ** 2
+    assert abs(exact_with_shocks(model)["pair"] - rare) < 2 * beta * Q**3
+
+
+@pytest.mark.parametrize("name", sorted(CCF_FILES))
+def test_ccf_group_files_simulate(seed, name):
+    model = read_openpsa(DATA / name)
+    reference = ccf_reference(name)
+    samples = 200_000
+    res = checked_simulate(model, samples, rng=np.random.SeedSequence([seed, 41]))
+    for j, p in reference.items():
+        assert_consistent(res[j].failures, samples, float(p), what=f"{name}: {j}")
+
+
+def test_ccf_group_round_trip():
+    for name in CCF_FILES:
+        model = read_openpsa(DATA / name)
+        text = written(model)
+        check_mef(text)
+        back = read_text(text)
+        assert back.components == model.components
+        assert back.shocks == model.shocks
+        assert {sh.name: sorted(m.name for m in sh.members) for sh in back._shocks} == {
+            sh.name: sorted(m.name for m in sh.members) for sh in model._shocks}
+        assert exact_with_shocks(back) == exact_with_shocks(model)
+
+
+def test_ccf_group_matches_the_python_constructors():
+    model = read_openpsa(DATA / "ccf-alpha.xml")
+    g = ss.alpha_factor("Y", Y, unavailability="0.03", alphas=["0.9", "0.06", "0.04"])
+    assert {k: model.components[k] for k in Y} == {c.name: c.unavailability
+                                                  for c in g.components}
+    assert {s.name: s.probability for s in g.shocks} == {
+        k: v for k, v in model.shocks.items() if k.startswith("Y[")}
+    # Not the staggered reading (Q_2 = 0.06 * 0.03 / 2 = 9e-4).
+    g = ss.alpha_factor("Y", Y, unavailability="0.03", alphas=["0.9", "0.06", "0.04"],
+                        staggered=True)
+    assert not close(model.shocks["Y[y-1,y-2]"], D("0.0009"), 1e-3)
+    assert close(g.shocks[0].probability, D("0.0009"), 1e-12)
+
+
+def test_ccf_group_journey_reaching_some_members():
+    # A journey over one member keeps that member's shocks (restricted to it),
+    # so its probability is Q; groups whose members it does not reach add none.
+    model = read_openpsa(DATA / "ccf-mgl.xml", top="one")
+    Q, beta, gamma = D("0.01"), D("0.2"), D("0.4")
+    expected = {"Y[y-1,y-2]": beta * (1 - gamma) * Q / 2,
+                "Y[y-1,y-3]": beta * (1 - gamma) * Q / 2,
+                "Y[y-1,y-2,y-3]": beta * gamma * Q}
+    assert model.shocks.keys() == expected.keys()
+    assert all(close(model.shocks[k], v, 1e-15) for k, v in expected.items())
+    assert all([m.name for m in sh.members] == ["y-1"] for sh in model._shocks)
+    assert close(exact_with_shocks(model)["one"], Q)
+
+
+CCF = """<?xml version="1.0"?>
+<opsa-mef>
+  <define-fault-tree name="ft">
+    <define-gate name="top">
+      <and>
+        <basic-event name="a"/>
+        <basic-event name="b"/>
+        <basic-event name="c"/>
+      </and>
+    </define-gate>
+{inner}
+  </define-fault-tree>
+  <model-data>
+    <define-parameter name="half"><float value="0.5"/></define-parameter>
+{data}
+  </model-data>
+  <define-CCF-group name="G" model="{model}">
+    <members>
+      <basic-event name="a"/>
+      <basic-event name="b"/>
+      <basic-event name="c"/>
+    </members>
+    <distribution><float value="0.1"/></distribution>
+    <factors>
+{factors}
+    </factors>
+  </define-CCF-group>
+</opsa-mef>
+"""
+
+GOOD_FACTORS = {
+    "beta-factor": '      <factor level="3"><float value="0.1"/></factor>',
+    "MGL": ('      <factor level="2"><float value="0.1"/></factor>\n'
+            '      <factor level="3"><float value="0.2"/></factor>'),
+    "alpha-factor": ('      <factor level="1"><float value="0.9"/></factor>\n'
+                     '      <factor level="2"><float value="0.06"/></factor>\n'
+                     '      <factor level="3"><float value="0.04"/></factor>'),
+    "phi-factor": ('      <factor level="1"><float value="0.9"/></factor>\n'
+                   '      <factor level="2"><float value="0.06"/></factor>\n'
+                   '      <factor level="3"><float value="0.04"/></factor>'),
+}
+
+
+def ccf(model="MGL", factors=None, inner="", data=""):
+    return CCF.format(model=model, factors=GOOD_FACTORS[model] if factors is None
+                      else factors, inner=inner, data=data)
+
+
+@pytest.mark.parametrize("model", sorted(GOOD_FACTORS))
+def test_ccf_template_is_valid(model):
+    m = read_text(ccf(model))
+    assert m.components.keys() == {"a", "b", "c"}
+    assert close(exact_with_shocks(read_text(ccf(model), top="a"))["a"], D("0.1"))
+
+
+def test_ccf_group_in_a_private_component():
+    # The members take the role of the group's container: private members
+    # are named by their path and found from their own component first.
+    text = """<opsa-mef>
+  <define-fault-tree name="ft">
+    <define-gate name="top"><or><gate name="pair"/><basic-event name="a"/></or>
+    </define-gate>
+    <define-basic-event name="a"><float value="0.5"/></define-basic-event>
+    <define-component name="rack" role="private">
+      <define-gate name="pair" role="public"><and><basic-event name="a"/>
+        <basic-event name="b"/></and></define-gate>
+      <define-CCF-group name="G" model="beta-factor">
+        <members><basic-event name="a"/><basic-event name="b"/></members>
+        <distribution><float value="0.25"/></distribution>
+        <factor level="2"><float value="0.5"/></factor>
+      </define-CCF-group>
+    </define-component>
+  </define-fault-tree>
+</opsa-mef>"""
+    model = read_text(text, top="top")
+    assert model.components.keys() == {"a", "ft.rack.a", "ft.rack.b"}
+    assert model.shocks.keys() == {"ft.rack.G[ft.rack.a,ft.rack.b]"}
+    Q, beta = D("0.25"), D("0.5")
+    q = 1 - (1 - Q) / (1 - beta * Q)
+    pair = beta * Q + (1 - beta * Q) * q**2
+    assert close(exact_with_shocks(model)["top"], either(pair, D("0.5")))
+
+
+def factors(*pairs):
+    return "\n".join(f'      <factor level="{lv}"><float value="{v}"/></factor>'
+                     for lv, v in pairs)
+
+
+@pytest.mark.parametrize("text, marker, fragment", [
+    (ccf().replace(' model="MGL"', ""), '<define-CCF-group name="G"',
+     "<define-CCF-group> needs a 'model' attribute"),
+    (ccf().replace(' model="MGL"', ' model="beta"'), '<define-CCF-group name="G"',
+     "common-cause group 'G': model 'beta' is not one of beta-factor, MGL, alpha-factor, "
+     "phi-factor"),
+    (ccf("beta-factor", factors((2, 0.1))), '<factor level="2"',
+     "common-cause group 'G' (beta-factor): factor level '2' is wrong: beta-factor "
+     "groups of 3 members take level 3"),
+    (ccf("beta-factor", factors((3, 0.1), (3, 0.2))), '<factor level="3"><float value="0.2"',
+     "common-cause group 'G' (beta-factor): factor level 3 is given twice"),
+    (ccf("MGL", factors((1, 0.1), (2, 0.1), (3, 0.2))), '<factor level="1"',
+     "factor level '1' is wrong: MGL groups of 3 members take levels 2 to 3"),
+    (ccf("MGL", factors((2, 0.1), (3, 0.2), (4, 0.1))), '<factor level="4"',
+     "factor level '4' is wrong"),
+    (ccf("MGL", factors((2, 0.1))), "<factors>",
+     "common-cause group 'G' (MGL) has no factor of level 3: MGL groups of 3 members "
+     "take levels 2 to 3"),
+    (ccf("alpha-factor", factors((1, 0.9), (3, 0.1))), "<factors>",
+     "common-cause group 'G' (alpha-factor) has no factor of level 2"),
+    (ccf("phi-factor", factors((1, 0.9), (2, 0.05), (2, "0.050"))), 'value="0.050"',
+     "factor level 2 is given twice"),
+    (ccf("MGL", factors((2, 0.1), ("x", 0.2))), '<factor level="x"',
+     "factor level 'x' is wrong"),
+    (ccf("MGL", factors((2, 0.1), (3, 1.5))), '<factor level="3"',
+     "common-cause group 'G' (MGL): factor of level 3 is '1.5', not a fraction in [0, 1]"),
+    (ccf("MGL", factors((2, -0.1), (3, 0.5))), '<factor level="2"',
+     "factor of level 2 is '-0.1', not a fraction in [0, 1]"),
+    (ccf("alpha-factor", factors((1, 0.9), (2, 0.06), (3, 0.05))), "<factors>",
+     "common-cause group 'G' (alpha-factor): its factors (alphas) sum to 1.01, not 1"),
+    (ccf("phi-factor", factors((1, 0.9), (2, 0.06), (3, 0.03))), "<factors>",
+     "common-cause group 'G' (phi-factor): its factors (phis) sum to 0.99, not 1"),
+    (ccf().replace('<float value="0.1"/></distribution>',
+                   '<float value="1.1"/></distribution>'), "<distribution>",
+     "common-cause group 'G' (MGL): its distribution '1.1' (each member's failure "
+     "probability) is not a probability in [0, 1]"),
+    (ccf().replace('<float value="0.1"/></distribution>',
+                   '<float value="NaN"/></distribution>'), "<distribution>",
+     "is not a probability in [0, 1]"),
+    (ccf().replace('<float value="0.1"/></distribution>',
+                   '<exponential/></distribution>'), "<exponential/>",
+     "common-cause group 'G' (MGL): <distribution> uses <exponential>"),
+    (ccf().replace('<float value="0.1"/></distribution>',
+                   '<parameter name="nope"/></distribution>'), '<parameter name="nope"',
+     "refers to parameter 'nope', which is not defined"),
+    (ccf().replace('<basic-event name="c"/>\n    </members>',
+                   '<basic-event name="a"/>\n    </members>'),
+     '<basic-event name="a"/>\n    </members>',
+     "common-cause group 'G' (MGL) lists member 'a' twice"),
+    (ccf().replace('<basic-event name="c"/>\n    </members>',
+                   '<gate name="c"/>\n    </members>'), '<gate name="c"/>\n    </members>',
+     "common-cause group 'G' (MGL): member <gate> is not a <basic-event>"),
+    (ccf().replace('<basic-event name="c"/>\n    </members>',
+                   '<event name="c"/>\n    </members>'), '<event name="c"/>\n    </members>',
+     "member <event> is not a <basic-event>"),
+    (ccf(data=event('<float value="0.5"/>', name="b")), '<basic-event name="b"/>\n      <b',
+     "basic event 'b' is defined twice (first as a basic event at <stream>:"),
+    (ccf(inner=('    <define-CCF-group name="H" model="beta-factor"><members>'
+                '<basic-event name="b"/><basic-event name="x"/></members><distribution>'
+                '<float value="0.1"/></distribution><factor level="2"><float value="0.1"/>'
+                '</factor></define-CCF-group>')),
+     '<basic-event name="b"/>\n      <b',
+     "basic event 'b' is defined twice (first as a member of common-cause group 'H' at "
+     "<stream>:"),
+    (ccf().replace('<basic-event name="b"/>\n      <basic-event name="c"/>\n    </members>',
+                   '</members>'), "<members>", "common-cause group 'G' (MGL) has 1 member; "
+     "a group needs 2 to 12"),
+    (ccf().replace("<factors>", "<factors>\n<label>x</label>"), "<label>x</label>",
+     "unknown element <label> in <factors> of common-cause group 'G' (MGL)"),
+    (ccf().replace("<distribution>", "<nope/><distribution>"), "<nope/>",
+     "unknown element <nope> in common-cause group 'G' (MGL)"),
+    (ccf().replace("    <distribution><float", "    <members/><distribution><float"),
+     "<members/>", "common-cause group 'G' (MGL) has a second <members>"),
+    (ccf().replace("    <distribution><float value=\"0.1\"/></distribution>\n", ""),
+     '<define-CCF-group name="G"', "common-cause group 'G' (MGL) has no <distribution>"),
+    (ccf().replace("    <factors>", '    <factor level="2"><float value="0.1"/></factor>\n'
+                   "    <factors>"), "    <factors>",
+     "has a second <factors> or <factor>; put every factor in one <factors>"),
+    (ccf().replace('<factor level="2">', "<factor>"), "<factor>",
+     "<factor> needs a 'level' attribute"),
+    (ccf().replace('<float value="0.1"/></factor>', "</factor>"), '<factor level="2"',
+     "<factor level=\"2\"> needs exactly one expression, found 0"),
+    (ccf(inner=ccf().split("</model-data>\n")[1].split("</opsa-mef>")[0]
+         .replace('"a"', '"p"').replace('"b"', '"q"').replace('"c"', '"r"')),
+     '<define-CCF-group name="G" model="MGL">\n    <members>\n      <basic-event name="a"',
+     "common-cause group 'G' is defined twice (first at <stream>:"),
+    (ccf(data=ccf().split("</model-data>\n")[1].split("</opsa-mef>")[0]
+         .replace('"a"', '"p"').replace('"b"', '"q"').replace('"c"', '"r"')),
+     '<define-CCF-group name="G" model="MGL">\n    <members>\n      <basic-event name="p"',
+     "<define-CCF-group> is not allowed in <model-data>"),
+])
+def test_ccf_group_rejected(text, marker, fragment):
+    check_error(text, marker, fragment)
+
+
+def test_ccf_group_member_referenced_as_a_gate():
+    text = ccf().replace('<basic-event name="c"/>\n      </and>', '<gate name="c"/>\n      </and>')
+    check_error(text, '<gate name="c"/>', "gate 'top' refers to gate 'c', but 'c' is a "
+                "basic event (defined at <stream>:")
+
+
+def test_ccf_group_in_scram_twotrain_layout():
+    # SCRAM's TwoTrain example puts its groups at the top level and refers
+    # to the members with untyped <event>.
+    text = """<opsa-mef>
+  <define-fault-tree name="TwoTrains">
+    <define-gate name="TopEvent"><and><event name="TrainOne"/><event name="TrainTwo"/></and>
+    </define-gate>
+    <define-gate name="TrainOne"><or><event name="ValveOne"/><event name="PumpOne"/></or>
+    </define-gate>
+    <define-gate name="TrainTwo"><or><event name="ValveTwo"/><event name="PumpTwo"/></or>
+    </define-gate>
+  </define-fault-tree>
+  <define-CCF-group name="Pumps" model="beta-factor">
+    <members><basic-event name="PumpOne"/><basic-event name="PumpTwo"/></members>
+    <distribution><float value="0.1"/></distribution>
+    <factor level="2"><float value="0.2"/></factor>
+  </define-CCF-group>
+  <define-CCF-group name="Valves" model="beta-factor">
+    <members><basic-event name="ValveOne"/><basic-event name="ValveTwo"/></members>
+    <distribution><float value="0.1"/></distribution>
+    <factor level="2"><float value="0.2"/></factor>
+  </define-CCF-group>
+</opsa-mef>"""
+    model = read_text(text)
+    Q, beta = D("0.1"), D("0.2")
+    q = 1 - (1 - Q) / (1 - beta * Q)
+    # Top: a common cause (pumps or valves), or both trains down on their own.
+    train = 1 - (1 - q) ** 2
+    expected = 1 - (1 - beta * Q) ** 2 * (1 - train**2)
+    assert close(exact_with_shocks(model)["TopEvent"], expected)
 
 
 def test_module_exports():

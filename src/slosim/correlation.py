@@ -301,7 +301,7 @@ def alpha_factor(name, members, *, unavailability, alphas, staggered=False):
     members = _members(name, members)
     m = len(members)
     a = _factors(name, "alphas", alphas, m)
-    _sums_to_one(name, "alphas", a)
+    a = _sums_to_one(name, "alphas", a)
     if staggered:
         q_k = [a[k - 1] * Q / comb(m - 1, k - 1) for k in range(1, m + 1)]
     else:
@@ -348,13 +348,16 @@ def phi_factor(name, members, *, unavailability, phis):
     members = _members(name, members)
     m = len(members)
     p = _factors(name, "phis", phis, m)
-    _sums_to_one(name, "phis", p)
+    p = _sums_to_one(name, "phis", p)
     q_k = [p[k - 1] * Q / comb(m - 1, k - 1) for k in range(1, m + 1)]
     return _build(name, "phi-factor", members, Q, q_k)
 
 
 def _sums_to_one(name, key, values):
-    if abs(sum(values) - 1.0) > 1e-9:
+    """The factors divided by their sum, which must be 1 within 1e-9."""
+    total = sum(values)
+    if abs(total - 1.0) > 1e-9:
         raise ModelError(
             f"common-cause group {name!r}: {key} must sum to 1, got "
-            f"{sum(values)!r}", name)
+            f"{total!r}", name)
+    return [v / total for v in values]

@@ -10,7 +10,7 @@ class OpenPSAError(ModelError):
 
     Raised for files that are not well-formed or not safe to read (too large,
     too deep, a DTD), for constructs slosim does not translate (non-coherent
-    logic, common-cause groups, expressions other than constants), and for
+    logic, expressions other than constants, other MEF layers), and for
     broken models (undefined or duplicate names, cycles, probabilities
     outside [0, 1]). Its message starts with ``file:line:`` when the place
     is known. It is a :class:`~slosim.ModelError`, hence a ``ValueError``.

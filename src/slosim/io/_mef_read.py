@@ -3,14 +3,17 @@
 Three passes over the parsed files:
 
 1. collect every definition (gates, basic events, house events,
-   parameters) under its model-wide id, rejecting what slosim does not
-   translate as it is met;
+   parameters, common-cause groups and the basic events they define)
+   under its model-wide id, rejecting what slosim does not translate as it
+   is met;
 2. check every definition: parameters resolve to constants (cycles are
-   errors), basic events to probabilities, gate formulas to coherent
+   errors), basic events to probabilities, common-cause groups to a
+   probability and a complete set of factors, gate formulas to coherent
    and/or/atleast trees over defined events; take the shocks slosim
    wrote (``slosim-shock``, ``slosim-member``) out of the logic;
-3. build the slosim nodes, gates in dependency order (a cycle of gates is
-   an error), the journeys and the shocks.
+3. build the slosim nodes (a common-cause group with the constructor of
+   :mod:`slosim.correlation` for its model), gates in dependency order (a
+   cycle of gates is an error), the journeys and the shocks.
 
 Ids follow MEF (and SCRAM): a definition is public by default and inherits
 ``role="private"`` from its ``define-component``; a public definition's id
@@ -18,9 +21,11 @@ is its name, a private one's is its path (``tree.component.name``); a
 reference is looked up in its own container first, then model-wide.
 """
 
+from fractions import Fraction
 import os
 import re
 
+from .. import correlation as _ccf
 from .. import model as _m
 from .._errors import ModelError
 from .._validation import check_int, param_error
@@ -83,6 +88,18 @@ _OTHER_CONSTRUCTS = {
     "define-extern-function": "external functions",
 }
 
+# define-CCF-group: the model attribute -> the factor levels it takes, for a
+# group of m members.
+_CCF_LEVELS = {
+    "beta-factor": lambda m: range(m, m + 1),
+    "MGL": lambda m: range(2, m + 1),
+    "alpha-factor": lambda m: range(1, m + 1),
+    "phi-factor": lambda m: range(1, m + 1),
+}
+# alpha and phi factors must sum to 1 within this (as slosim.alpha_factor
+# and phi_factor require); they are then divided by their exact sum.
+_CCF_SUM_TOLERANCE = Fraction(1, 10**9)
+
 _DOUBLE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
                      r"|[+-]?INF|NaN")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -95,7 +112,7 @@ class _Def:
     """A definition: what it is, where, and what was made of it."""
 
     __slots__ = ("kind", "id", "base", "line", "where", "body", "attrs",
-                 "name", "value", "spec", "node", "members", "alias")
+                 "name", "value", "spec", "node", "members", "alias", "group")
 
     def __init__(self, kind, id_, base, el, where, body, attrs):
         self.kind = kind        # 'gate', 'basic event', 'house event', 'parameter'
@@ -111,9 +128,47 @@ class _Def:
         self.node = None        # the slosim node
         self.members = None     # shock: the member basic events
         self.alias = None       # member gate: the member it stands for
+        self.group = None       # CCF group member: the _Group defining it
 
     def at(self):
         return f"{self.where}:{self.line}"
+
+    def first(self):
+        """How this definition was first made, for a duplicate's message."""
+        if self.group is not None:
+            return (f"as a member of common-cause group {self.group.id!r} at "
+                    f"{self.at()}")
+        return f"as a {self.kind} at {self.at()}"
+
+
+class _Group:
+    """A ``define-CCF-group``: its members (basic event definitions) and,
+    once checked, its probability and factors."""
+
+    __slots__ = ("id", "base", "line", "where", "model", "members",
+                 "members_line", "distribution", "factors", "factor_els",
+                 "factors_line", "value", "node")
+
+    def __init__(self, id_, base, el, where, model):
+        self.id = id_
+        self.base = base
+        self.line = el.line
+        self.where = where
+        self.model = model
+        self.members = []           # member _Defs, in the listed order
+        self.members_line = None
+        self.distribution = None    # the <distribution> element
+        self.factor_els = []        # the <factor> elements
+        self.factors_line = None    # line of <factors> (or of the one <factor>)
+        self.value = None           # Q: decimal text or parameter value
+        self.factors = None         # level -> Fraction, checked
+        self.node = None            # the CommonCauseGroup
+
+    def at(self):
+        return f"{self.where}:{self.line}"
+
+    def what(self):
+        return f"common-cause group {self.id!r} ({self.model})"
 
 
 class _Reader:
@@ -121,6 +176,7 @@ class _Reader:
         self.events = {}      # id -> _Def (gates, basic and house events)
         self.params = {}      # id -> _Def
         self.gates = []       # gate definitions, in file order
+        self.groups = {}      # id -> _Group (define-CCF-group), in file order
 
     # -- pass 1: definitions -------------------------------------------------
 
@@ -137,6 +193,8 @@ class _Reader:
             elif tag == "model-data":
                 self.check_attrs(el, where, ())
                 self.container(el, where, "", "public", model_data=True)
+            elif tag == "define-CCF-group":
+                self.ccf_group(el, where, "", "public")
             else:
                 self.common(el, where, "<opsa-mef>")
 
@@ -149,6 +207,8 @@ class _Reader:
                 self.check_attrs(el, where, {"name", "role"}, ("name",))
                 name = self.identifier(el, where)
                 self.container(el, where, f"{base}.{name}", self.role(el, where, role))
+            elif tag == "define-CCF-group" and not model_data:
+                self.ccf_group(el, where, base, role)
             else:
                 self.common(el, where, f"<{parent.tag}>")
 
@@ -159,16 +219,6 @@ class _Reader:
             self.label(el, where)
         elif tag == "attributes":
             self.attributes(el, where)
-        elif tag == "define-CCF-group":
-            name = el.attrs.get("name", "")
-            model = el.attrs.get("model")
-            kind = f" ({model})" if model else ""
-            self.fail(f"common-cause failure group {name!r}{kind} is not read "
-                      f"from MEF files yet: common-cause groups come with "
-                      f"correlated failures; build the group in Python "
-                      f"(slosim.beta_factor, multiple_greek_letter, alpha_factor, "
-                      f"phi_factor) and pass it to Model(shocks=...)",
-                      where, el.line, name)
         elif tag in _OTHER_CONSTRUCTS:
             self.fail(f"<{tag}> is not supported: slosim reads fault trees "
                       f"(define-fault-tree, model-data), not "
@@ -176,7 +226,7 @@ class _Reader:
         elif tag == "include":
             self.fail("<include> is not followed: pass every file of the model "
                       "to read_openpsa instead", where, el.line)
-        elif tag in _DEFINITIONS or tag == "define-component":
+        elif tag in _DEFINITIONS or tag in ("define-component", "define-CCF-group"):
             self.fail(f"<{tag}> is not allowed in {context}", where, el.line)
         else:
             self.fail(f"unknown element <{tag}> in {context}", where, el.line)
@@ -191,8 +241,8 @@ class _Reader:
         table = self.params if kind == "parameter" else self.events
         prev = table.get(id_)
         if prev is not None:
-            self.fail(f"{kind} {id_!r} is defined twice (first as a {prev.kind} "
-                      f"at {prev.at()})", where, el.line, id_)
+            self.fail(f"{kind} {id_!r} is defined twice (first {prev.first()})",
+                      where, el.line, id_)
         body, attrs = [], {}
         for c in el.children:
             if c.tag == "label":
@@ -205,6 +255,101 @@ class _Reader:
         table[id_] = d
         if kind == "gate":
             self.gates.append(d)
+
+    def ccf_group(self, el, where, base, role):
+        """A ``define-CCF-group``: define its members (basic events of the
+        container, with its role) and keep its parts for pass 2."""
+        self.check_attrs(el, where, {"name", "model"}, ("name", "model"))
+        name = self.identifier(el, where)
+        id_ = f"{base}.{name}" if role == "private" and base else name
+        model = el.attrs["model"]
+        if model not in _CCF_LEVELS:
+            self.fail(f"common-cause group {id_!r}: model {model!r} is not one of "
+                      f"{', '.join(_CCF_LEVELS)}", where, el.line, id_)
+        prev = self.groups.get(id_)
+        if prev is not None:
+            self.fail(f"common-cause group {id_!r} is defined twice (first at "
+                      f"{prev.at()})", where, el.line, id_)
+        g = _Group(id_, base, el, where, model)
+        self.groups[id_] = g
+        for c in el.children:
+            tag = c.tag
+            if tag == "label":
+                self.label(c, where)
+            elif tag == "attributes":
+                self.attributes(c, where)
+            elif tag in ("members", "distribution", "factors", "factor"):
+                seen = {"members": g.members_line, "distribution": g.distribution,
+                        "factors": g.factors_line,
+                        "factor": g.factors_line}[tag]
+                if seen is not None:
+                    again = ("a second <factors> or <factor>; put every factor in "
+                             "one <factors>" if tag in ("factors", "factor")
+                             else f"a second <{tag}>")
+                    self.fail(f"{g.what()} has {again}", where, c.line, id_)
+                if tag == "members":
+                    self.ccf_members(g, c, role)
+                elif tag == "distribution":
+                    self.check_attrs(c, where, ())
+                    if len(c.children) != 1:
+                        self.fail(f"{g.what()}: <distribution> needs exactly one "
+                                  f"expression, found {len(c.children)}",
+                                  where, c.line, id_)
+                    g.distribution = c
+                elif tag == "factors":
+                    self.check_attrs(c, where, ())
+                    g.factors_line = c.line
+                    if not c.children:
+                        self.fail(f"{g.what()}: <factors> holds no <factor>",
+                                  where, c.line, id_)
+                    for f in c.children:
+                        if f.tag != "factor":
+                            self.fail(f"unknown element <{f.tag}> in <factors> of "
+                                      f"{g.what()}", where, f.line, id_)
+                        g.factor_els.append(f)
+                else:
+                    g.factors_line = c.line
+                    g.factor_els.append(c)
+            else:
+                self.fail(f"unknown element <{tag}> in {g.what()}", where, c.line, id_)
+        for part, present in (("<members>", g.members_line),
+                              ("<distribution>", g.distribution),
+                              ("<factors>", g.factors_line)):
+            if present is None:
+                self.fail(f"{g.what()} has no {part}", where, el.line, id_)
+
+    def ccf_members(self, g, el, role):
+        where = g.where
+        self.check_attrs(el, where, ())
+        g.members_line = el.line
+        for c in el.children:
+            if c.tag != "basic-event":
+                self.fail(f"{g.what()}: member <{c.tag}> is not a <basic-event>; "
+                          f"the members of a group are basic events, defined by it",
+                          where, c.line, g.id)
+            self.check_attrs(c, where, _NAME_ATTR, ("name",))
+            if c.children:
+                self.fail("<basic-event> must be empty", where, c.children[0].line,
+                          g.id)
+            name = self.identifier(c, where)
+            id_ = f"{g.base}.{name}" if role == "private" and g.base else name
+            prev = self.events.get(id_)
+            if prev is not None and prev.group is g:
+                self.fail(f"{g.what()} lists member {id_!r} twice", where, c.line,
+                          id_)
+            if prev is not None:
+                self.fail(f"basic event {id_!r} is defined twice (first "
+                          f"{prev.first()}): a member of common-cause group "
+                          f"{g.id!r} is defined by the group, with no "
+                          f"define-basic-event of its own", where, c.line, id_)
+            d = _Def("basic event", id_, g.base, c, where, [], {})
+            d.group = g
+            self.events[id_] = d
+            g.members.append(d)
+        m = len(g.members)
+        if not 2 <= m <= _ccf.MAX_MEMBERS:
+            self.fail(f"{g.what()} has {m} member{'s' if m != 1 else ''}; a group "
+                      f"needs 2 to {_ccf.MAX_MEMBERS}", where, el.line, g.id)
 
     def label(self, el, where):
         self.check_attrs(el, where, ())
@@ -236,12 +381,67 @@ class _Reader:
             if d.kind == "gate":
                 self.gate_formula(d)
             elif d.kind == "basic event":
-                self.basic_event_value(d)
+                if d.group is None:
+                    self.basic_event_value(d)
             else:
                 self.house_event_value(d)
+        for g in self.groups.values():
+            self.ccf_values(g)
         for d in (*self.params.values(), *self.events.values()):
             d.body = ()    # let the element tree go
         self.check_shocks()
+
+    def ccf_values(self, g):
+        """The group's probability and factors, checked against its model."""
+        where, m = g.where, len(g.members)
+        el = g.distribution
+        value = self.expression(el.children[0], g, f"{g.what()}: <distribution>")
+        g.value = self.parameter_value(value) if isinstance(value, _Def) else value
+        q = _rational(g.value)
+        if q is None or not 0 <= q <= 1:
+            self.fail(f"{g.what()}: its distribution {g.value!r} (each member's "
+                      f"failure probability) is not a probability in [0, 1]",
+                      where, el.line, g.id)
+        levels = _CCF_LEVELS[g.model](m)
+        span = (f"level {levels[0]}" if len(levels) == 1
+                else f"levels {levels[0]} to {levels[-1]}")
+        need = f"{g.model} groups of {m} members take {span}"
+        factors = {}
+        for f in g.factor_els:
+            self.check_attrs(f, where, {"level"}, ("level",))
+            text = f.attrs["level"].strip()
+            if not _INTEGER.fullmatch(text) or int(text) not in levels:
+                self.fail(f"{g.what()}: factor level {f.attrs['level']!r} is wrong: "
+                          f"{need}", where, f.line, g.id)
+            level = int(text)
+            if level in factors:
+                self.fail(f"{g.what()}: factor level {level} is given twice",
+                          where, f.line, g.id)
+            if len(f.children) != 1:
+                self.fail(f"{g.what()}: <factor level=\"{level}\"> needs exactly "
+                          f"one expression, found {len(f.children)}",
+                          where, f.line, g.id)
+            what = f"{g.what()}: factor of level {level}"
+            value = self.expression(f.children[0], g, what)
+            value = self.parameter_value(value) if isinstance(value, _Def) else value
+            x = _rational(value)
+            if x is None or not 0 <= x <= 1:
+                self.fail(f"{what} is {value!r}, not a fraction in [0, 1]",
+                          where, f.line, g.id)
+            factors[level] = x
+        missing = [k for k in levels if k not in factors]
+        if missing:
+            self.fail(f"{g.what()} has no factor of level "
+                      f"{', '.join(map(str, missing))}: {need}",
+                      where, g.factors_line, g.id)
+        if g.model in ("alpha-factor", "phi-factor"):
+            total = sum(factors.values())
+            if abs(total - 1) > _CCF_SUM_TOLERANCE:
+                name = "alphas" if g.model == "alpha-factor" else "phis"
+                self.fail(f"{g.what()}: its factors ({name}) sum to "
+                          f"{float(total)!r}, not 1", where, g.factors_line, g.id)
+            factors = {k: v / total for k, v in factors.items()}
+        g.factors = [factors[k] for k in levels]
 
     def check_shocks(self):
         """Take slosim's shocks out of the logic: a shock (a basic event
@@ -476,8 +676,10 @@ class _Reader:
     def build(self):
         self.name_nodes()
         for d in self.events.values():
-            if d.kind != "gate" and d.members is None:
+            if d.kind != "gate" and d.members is None and d.group is None:
                 d.node = self.component(d.name, d.value, d)
+        for g in self.groups.values():
+            self.ccf_node(g)
         const_nodes = {}
 
         def constant(value):
@@ -511,6 +713,31 @@ class _Reader:
                     d.node = node(d.spec, d.name)
             except ModelError as exc:
                 self.fail(f"gate {d.id!r}: {exc}", d.where, d.line, d.id, exc)
+
+    def ccf_node(self, g):
+        """The slosim group for a ``define-CCF-group``; its components are
+        the member basic events."""
+        names = [d.name for d in g.members]
+        f = g.factors
+        try:
+            if g.model == "beta-factor":
+                group = _ccf.beta_factor(g.id, names, unavailability=g.value,
+                                         beta=f[0])
+            elif g.model == "MGL":
+                group = _ccf.multiple_greek_letter(g.id, names,
+                                                   unavailability=g.value, factors=f)
+            elif g.model == "alpha-factor":
+                # Non-staggered testing, as SCRAM reads it (MEF names no
+                # testing scheme).
+                group = _ccf.alpha_factor(g.id, names, unavailability=g.value,
+                                          alphas=f, staggered=False)
+            else:
+                group = _ccf.phi_factor(g.id, names, unavailability=g.value, phis=f)
+        except ModelError as exc:
+            self.fail(f"{g.what()}: {exc}", g.where, g.line, g.id, exc)
+        g.node = group
+        for d, c in zip(g.members, group.components):
+            d.node = c
 
     def component(self, name, value, d):
         try:
@@ -597,6 +824,15 @@ class _Reader:
                     out.append(_m.Shock(d.name, d.value, members=members))
                 except ModelError as exc:
                     self.fail(f"shock {d.id!r}: {exc}", d.where, d.line, d.id, exc)
+        # A group's shock over the members the journeys reach, so that each
+        # reached member keeps its total failure probability.
+        for g in self.groups.values():
+            for sh in g.node.shocks:
+                members = [m for m in sh.members if id(m) in seen]
+                if len(members) == len(sh.members):
+                    out.append(sh)
+                elif members:
+                    out.append(_m.Shock(sh.name, sh.probability, members=members))
         return out
 
     # -- helpers ---------------------------------------------------------------
@@ -637,6 +873,14 @@ class _Reader:
     @staticmethod
     def fail(reason, where, line, node=None, cause=None):
         raise OpenPSAError(reason, where, line, node) from cause
+
+
+def _rational(text):
+    """The exact value of a checked constant's text, or None (INF, NaN)."""
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        return None
 
 
 def _refs(spec):
@@ -720,8 +964,9 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
     -------
     Model
         One journey per top event, named after it; the components are the
-        basic and house events the journeys reach (and the shocks, for a
-        file :func:`write_openpsa` wrote from a model with shocks).
+        basic and house events the journeys reach; the shocks are those of
+        the common-cause groups whose members the journeys reach, and those
+        :func:`write_openpsa` wrote from a model with shocks.
 
     Raises
     ------
@@ -730,8 +975,9 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
         the offending element in the message: malformed or unsafe XML (a
         DOCTYPE, a file over ``max_size``, nesting over ``max_depth``),
         non-coherent logic (``not``, ``xor``, ``nand``, ``nor``, ``iff``,
-        ``imply``, ``cardinality``), common-cause groups, expressions other
-        than constants and parameters, unknown elements or attributes,
+        ``imply``, ``cardinality``), expressions other than constants and
+        parameters, common-cause groups that break their model's rules
+        (levels, factors, members), unknown elements or attributes,
         undefined, duplicate or cyclic definitions, probabilities outside
         [0, 1]. Every definition in the files is checked, used or not.
 
@@ -747,7 +993,13 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
     ``<constant>`` as a formula; references ``<gate>``, ``<basic-event>``,
     ``<house-event>``, ``<event>`` (with or without ``type``);
     ``define-basic-event`` with ``<float>``, ``<int>``, ``<bool>`` or
-    ``<parameter>``; ``define-parameter``; ``define-house-event``; labels
+    ``<parameter>``; ``define-parameter``; ``define-house-event``;
+    ``define-CCF-group`` (at the top level, in a fault tree or a component)
+    with model ``beta-factor``, ``MGL``, ``alpha-factor`` (read as
+    non-staggered testing, as SCRAM does) or ``phi-factor``, built by
+    :func:`~slosim.beta_factor`, :func:`~slosim.multiple_greek_letter`,
+    :func:`~slosim.alpha_factor` or :func:`~slosim.phi_factor` (its
+    members are the group's components, its shocks the model's); labels
     and attributes (ignored, except slosim's own, which :func:`write_openpsa`
     writes: ``slosim-name``, ``slosim-journey``, ``slosim-target``, and
     ``slosim-shock`` and ``slosim-member``, which make
