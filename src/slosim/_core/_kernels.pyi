@@ -10,6 +10,7 @@ LEAF_HITS_DOWN: int
 LEAF_HITS_UP: int
 LEAF_BITS: int
 MAX_BLOCK_WORDS: int
+MAX_LAM: float
 
 def simulate_chunk(
     bit_generator: BitGenerator,
@@ -26,5 +27,6 @@ def simulate_chunk(
     scratch: np.ndarray,
     failures: np.ndarray,
     joint: np.ndarray | None = ...,
+    sub_words: int | None = ...,
 ) -> None: ...
 def scratch_rows(op: int, param: int, n_kids: int) -> int: ...

@@ -1,0 +1,25 @@
+import numpy as np
+
+GATE_SERIES: int
+GATE_PARALLEL: int
+GATE_KOFN: int
+
+class BudgetExceeded(Exception): ...
+
+class Diagram:
+    def __init__(self, n_vars: int, max_nodes: int) -> None: ...
+    @property
+    def nodes(self) -> int: ...
+
+def build(
+    d: Diagram,
+    leaf_var: np.ndarray,
+    gate_op: np.ndarray,
+    gate_k: np.ndarray,
+    child_ptr: np.ndarray,
+    child_idx: np.ndarray,
+) -> np.ndarray: ...
+def probabilities(d: Diagram, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+def conditionals(
+    d: Diagram, root: int, q: np.ndarray, up: np.ndarray, down: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]: ...
