@@ -1,7 +1,9 @@
 """Throughput of :func:`slosim.simulate` beside NumPy baselines.
 
-One group per model, (a) the 12-component checkout journey and (b) the
-random 200-component DAG (see :mod:`models`). Each group holds slosim with
+One group per model: (a) the 12-component checkout journey, (b) the
+random 200-component DAG, and (a+zones), model (a) with three zone
+outages as common-cause shocks (see :mod:`models`; the baselines sample
+each zone as one more component ORed into its members). Each group holds slosim with
 one and two threads and three NumPy baselines (:mod:`baselines`) doing the
 same job: count the journey's failures in ``n`` samples. The sample counts
 differ by implementation (each round takes a fraction of a second to a
@@ -60,7 +62,8 @@ def run(benchmark, record_rate, bench_models, model, impl, n, fn, rounds):
 
 
 @pytest.mark.parametrize("threads", [1, 2], ids=["1t", "2t"])
-@pytest.mark.parametrize("model, n", cases(a=[2**32, 2**34], b=[2**27, 2**29]))
+@pytest.mark.parametrize("model, n", cases(a=[2**32, 2**34], b=[2**27, 2**29],
+                                           **{"a+zones": [2**32]}))
 def test_slosim(benchmark, record_rate, bench_models, model, n, threads):
     m = bench_models[model]
 
@@ -72,21 +75,24 @@ def test_slosim(benchmark, record_rate, bench_models, model, n, threads):
         rounds=5)
 
 
-@pytest.mark.parametrize("model, n", cases(a=[2**22, 2**24], b=[2**17, 2**19]))
+@pytest.mark.parametrize("model, n", cases(a=[2**22, 2**24], b=[2**17, 2**19],
+                                           **{"a+zones": [2**22]}))
 def test_numpy_naive(benchmark, record_rate, bench_models, model, n):
     st = bench_models[model].structure
     run(benchmark, record_rate, bench_models, model, "numpy-naive", n,
         lambda: baselines.naive(st, n, rng=SEED), rounds=3)
 
 
-@pytest.mark.parametrize("model, n", cases(a=[2**22, 2**24], b=[2**18, 2**20]))
+@pytest.mark.parametrize("model, n", cases(a=[2**22, 2**24], b=[2**18, 2**20],
+                                           **{"a+zones": [2**22]}))
 def test_numpy_bitpacked(benchmark, record_rate, bench_models, model, n):
     st = bench_models[model].structure
     run(benchmark, record_rate, bench_models, model, "numpy-bitpacked", n,
         lambda: baselines.bitpacked(st, n, rng=SEED), rounds=3)
 
 
-@pytest.mark.parametrize("model, n", cases(a=[2**28, 2**30], b=[2**24, 2**26]))
+@pytest.mark.parametrize("model, n", cases(a=[2**28, 2**30], b=[2**24, 2**26],
+                                           **{"a+zones": [2**28]}))
 def test_numpy_sparse(benchmark, record_rate, bench_models, model, n):
     st = bench_models[model].structure
     run(benchmark, record_rate, bench_models, model, "numpy-sparse", n,

@@ -55,12 +55,13 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def bench_models():
-    """``{"a": BenchModel, "b": BenchModel}``, validated, programs compiled."""
+    """``{"a", "b", "a+zones"} -> BenchModel``, validated, programs compiled."""
     from . import baselines, models
 
     models.check_exact_evaluator()
     baselines.check_baselines()
-    out = {"a": models.model_a(), "b": models.model_b()}
+    out = {"a": models.model_a(), "b": models.model_b(),
+           "a+zones": models.model_a_zones()}
     for m in out.values():
         m.model.program  # compile outside the timed region
     return out

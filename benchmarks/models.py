@@ -177,8 +177,8 @@ class BenchModel:
 # --- model (a) ------------------------------------------------------------
 
 
-def _model_a_root():
-    C = ss.Component
+def _model_a_root(C=ss.Component):
+    """Model (a); ``C(name, availability=...)`` makes each component."""
     return ss.series(
         C("dns", availability=0.9999),
         C("lb", availability=0.9998),
@@ -230,6 +230,48 @@ def model_a():
     if structure.n_leaves != 12:
         raise AssertionError(f"model (a) has {structure.n_leaves} components, not 12")
     return BenchModel("a", ss.Model(root), structure, u)
+
+
+# --- model (a) with zone outages -------------------------------------------
+
+#: Zone shocks over model (a): each takes down one replica of every
+#: redundant group at once (probability per sample).
+ZONES = {
+    "zone-1": (1e-4, ["api-1", "db-1", "cache-1"]),
+    "zone-2": (1e-4, ["api-2", "db-2", "cache-2"]),
+    "zone-3": (2e-4, ["db-3"]),
+}
+
+
+def model_a_zones():
+    """Model (a) with the common-cause shocks :data:`ZONES`.
+
+    slosim gets the shocks as :class:`slosim.Shock` objects; the NumPy
+    baselines get the same joint law as an explicit graph in which each
+    member is in series with a shared zone component, and must sample it
+    just the same (one more random state per zone, ORed into the members).
+    Both forms' exact values are computed by ``slosim.exact`` and must
+    agree; the explicit form is also checked by :func:`exact_unavailability`.
+    """
+    zone_of = {m: z for z, (_, members) in ZONES.items() for m in members}
+    zone_nodes = {z: ss.Component(z, unavailability=p) for z, (p, _) in ZONES.items()}
+
+    def explicit(name, availability):
+        c = ss.Component(name, availability=availability)
+        return ss.series(c, zone_nodes[zone_of[name]]) if name in zone_of else c
+
+    plain = _model_a_root()
+    comps = {n.name: n for n in _walk(plain) if isinstance(n, ss.Component)}
+    shocks = [ss.Shock(z, p, members=[comps[m] for m in members])
+              for z, (p, members) in ZONES.items()]
+    model = ss.Model(plain, shocks=shocks)
+    structure = flatten(_model_a_root(explicit))
+    u = ss.exact(model)["journey"].unavailability
+    u_explicit = exact_unavailability(structure)
+    if abs(u - u_explicit) > 1e-14 * u:
+        raise AssertionError(f"model (a+zones): shocks give {u!r}, the explicit "
+                             f"graph {u_explicit!r}")
+    return BenchModel("a+zones", model, structure, u)
 
 
 # --- model (b) ------------------------------------------------------------
