@@ -26,6 +26,8 @@ import numpy as np
 
 import slosim as ss
 
+from .models import _walk
+
 __all__ = [
     "service_graph",
     "pra_fault_tree",
@@ -357,11 +359,4 @@ def describe(model):
 
 
 def _nodes(model):
-    seen, stack = set(), [j.node for j in model.journeys]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        stack.extend(node.children)
+    return _walk(*(j.node for j in model.journeys))

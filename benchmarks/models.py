@@ -387,8 +387,9 @@ def random_dag(n_components=200, *, seed=SEED_B, n_shared=12, n_regions=3):
     return ss.series(*services, name="journey")
 
 
-def _walk(node):
-    seen, stack = set(), [node]
+def _walk(*roots):
+    """Every node reachable from ``roots``, once each."""
+    seen, stack = set(), list(roots)
     while stack:
         n = stack.pop()
         if id(n) in seen:

@@ -10,6 +10,8 @@ with a modified one.
 """
 
 from dataclasses import dataclass
+from fractions import Fraction
+import itertools
 from typing import NamedTuple
 
 from hypothesis import strategies as st
@@ -188,3 +190,50 @@ def dags(draw, max_leaves=14, max_gates=10, max_children=5, max_journeys=3,
         (last - draw(st.integers(0, last)), f"j{j}") for j in range(1, n_journeys)
     )
     return DagSpec(tuple(nodes), journeys)
+
+
+# --- common-cause shocks ---------------------------------------------------
+
+
+@st.composite
+def models_with_shocks(draw):
+    """A random DAG and 1-3 shocks over its leaves: (spec, [(name, p, members)])."""
+    spec = draw(dags(max_leaves=8))
+    names = spec.leaf_names
+    shocks = []
+    for i in range(draw(st.integers(1, 3))):
+        members = draw(st.lists(st.sampled_from(names), min_size=1,
+                                max_size=min(4, len(names)), unique=True))
+        p = draw(st.sampled_from([0.0, 1.0, 1e-3, 0.05, 0.3]))
+        shocks.append((draw(st.sampled_from([f"s-{i}", f"zone {i}[a,b]"])), p, members))
+    return spec, shocks
+
+
+def build_with_shocks(spec, shocks, q=None):
+    """The spec's model with ``shocks`` (name, probability, member names)."""
+    built = spec.instantiate(q=q)
+    by_name = {n.name: n for n in built.nodes if n.name is not None}
+    return ss.Model(built.journeys, nodes=built.named, shocks=[
+        ss.Shock(name, p, members=[by_name[m] for m in members])
+        for name, p, members in shocks])
+
+
+def shock_reference(spec, shocks):
+    """Exact journey unavailabilities with shocks, by conditioning on every
+    joint shock state (a hit member is down for sure) and enumerating the
+    rest with the brute-force oracle, in rational arithmetic."""
+    from oracle import unavailability
+
+    total = None
+    for state in itertools.product((False, True), repeat=len(shocks)):
+        weight, hit = Fraction(1), set()
+        for happens, (_, p, members) in zip(state, shocks):
+            weight *= Fraction(p) if happens else 1 - Fraction(p)
+            if happens:
+                hit.update(members)
+        if weight == 0:
+            continue
+        q = unavailability(spec.build(q={m: 1.0 for m in hit}), exact=True)
+        total = {k: (total[k] if total else 0) + weight * v for k, v in q.items()}
+    return total
+

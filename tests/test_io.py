@@ -37,7 +37,7 @@ from slosim.io import OpenPSAError, read_openpsa, write_openpsa
 
 import oracle
 from oracle import assert_consistent, checked_simulate, unavailability
-from strategies import dags
+from strategies import build_with_shocks, dags, models_with_shocks, shock_reference
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "openpsa"
 
@@ -1084,43 +1084,6 @@ def test_round_trip_simulates_like_the_closed_form(seed):
     samples = 200_000
     res = checked_simulate(back, samples, rng=np.random.SeedSequence([seed, 7]))
     assert_consistent(res["journey"].failures, samples, float(exact), what="journey")
-
-
-@st.composite
-def models_with_shocks(draw):
-    """A random DAG and 1-3 shocks over its leaves: (spec, [(name, p, members)])."""
-    spec = draw(dags(max_leaves=8))
-    names = spec.leaf_names
-    shocks = []
-    for i in range(draw(st.integers(1, 3))):
-        members = draw(st.lists(st.sampled_from(names), min_size=1,
-                                max_size=min(4, len(names)), unique=True))
-        p = draw(st.sampled_from([0.0, 1.0, 1e-3, 0.05, 0.3]))
-        shocks.append((draw(st.sampled_from([f"s-{i}", f"zone {i}[a,b]"])), p, members))
-    return spec, shocks
-
-
-def build_with_shocks(spec, shocks, q=None):
-    built = spec.instantiate(q=q)
-    by_name = {n.name: n for n in built.nodes if n.name is not None}
-    return ss.Model(built.journeys, nodes=built.named, shocks=[
-        ss.Shock(name, p, members=[by_name[m] for m in members])
-        for name, p, members in shocks])
-
-
-def shock_reference(spec, shocks):
-    """Exact journey unavailabilities with shocks, by conditioning on every
-    joint shock state (a hit member is down for sure) and enumerating."""
-    total = None
-    for state in itertools.product((False, True), repeat=len(shocks)):
-        weight, hit = Fraction(1), set()
-        for happens, (_, p, members) in zip(state, shocks):
-            weight *= Fraction(p) if happens else 1 - Fraction(p)
-            if happens:
-                hit.update(members)
-        q = unavailability(spec.build(q={m: 1.0 for m in hit}), exact=True)
-        total = {k: (total[k] if total else 0) + weight * v for k, v in q.items()}
-    return total
 
 
 def without_slosim_shocks(text):

@@ -1,14 +1,12 @@
 """Common-cause shocks (Marshall-Olkin) in the model, exact and simulate.
 
-The reference conditions on the shocks: for each of the 2**s joint shock
-states, a member hit by a happening shock is down for sure, so the model
-with those members' unavailabilities set to 1 is evaluated by brute-force
-enumeration (tests/oracle.py), and the states are weighted by their
-probabilities, all in exact rational arithmetic.
+The reference (strategies.shock_reference) conditions on the shocks: for
+each of the 2**s joint shock states, a member hit by a happening shock is
+down for sure, so the model with those members' unavailabilities set to 1
+is evaluated by brute-force enumeration (tests/oracle.py), and the states
+are weighted by their probabilities, all in exact rational arithmetic.
 """
 
-from fractions import Fraction
-import itertools
 import json
 import warnings
 
@@ -17,49 +15,10 @@ from hypothesis import strategies as st
 import pytest
 
 import slosim as ss
-from oracle import assert_consistent, unavailability
-from strategies import dags
+from oracle import assert_consistent
+from strategies import build_with_shocks, models_with_shocks, shock_reference
 
 C = ss.Component
-
-
-def reference_unavailability(spec, shocks):
-    """Exact unavailability of every journey of ``spec`` with ``shocks``:
-    list of (probability, member names)."""
-    total = None
-    for state in itertools.product((False, True), repeat=len(shocks)):
-        weight = Fraction(1)
-        hit = set()
-        for happens, (p, members) in zip(state, shocks):
-            weight *= Fraction(p) if happens else 1 - Fraction(p)
-            if happens:
-                hit.update(members)
-        if weight == 0:
-            continue
-        q = unavailability(spec.build(q={m: 1.0 for m in hit}), exact=True)
-        part = {name: weight * v for name, v in q.items()}
-        total = part if total is None else {k: total[k] + part[k] for k in total}
-    return total
-
-
-@st.composite
-def models_with_shocks(draw):
-    spec = draw(dags(max_leaves=8))
-    names = spec.leaf_names
-    shocks = []
-    for i in range(draw(st.integers(1, 3))):
-        members = draw(st.lists(st.sampled_from(names), min_size=1,
-                                max_size=min(4, len(names)), unique=True))
-        p = draw(st.sampled_from([0.0, 1.0, 1e-3, 0.05, 0.3]))
-        shocks.append((p, members))
-    return spec, shocks
-
-
-def with_shocks(spec, shocks):
-    base = spec.build()
-    return ss.Model(list(base.journeys), nodes=list(base._names.values()),
-                    shocks=[ss.Shock(f"shock{i}", p, members=m)
-                            for i, (p, m) in enumerate(shocks)])
 
 
 @settings(max_examples=60, deadline=None,
@@ -67,15 +26,15 @@ def with_shocks(spec, shocks):
 @given(models_with_shocks())
 def test_exact_equals_conditioned_oracle(case):
     spec, shocks = case
-    model = with_shocks(spec, shocks)
-    ref = reference_unavailability(spec, shocks)
+    model = build_with_shocks(spec, shocks)
+    ref = shock_reference(spec, shocks)
     res = ss.exact(model)
     for name, q in ref.items():
         r = res[name]
         assert r.unavailability == pytest.approx(float(q), rel=1e-12, abs=1e-300)
         assert r.availability == pytest.approx(float(1 - q), rel=1e-12, abs=1e-300)
         # shocks are basic events of the result, after the components
-        assert r.components[-len(shocks):] == tuple(f"shock{i}" for i in range(len(shocks)))
+        assert r.components[-len(shocks):] == tuple(name for name, _, _ in shocks)
 
 
 @settings(max_examples=30, deadline=None,
@@ -83,7 +42,7 @@ def test_exact_equals_conditioned_oracle(case):
 @given(models_with_shocks(), st.integers(0, 2**32 - 1))
 def test_simulate_within_error_of_exact(case, draw_seed):
     spec, shocks = case
-    model = with_shocks(spec, shocks)
+    model = build_with_shocks(spec, shocks)
     exact = ss.exact(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ss.FewFailuresWarning)
