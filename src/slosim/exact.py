@@ -139,6 +139,29 @@ def _lower(model):
     return names, np.asarray(q, dtype=np.float64), arrays, outputs
 
 
+def _diagram(model, max_nodes):
+    """Build the journeys' diagram: (names, q, Diagram, node ids, outputs).
+
+    ``names[v]`` and ``q[v]`` are variable v's event and unavailability;
+    ``ids[outputs[j]]`` is journey j's root in the Diagram.
+    """
+    names, q, arrays, outputs = _lower(model)
+    diagram = _bdd.Diagram(len(names), max_nodes)
+    try:
+        ids = _bdd.build(diagram, *arrays)
+    except _bdd.BudgetExceeded as exc:
+        size, done = exc.args
+        raise DiagramTooLargeError(
+            f"the decision diagram reached the node budget max_nodes="
+            f"{max_nodes} ({size} nodes) after {done} of "
+            f"{len(arrays[0]) + len(arrays[1])} graph nodes over "
+            f"{len(names)} components; raise max_nodes, or estimate with "
+            f"slosim.simulate, which has no such limit",
+            size,
+        ) from None
+    return names, q, diagram, ids, outputs
+
+
 def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
     """Exact availability of every journey, with per-component conditionals.
 
@@ -209,20 +232,7 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
     """
     model = as_model(model, "exact")
     max_nodes = check_int(max_nodes, "max_nodes", "exact", low=2, high=2**31 - 1)
-    names, q, arrays, outputs = _lower(model)
-    diagram = _bdd.Diagram(len(names), max_nodes)
-    try:
-        ids = _bdd.build(diagram, *arrays)
-    except _bdd.BudgetExceeded as exc:
-        size, done = exc.args
-        raise DiagramTooLargeError(
-            f"the decision diagram reached the node budget max_nodes="
-            f"{max_nodes} ({size} nodes) after {done} of "
-            f"{len(arrays[0]) + len(arrays[1])} graph nodes over "
-            f"{len(names)} components; raise max_nodes, or estimate with "
-            f"slosim.simulate, which has no such limit",
-            size,
-        ) from None
+    names, q, diagram, ids, outputs = _diagram(model, max_nodes)
     up, down = _bdd.probabilities(diagram, q)
     var_of = {name: v for v, name in enumerate(names)}
     events = tuple(model.components) + tuple(model.shocks)
