@@ -1003,6 +1003,16 @@ def test_write_bad_parameters(model, target, match):
         write_openpsa(model, target)
 
 
+def test_write_refuses_copulas():
+    a, b = ss.Component("a", unavailability=0.1), ss.Component("b", unavailability=0.1)
+    model = ss.Model(ss.parallel(a, b, name="p"), copulas=[
+        ss.GaussianCopula("day", [a, b], loadings=[0.5, 0.5])])
+    out = io.StringIO()
+    with pytest.raises(OpenPSAError, match="Gaussian copulas \\('day'\\).*cannot express"):
+        write_openpsa(model, out)
+    assert out.getvalue() == ""
+
+
 # --- round trip ----------------------------------------------------------------
 
 PREFIXES = st.sampled_from(["", "x y.", "é-", "1-", "gate-", "a.b--"])

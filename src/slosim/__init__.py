@@ -45,7 +45,7 @@ from .results import (
     binomial_interval,
 )
 from .simulate import PrecisionWarning, simulate
-from .exact import DiagramTooLargeError, exact
+from .exact import DiagramTooLargeError, ExactUnsupportedError, exact
 from . import io as io  # slosim.io: read_openpsa, write_openpsa, OpenPSAError
 from .correlation import (
     CommonCauseGroup,
@@ -54,6 +54,7 @@ from .correlation import (
     multiple_greek_letter,
     phi_factor,
 )
+from .copula import GaussianCopula
 
 __version__ = "0.1.0.dev0"
 
@@ -70,6 +71,7 @@ __all__ = [
     "multiple_greek_letter",
     "alpha_factor",
     "phi_factor",
+    "GaussianCopula",
     "series",
     "parallel",
     "k_of_n",
@@ -78,6 +80,7 @@ __all__ = [
     "ExactResult",
     "ExactResults",
     "DiagramTooLargeError",
+    "ExactUnsupportedError",
     "SimulationResult",
     "SimulationResults",
     "binomial_interval",

@@ -78,6 +78,12 @@ class Program:
         Component (or shock) name -> ``CONST_UP`` / ``CONST_DOWN`` for
         components with unavailability 0 or 1 and shocks with probability
         0 or 1.
+    factor : tuple of ndarray or None
+        One-factor copula groups, in the layout of the kernel's ``factor``
+        argument; members are ``LEAF_FACTOR`` leaves.
+    matrix : tuple of ndarray or None
+        Correlation-matrix copula groups (the kernel's ``matrix``);
+        members are ``LEAF_MATRIX`` leaves.
     """
 
     leaf_names: tuple
@@ -96,6 +102,8 @@ class Program:
     sub_words: int
     scratch_rows: int
     constants: dict = field(default_factory=dict)
+    factor: tuple | None = None
+    matrix: tuple | None = None
 
     @property
     def n_leaves(self):
@@ -210,7 +218,10 @@ def compile_model(model):
     n_nodes = L + len(gate_keys)
     block_words = _block_words(n_nodes + scratch)
     leaf_q = np.array([nodes[k][2] for k in leaf_keys], dtype=np.float64)
+    leaf_names = tuple(nodes[k][1] for k in leaf_keys)
     method, lam, qbits = _choose_samplers(leaf_q, block_words)
+    factor, matrix = _copulas(model, leaf_names, leaf_q, block_words,
+                              method, lam, qbits)
     sub_words = _sub_words(method, lam, block_words)
 
     def frozen(a, dtype):
@@ -219,7 +230,7 @@ def compile_model(model):
         return a
 
     return Program(
-        leaf_names=tuple(nodes[k][1] for k in leaf_keys),
+        leaf_names=leaf_names,
         leaf_q=frozen(leaf_q, np.float64),
         leaf_method=frozen(method, np.int8),
         leaf_lam=frozen(lam, np.float64),
@@ -235,6 +246,8 @@ def compile_model(model):
         sub_words=sub_words,
         scratch_rows=scratch,
         constants=constants,
+        factor=factor,
+        matrix=matrix,
     )
 
 
@@ -328,6 +341,150 @@ def _block_words(rows):
     return bw
 
 
+# --- copulas ----------------------------------------------------------------
+# A factor member's envelope over positions may vary by this ratio within a
+# run; the kernel keeps a hit with probability lam(F) / envelope.
+_ENVELOPE_RATIO = 1.5
+# Above this Poisson mean per position (q > 0.95) a Bernoulli per position is
+# cheaper than the hits.
+_DENSE_LAM = 3.0
+
+
+def _copulas(model, leaf_names, leaf_q, block_words, method, lam, qbits):
+    """Kernel arrays for the model's copulas; marks members' leaf methods.
+
+    Members folded to constants (unavailability 0 or 1) do not vary; a
+    one-factor member with loading 0 is independent; a group left with
+    fewer than two varying members is sampled as independent leaves.
+    """
+    from scipy.special import ndtri
+
+    from .copula import latent_factor
+
+    index = {name: i for i, name in enumerate(leaf_names)}
+    factor, matrix = [], []
+    for cop in model._copulas:
+        keep = [k for k, m in enumerate(cop.members)
+                if (m if isinstance(m, str) else m.name) in index]
+        names = [cop.members[k] if isinstance(cop.members[k], str)
+                 else cop.members[k].name for k in keep]
+        if cop.one_factor:
+            loads = cop.loadings[keep]
+            names = [n for n, x in zip(names, loads) if x != 0.0]
+            loads = loads[loads != 0.0]
+            if len(names) >= 2:
+                factor.append(([index[n] for n in names], loads))
+        elif len(names) >= 2:
+            matrix.append(([index[n] for n in names],
+                           cop.correlation[np.ix_(keep, keep)]))
+    per_block = block_words * 64
+    factor_arrays = matrix_arrays = None
+    if factor:
+        edges = _strata_edges(per_block)
+        ptr, leaves, t, l, s, total, bin_ptr = [0], [], [], [], [], [], [0]
+        kind, start, length, env, cum = [], [], [], [], []
+        for members, loads in factor:
+            for i, li in zip(members, loads.tolist()):
+                ti = float(ndtri(leaf_q[i]))
+                si = math.sqrt(max(0.0, 1.0 - li * li))
+                bins = _factor_bins(ti, li, si, edges)
+                leaves.append(i)
+                t.append(ti)
+                l.append(li)
+                s.append(si)
+                for arr, part in zip((kind, start, length, env, cum), bins):
+                    arr.extend(part.tolist())
+                total.append(float(bins[4][-1]) if len(bins[4]) else 0.0)
+                bin_ptr.append(len(kind))
+                method[i], lam[i], qbits[i] = K.LEAF_FACTOR, -math.log1p(
+                    -leaf_q[i]) * per_block, 0
+            ptr.append(len(leaves))
+        factor_arrays = _frozen_tuple(
+            (ptr, np.int64), (leaves, np.int64), (t, np.float64),
+            (l, np.float64), (s, np.float64), (total, np.float64),
+            (bin_ptr, np.int64), (kind, np.int8), (start, np.int64),
+            (length, np.int64), (env, np.float64), (cum, np.float64),
+            (edges, np.float64))
+    if matrix:
+        ptr, leaves, t, rank, a_ptr, a = [0], [], [], [], [0], []
+        for members, r in matrix:
+            fac = latent_factor(r)
+            for i in members:
+                leaves.append(i)
+                t.append(float(ndtri(leaf_q[i])))
+                method[i], lam[i], qbits[i] = K.LEAF_MATRIX, -math.log1p(
+                    -leaf_q[i]) * per_block, 0
+            rank.append(fac.shape[1])
+            a.extend(fac.ravel().tolist())
+            a_ptr.append(len(a))
+            ptr.append(len(leaves))
+        matrix_arrays = _frozen_tuple(
+            (ptr, np.int64), (leaves, np.int64), (t, np.float64),
+            (rank, np.int64), (a_ptr, np.int64), (a, np.float64))
+    return factor_arrays, matrix_arrays
+
+
+def _frozen_tuple(*pairs):
+    out = []
+    for values, dtype in pairs:
+        a = np.ascontiguousarray(values, dtype=dtype)
+        a.setflags(write=False)
+        out.append(a)
+    return tuple(out)
+
+
+def _strata_edges(n):
+    """Factor values splitting N(0, 1) into ``n`` equal-probability strata:
+    ``Phi^-1(p / n)`` for ``p = 0..n``, symmetric to the last bit."""
+    from scipy.special import ndtri
+
+    half = ndtri(np.arange(n // 2 + 1) / n)
+    return np.concatenate([half, -half[-2::-1]])
+
+
+def _factor_bins(t, l, s, edges):
+    """Runs of positions for a factor member: (kind, start, length, lam, cum).
+
+    Position p holds a factor value in ``[edges[p], edges[p + 1]]``, where
+    the member's failure probability ``q(F) = Phi((t - l F) / s)`` is
+    monotone, so its envelope ``-log(1 - q)`` is largest at an edge. Runs
+    of HITS positions share one envelope (their largest) within a ratio of
+    ``_ENVELOPE_RATIO``; positions where q may exceed 0.95 are DENSE; with
+    a loading of +-1 (``s == 0``) q is 0 or 1 but at one position.
+    """
+    from scipy.special import log_ndtr
+
+    n = len(edges) - 1
+    if s == 0.0:
+        down = l * edges < t                       # at each edge
+        kind = np.full(n, -1, dtype=np.int8)      # -1: never down
+        kind[down[:-1] & down[1:]] = K.BIN_ALL
+        kind[down[:-1] != down[1:]] = K.BIN_DENSE
+        key = kind.astype(np.float64)
+        env = np.zeros(n)
+    else:
+        with np.errstate(invalid="ignore"):
+            x = (t - l * edges) / s
+        x[np.isnan(x)] = t                          # l * (+-inf) with l == 0
+        lam_edge = -log_ndtr(-x)
+        env = np.maximum(lam_edge[:-1], lam_edge[1:])
+        env = np.maximum(env, 1e-300)               # q > 0 everywhere
+        kind = np.where(env > _DENSE_LAM, K.BIN_DENSE, K.BIN_HITS).astype(np.int8)
+        key = np.where(kind == K.BIN_HITS,
+                       np.floor(np.log(env) / math.log(_ENVELOPE_RATIO)), np.inf)
+    cut = np.flatnonzero((key[1:] != key[:-1]) | (kind[1:] != kind[:-1])) + 1
+    start = np.concatenate([[0], cut])
+    length = np.diff(np.concatenate([start, [n]]))
+    run_kind = kind[start]
+    run_env = np.maximum.reduceat(env, start)
+    keep = run_kind >= 0
+    start, length, run_kind, run_env = (start[keep], length[keep],
+                                        run_kind[keep], run_env[keep])
+    mass = np.where(run_kind == K.BIN_HITS, run_env * length, 0.0)
+    run_env = np.where(run_kind == K.BIN_HITS, run_env, 0.0)
+    return run_kind, start, length, run_env, np.cumsum(mass)
+
+
 def _sub_words(method, lam, block_words):
     """Sub-block size for skipping gate evaluation where nothing is down.
 
@@ -336,7 +493,7 @@ def _sub_words(method, lam, block_words):
     its bookkeeping below 16 words, nor with a dense leaf, and then the
     sub-block is the whole block.
     """
-    if np.any(method != K.LEAF_HITS_DOWN):
+    if np.any((method == K.LEAF_HITS_UP) | (method == K.LEAF_BITS)):
         return block_words
     hits_per_word = float(np.sum(lam)) / block_words
     sub = block_words

@@ -24,7 +24,8 @@ from ._validation import check_int
 from .model import Component, Service, as_model
 from .results import ExactResult, ExactResults
 
-__all__ = ["exact", "DiagramTooLargeError", "DEFAULT_MAX_NODES"]
+__all__ = ["exact", "DiagramTooLargeError", "ExactUnsupportedError",
+           "DEFAULT_MAX_NODES"]
 
 #: Diagram nodes allowed by default (about 12 bytes each, plus tables).
 DEFAULT_MAX_NODES = 5_000_000
@@ -233,19 +234,35 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
     model = as_model(model, "exact")
     max_nodes = check_int(max_nodes, "max_nodes", "exact", low=2, high=2**31 - 1)
     names, q, diagram, ids, outputs = _diagram(model, max_nodes)
-    up, down = _bdd.probabilities(diagram, q)
     var_of = {name: v for v, name in enumerate(names)}
+    roots = [int(ids[out]) for out in outputs]
+    n_vars = len(names)
+
+    def evaluate(qv):
+        """(J, 2 + 4V): each journey's up, down and conditionals at qv."""
+        up, down = _bdd.probabilities(diagram, qv)
+        out = np.empty((len(roots), 2 + 4 * n_vars))
+        for j, root in enumerate(roots):
+            out[j, 0], out[j, 1] = up[root], down[root]
+            out[j, 2:] = np.concatenate(
+                _bdd.conditionals(diagram, root, qv, up, down))
+        return out
+
+    factor = _one_factor(model, var_of, q)
+    if factor is None:
+        values = evaluate(q)
+    else:
+        values = _integrate_factor(evaluate, q, *factor)
     events = tuple(model.components) + tuple(model.shocks)
     order = np.array([var_of[n] for n in events], dtype=np.intp)
     results = {}
-    for j, out in zip(model.journeys, outputs):
-        root = int(ids[out])
-        uu, ud, du, dd = _bdd.conditionals(diagram, root, q, up, down)
-        results[j.name] = ExactResult(
-            journey=j.name,
-            availability=min(float(up[root]), 1.0),
-            unavailability=min(float(down[root]), 1.0),
-            target=j.target,
+    for j, journey in enumerate(model.journeys):
+        uu, ud, du, dd = values[j, 2:].reshape(4, n_vars)
+        results[journey.name] = ExactResult(
+            journey=journey.name,
+            availability=min(float(values[j, 0]), 1.0),
+            unavailability=min(float(values[j, 1]), 1.0),
+            target=journey.target,
             components=events,
             availability_if_up=_frozen(uu[order]),
             availability_if_down=_frozen(ud[order]),
@@ -254,6 +271,126 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
         )
     return ExactResults(results, components=events,
                         bdd_nodes=int(diagram.nodes))
+
+
+class ExactUnsupportedError(ValueError):
+    """The model has a feature :func:`exact` cannot evaluate exactly.
+
+    :func:`exact` handles independent components, shocks, and at most one
+    one-factor :class:`~slosim.GaussianCopula`; :func:`simulate` handles
+    every model.
+    """
+
+
+def _one_factor(model, var_of, q):
+    """(vars, t, l, s) of the one-factor copula's varying members, or None.
+
+    Raises ExactUnsupportedError for a correlation-matrix copula or for
+    more than one factor (each would be one more dimension to integrate).
+    """
+    from scipy.special import ndtri
+
+    found = []
+    for cop in model._copulas:
+        if not cop.one_factor:
+            raise ExactUnsupportedError(
+                f"copula {cop.name!r} has a general correlation matrix; exact "
+                f"evaluates one-factor copulas (loadings=) only: estimate this "
+                f"model with slosim.simulate")
+        names = [m if isinstance(m, str) else m.name for m in cop.members]
+        members = [(var_of[n], x) for n, x in zip(names, cop.loadings.tolist())
+                   if x != 0.0 and 0.0 < q[var_of[n]] < 1.0]
+        if len(members) >= 2:
+            found.append((cop.name, members))
+    if not found:
+        return None
+    if len(found) > 1:
+        raise ExactUnsupportedError(
+            f"copulas {', '.join(repr(n) for n, _ in found)} each have their own "
+            f"factor; exact integrates over one factor only: estimate this "
+            f"model with slosim.simulate")
+    members = found[0][1]
+    v = np.array([m[0] for m in members], dtype=np.intp)
+    l = np.array([m[1] for m in members], dtype=np.float64)
+    return v, ndtri(q[v]), l, np.sqrt(np.maximum(0.0, 1.0 - l * l))
+
+
+# Gauss-Kronrod 7-15 rule on [-1, 1] (nodes from QUADPACK's qk15).
+_XK = np.array([0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
+                0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
+                0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
+                0.207784955007898467600689403773245, 0.0])
+_WK = np.array([0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
+                0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
+                0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
+                0.204432940075298892414161999234649, 0.209482141084727828012999174891714])
+_WG = np.array([0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
+                0.381830050505118944950369775488975, 0.417959183673469387755102040816327])
+_NODES = np.concatenate([-_XK[:-1], _XK[::-1]])
+_KRONROD = np.concatenate([_WK[:-1], _WK[::-1]])
+_GAUSS = np.zeros(15)
+_GAUSS[[1, 3, 5, 7, 9, 11, 13]] = np.concatenate([_WG[:-1], _WG[::-1]])
+
+#: The factor is integrated over [-FACTOR_RANGE, FACTOR_RANGE]: outside,
+#: its probability is 2 * Phi(-14) = 1.6e-44.
+FACTOR_RANGE = 14.0
+_RTOL = 1e-11
+_MAX_PANELS = 1000
+
+
+def _integrate_factor(evaluate, q, v, t, l, s):
+    """E over the factor F of ``evaluate`` at the members' q(F).
+
+    Globally adaptive Gauss-Kronrod (7-15) over F with the standard
+    normal density, refined until every output (each journey's
+    availability, unavailability and conditionals, each separately) has an
+    estimated relative error below ``_RTOL``. Panels start at the members'
+    transition points ``t_i / l_i`` and a grid of width 1.
+    """
+    from scipy.special import ndtr
+
+    qv = np.array(q, dtype=np.float64)
+
+    def panel(a, b):
+        half, mid = (b - a) / 2, (a + b) / 2
+        f = mid + half * _NODES
+        x = (t[None, :] - l[None, :] * f[:, None])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.where(s > 0, x / np.where(s > 0, s, 1.0),
+                         np.where(x > 0, np.inf, -np.inf))
+        qf = ndtr(x)
+        w = half * np.exp(-0.5 * f * f) / np.sqrt(2 * np.pi)
+        vals = []
+        for i in range(len(f)):
+            qv[v] = qf[i]
+            vals.append(evaluate(qv))
+        vals = np.stack(vals) * w[:, None, None]
+        k = np.tensordot(_KRONROD, vals, axes=1)
+        g = np.tensordot(_GAUSS, vals, axes=1)
+        return k, np.abs(k - g)
+
+    cuts = set(np.arange(-FACTOR_RANGE, FACTOR_RANGE + 0.5, 1.0).tolist())
+    for c in (t / l).tolist():
+        if -FACTOR_RANGE < c < FACTOR_RANGE:
+            cuts.add(c)
+    cuts = sorted(cuts)
+    panels = [(a, b, *panel(a, b)) for a, b in zip(cuts[:-1], cuts[1:])]
+    while True:
+        total = sum(p[2] for p in panels)
+        err = sum(p[3] for p in panels)
+        tol = _RTOL * np.abs(total) + 1e-300
+        if np.all(err <= tol):
+            return total
+        if len(panels) >= _MAX_PANELS:
+            raise ExactUnsupportedError(
+                f"the integral over the copula factor did not converge to a "
+                f"relative error of {_RTOL:g} in {_MAX_PANELS} panels; "
+                f"estimate this model with slosim.simulate")
+        score = [float(np.max(p[3] / tol)) for p in panels]
+        i = int(np.argmax(score))
+        a, b = panels[i][:2]
+        m = (a + b) / 2
+        panels[i:i + 1] = [(a, m, *panel(a, m)), (m, b, *panel(m, b))]
 
 
 def _frozen(a):

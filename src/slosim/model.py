@@ -679,6 +679,10 @@ class Model:
     shocks : sequence of Shock or CommonCauseGroup, optional
         Common-cause shocks over the model's components (a group stands
         for all its shocks).
+    copulas : sequence of GaussianCopula, optional
+        Correlated failures of sets of the model's components, each
+        component in at most one copula; different copulas are
+        independent.
 
     Attributes
     ----------
@@ -689,6 +693,8 @@ class Model:
         :class:`Service` contributes its own component under its name).
     shocks : dict
         Shock name -> probability.
+    copulas : dict
+        Copula name -> :class:`~slosim.GaussianCopula`.
 
     Raises
     ------
@@ -707,7 +713,8 @@ class Model:
     """
 
     def __init__(self, journeys: Node | Journey | str | Sequence[Node | Journey | str],
-                 *, nodes: Sequence[Node] = (), shocks: Sequence[Shock] = ()) -> None:
+                 *, nodes: Sequence[Node] = (), shocks: Sequence[Shock] = (),
+                 copulas=()) -> None:
         if isinstance(journeys, (Node, Journey, str)) or not isinstance(
                 journeys, (list, tuple)):
             journeys = [journeys]
@@ -737,12 +744,15 @@ class Model:
             resolved.append(Journey(node, name=j.name, target=j.target))
         self.journeys = tuple(resolved)
         self._order, self._kids = self._toposort()
+        self._in_model = {id(n) for n in self._order}
         self.components = {
             n.name: n.unavailability
             for n in self._order if isinstance(n, (Component, Service))
         }
         self._shocks, self._shocks_of = self._resolve_shocks(shocks)
         self.shocks = {sh.name: sh.probability for sh in self._shocks}
+        self._copulas, self._copula_of = self._resolve_copulas(copulas)
+        self.copulas = {c.name: c for c in self._copulas}
         self._program = None
 
     def _resolve_shocks(self, shocks):
@@ -753,7 +763,6 @@ class Model:
             shocks = [shocks]
         shocks = [s for item in shocks for s in (
             item.shocks if isinstance(item, CommonCauseGroup) else [item])]
-        in_model = {id(n) for n in self._order}
         of, names = {}, {}
         for i, sh in enumerate(shocks):
             if not isinstance(sh, Shock):
@@ -767,16 +776,47 @@ class Model:
                     sh.name)
             names[sh.name] = sh
             for m in sh.members:
-                node = self._lookup(m, f"shock {sh.name!r}") if isinstance(m, str) else m
-                if not isinstance(node, (Component, Service)) or id(node) not in in_model:
-                    what = ("is not a component or service"
-                            if not isinstance(node, (Component, Service))
-                            else "is not used by any journey of the model")
-                    raise UnknownNodeError(
-                        f"shock {sh.name!r}: member {node.name!r} {what}",
-                        node.name)
+                node = self._member(m, f"shock {sh.name!r}")
                 of.setdefault(id(node), []).append(sh)
         return tuple(shocks), of
+
+    def _member(self, m, where):
+        """The model's component (or service) for a shock or copula member."""
+        node = self._lookup(m, where) if isinstance(m, str) else m
+        if not isinstance(node, (Component, Service)) or id(node) not in self._in_model:
+            what = ("is not a component or service"
+                    if not isinstance(node, (Component, Service))
+                    else "is not used by any journey of the model")
+            raise UnknownNodeError(f"{where}: member {node.name!r} {what}",
+                                   node.name)
+        return node
+
+    def _resolve_copulas(self, copulas):
+        """Validate copulas; map id(member node) -> (copula, member index)."""
+        from .copula import GaussianCopula
+
+        if isinstance(copulas, GaussianCopula):
+            copulas = [copulas]
+        copulas = list(copulas)
+        of, names = {}, set()
+        for i, c in enumerate(copulas):
+            if not isinstance(c, GaussianCopula):
+                raise ModelError(f"copulas[{i}] must be a GaussianCopula, got "
+                                 f"{type(c).__name__} {c!r}", None)
+            if c.name in names:
+                raise DuplicateNameError(f"copula {c.name!r} is given twice; "
+                                         f"copula names must be unique", c.name)
+            names.add(c.name)
+            for k, m in enumerate(c.members):
+                node = self._member(m, f"copula {c.name!r}")
+                if id(node) in of:
+                    raise ModelError(
+                        f"component {node.name!r} is in copula "
+                        f"{of[id(node)][0].name!r} and in copula {c.name!r}; a "
+                        f"component belongs to at most one copula (merge them "
+                        f"into one correlation matrix)", node.name)
+                of[id(node)] = (c, k)
+        return tuple(copulas), of
 
     def _lookup(self, name, where):
         try:

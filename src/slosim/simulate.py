@@ -302,5 +302,5 @@ class _ChunkRunner:
         simulate_chunk(kind(seed_seq), n, p.leaf_lam, p.leaf_method,
                        p.leaf_qbits, p.gate_op, p.gate_param, p.child_ptr,
                        p.child_idx, self.outputs, nodes, scratch, failures,
-                       sub_words=p.sub_words)
+                       sub_words=p.sub_words, factor=p.factor, matrix=p.matrix)
         return failures

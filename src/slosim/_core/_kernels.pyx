@@ -46,10 +46,12 @@ expansion). ``tests/reference.py`` makes the same draws in pure NumPy.
 """
 
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
-from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
+from libc.math cimport erfc, exp, log, log1p, isinf, M_SQRT1_2
+from libc.stdint cimport int8_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 from numpy.random cimport bitgen_t
-from numpy.random.c_distributions cimport random_poisson
+from numpy.random.c_distributions cimport (random_bounded_uint64, random_poisson,
+                                           random_standard_normal)
 
 import numpy as np
 
@@ -77,6 +79,11 @@ OP_COUNT = 4
 LEAF_HITS_DOWN = 0
 LEAF_HITS_UP = 1
 LEAF_BITS = 2
+LEAF_FACTOR = 3
+LEAF_MATRIX = 4
+BIN_HITS = 0
+BIN_ALL = 1
+BIN_DENSE = 2
 
 MAX_BLOCK_WORDS = 1024
 # Hits per block beyond this would be slower than the BITS sampler by far;
@@ -92,6 +99,44 @@ cdef enum:
     C_LEAF_HITS_DOWN = 0
     C_LEAF_HITS_UP = 1
     C_LEAF_BITS = 2
+    C_LEAF_FACTOR = 3
+    C_LEAF_MATRIX = 4
+    C_BIN_HITS = 0
+    C_BIN_ALL = 1
+    C_BIN_DENSE = 2
+
+
+cdef struct Factor:
+    # One-factor Gaussian copula groups (see simulate_chunk, ``factor``).
+    int64_t n_groups
+    const int64_t *group_ptr     # (G + 1) members of each group
+    const int64_t *leaf          # (M,) member leaf index
+    const double *t              # (M,) Phi^-1(q)
+    const double *l              # (M,) loading
+    const double *s              # (M,) sqrt(1 - l**2)
+    const double *total          # (M,) hit mass of the member's HITS bins
+    const int64_t *bin_ptr       # (M + 1) bins of each member
+    const int8_t *kind           # (B,) BIN_* per bin
+    const int64_t *start         # (B,) first position
+    const int64_t *length        # (B,) positions
+    const double *lam            # (B,) envelope Poisson mean per position
+    const double *cum            # (B,) cumulative hit mass within the member
+    const double *edges          # (N + 1) factor quantiles of the strata
+    double *cache                # (N,) factor value per position
+    uint32_t *stamp              # (N,) cache[p] is valid if stamp[p] == now
+    uint32_t now
+
+
+cdef struct Matrix:
+    # General Gaussian copula groups (see simulate_chunk, ``matrix``).
+    int64_t n_groups
+    const int64_t *group_ptr     # (G + 1) members of each group
+    const int64_t *leaf          # (M,)
+    const double *t              # (M,)
+    const int64_t *rank          # (G,)
+    const int64_t *a_ptr         # (G + 1) offsets into a
+    const double *a              # rows of each group's factor, row-major
+    double *eps                  # (max rank,) scratch
 
 
 
@@ -133,6 +178,161 @@ cdef inline void bits_row(bitgen_t *bg, uint64_t *row, int64_t nw,
         row[w] = x
 
 
+cdef inline void set_down(uint64_t *row, int64_t pos, uint8_t *touched,
+                          int sub_shift) noexcept nogil:
+    row[pos >> 6] |= (<uint64_t>1) << (pos & 63)
+    touched[pos >> sub_shift] = 1
+
+
+cdef inline double q_of(double x) noexcept nogil:
+    """Phi(x), with full relative precision for x < 0."""
+    return 0.5 * erfc(-x * M_SQRT1_2)
+
+
+cdef inline double lam_of(double x) noexcept nogil:
+    """-log(1 - Phi(x)): the Poisson mean whose P(at least one) is Phi(x)."""
+    if x < 0.0:
+        return -log1p(-0.5 * erfc(-x * M_SQRT1_2))
+    return -log(0.5 * erfc(x * M_SQRT1_2))
+
+
+cdef inline double uniform_open(bitgen_t *bg) noexcept nogil:
+    """Uniform on (0, 1]."""
+    return 1.0 - bg.next_double(bg.state)
+
+
+cdef double normal_tail(bitgen_t *bg, double c) noexcept nogil:
+    """Standard normal conditioned on exceeding ``c > 0`` (Marsaglia 1964)."""
+    cdef double x, y
+    while True:
+        x = -log(uniform_open(bg)) / c
+        y = -log(uniform_open(bg))
+        if 2.0 * y > x * x:
+            return c + x
+
+
+cdef double normal_between(bitgen_t *bg, double a, double b) noexcept nogil:
+    """Standard normal conditioned on [a, b] (a < b; either may be infinite).
+
+    Finite strata by rejection from the uniform on [a, b] (they are
+    narrow); the two end strata by the tail algorithm.
+    """
+    cdef double f, m
+    if isinf(a):
+        return -normal_tail(bg, -b)
+    if isinf(b):
+        return normal_tail(bg, a)
+    m = a if a > 0.0 else (b if b < 0.0 else 0.0)
+    while True:
+        f = a + (b - a) * bg.next_double(bg.state)
+        if bg.next_double(bg.state) < exp(-0.5 * (f * f - m * m)) and a <= f <= b:
+            return f
+
+
+cdef inline double factor_at(bitgen_t *bg, Factor *fc, int64_t pos) noexcept nogil:
+    """The factor value of position ``pos``, drawn in its stratum when first
+    needed in this block."""
+    if fc.stamp[pos] != fc.now:
+        fc.stamp[pos] = fc.now
+        fc.cache[pos] = normal_between(bg, fc.edges[pos], fc.edges[pos + 1])
+    return fc.cache[pos]
+
+
+cdef inline bint down_given(bitgen_t *bg, double f, double t, double l,
+                            double s) noexcept nogil:
+    """One Bernoulli(q(f)) draw for a member with threshold t and loading l."""
+    if s == 0.0:
+        return l * f < t
+    return bg.next_double(bg.state) < q_of((t - l * f) / s)
+
+
+cdef void factor_block(bitgen_t *bg, Factor *fc, uint64_t *buf, int64_t nw,
+                       int64_t n_valid, uint8_t *touched,
+                       int sub_shift) noexcept nogil:
+    """Sample every one-factor group's members for one block.
+
+    A full block is stratified in the factor: position p holds a factor
+    value from the p-th of N equal-probability strata, drawn only when some
+    member needs it. Member i's failures are Poisson hits at the rate of an
+    envelope, piecewise constant over runs of positions and at least
+    lam_i(F) = -log(1 - q_i(F)) over each run, each hit kept with
+    probability lam_i(F) / envelope: the kept hits are Poisson at rate
+    lam_i(F), so the position is down with probability exactly q_i(F), and
+    the work is proportional to the failures. Runs where q_i is near one
+    (BIN_DENSE) draw the factor and a Bernoulli for every position; runs
+    where a loading of +-1 makes the member surely down (BIN_ALL) are set
+    whole. A partial block (the end of a run) draws an independent factor
+    value and member states per sample.
+    """
+    cdef int64_t g, mi, bi, lo, hi, mid, p, h, hits, per_block = nw * 64
+    cdef double f, u, x
+    cdef uint64_t *row
+    for g in range(fc.n_groups):
+        fc.now += 1
+        if n_valid < per_block:
+            for p in range(n_valid):
+                f = random_standard_normal(bg)
+                for mi in range(fc.group_ptr[g], fc.group_ptr[g + 1]):
+                    if down_given(bg, f, fc.t[mi], fc.l[mi], fc.s[mi]):
+                        set_down(buf + fc.leaf[mi] * nw, p, touched, sub_shift)
+            continue
+        for mi in range(fc.group_ptr[g], fc.group_ptr[g + 1]):
+            row = buf + fc.leaf[mi] * nw
+            lo = fc.bin_ptr[mi]
+            hi = fc.bin_ptr[mi + 1]
+            for bi in range(lo, hi):
+                if fc.kind[bi] == C_BIN_ALL:
+                    for p in range(fc.start[bi], fc.start[bi] + fc.length[bi]):
+                        set_down(row, p, touched, sub_shift)
+                elif fc.kind[bi] == C_BIN_DENSE:
+                    for p in range(fc.start[bi], fc.start[bi] + fc.length[bi]):
+                        f = factor_at(bg, fc, p)
+                        if down_given(bg, f, fc.t[mi], fc.l[mi], fc.s[mi]):
+                            set_down(row, p, touched, sub_shift)
+            if fc.total[mi] <= 0.0:
+                continue
+            hits = random_poisson(bg, fc.total[mi])
+            for h in range(hits):
+                u = bg.next_double(bg.state) * fc.total[mi]
+                lo = fc.bin_ptr[mi]
+                hi = fc.bin_ptr[mi + 1] - 1
+                while lo < hi:  # first bin with cum > u
+                    mid = (lo + hi) >> 1
+                    if fc.cum[mid] > u:
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                p = fc.start[lo] + <int64_t>random_bounded_uint64(
+                    bg, 0, <uint64_t>(fc.length[lo] - 1), 0, 0)
+                f = factor_at(bg, fc, p)
+                x = (fc.t[mi] - fc.l[mi] * f) / fc.s[mi]
+                if bg.next_double(bg.state) * fc.lam[lo] < lam_of(x):
+                    set_down(row, p, touched, sub_shift)
+
+
+cdef void matrix_block(bitgen_t *bg, Matrix *mx, uint64_t *buf, int64_t nw,
+                       int64_t n_valid, uint8_t *touched,
+                       int sub_shift) noexcept nogil:
+    """Sample every correlation-matrix group's members for one block: per
+    sample, Z = A e with e standard normal; member i is down if Z_i < t_i."""
+    cdef int64_t g, mi, k, p, r
+    cdef const double *a
+    cdef double z
+    for g in range(mx.n_groups):
+        r = mx.rank[g]
+        for p in range(n_valid):
+            for k in range(r):
+                mx.eps[k] = random_standard_normal(bg)
+            a = mx.a + mx.a_ptr[g]
+            for mi in range(mx.group_ptr[g], mx.group_ptr[g + 1]):
+                z = 0.0
+                for k in range(r):
+                    z += a[k] * mx.eps[k]
+                a += r
+                if z < mx.t[mi]:
+                    set_down(buf + mx.leaf[mi] * nw, p, touched, sub_shift)
+
+
 cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
                     int64_t n_leaves, const double *lam, const int8_t *method,
                     const uint64_t *qbits, int64_t n_gates, const int8_t *op,
@@ -140,7 +340,8 @@ cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
                     const int64_t *kids, int64_t n_out, const int64_t *outputs,
                     int64_t sub, uint64_t *buf, uint64_t *scratch,
                     uint8_t *touched,
-                    uint64_t *failures, uint64_t *joint) noexcept nogil:
+                    uint64_t *failures, uint64_t *joint,
+                    Factor *fc, Matrix *mx) noexcept nogil:
     """Draw and evaluate every block of one chunk.
 
     Gates are evaluated only on the sub-blocks (``sub`` words) where
@@ -159,7 +360,8 @@ cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
     while ((<int64_t>1) << sub_shift) < sub * 64:
         sub_shift += 1
     for i in range(n_leaves):
-        if method[i] != C_LEAF_HITS_DOWN:
+        if method[i] != C_LEAF_HITS_DOWN and method[i] != C_LEAF_FACTOR \
+                and method[i] != C_LEAF_MATRIX:
             dense = 1
     memset(buf, 0, <size_t>(n_leaves * nw) * sizeof(uint64_t))
     for b in range(n_blocks):
@@ -168,6 +370,8 @@ cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
             row = buf + i * nw
             if method[i] == C_LEAF_BITS:
                 bits_row(bg, row, nw, qbits[i])
+            elif method[i] == C_LEAF_FACTOR or method[i] == C_LEAF_MATRIX:
+                pass  # sampled with its copula group, below
             else:
                 hits = random_poisson(bg, lam[i])
                 if hits > 0:
@@ -175,6 +379,12 @@ cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
                 if method[i] == C_LEAF_HITS_UP:
                     slosim_invert(row, nw)
         valid = n_samples - b * per_block
+        if fc.n_groups:
+            factor_block(bg, fc, buf, nw, valid if valid < per_block else per_block,
+                         touched, sub_shift)
+        if mx.n_groups:
+            matrix_block(bg, mx, buf, nw, valid if valid < per_block else per_block,
+                         touched, sub_shift)
         for s in range(n_sub):
             if not touched[s]:
                 continue  # every leaf up here: every node up
@@ -209,7 +419,8 @@ def simulate_chunk(bit_generator, int64_t n_samples,
                    uint64_t[:, ::1] nodes not None,
                    uint64_t[:, ::1] scratch not None,
                    uint64_t[::1] failures not None,
-                   uint64_t[:, ::1] joint=None, sub_words=None):
+                   uint64_t[:, ::1] joint=None, sub_words=None,
+                   factor=None, matrix=None):
     """Simulate ``n_samples`` samples of a compiled program; add to counts.
 
     Parameters
@@ -243,6 +454,19 @@ def simulate_chunk(bit_generator, int64_t n_samples,
         Words per sub-block, a power of two dividing ``block_words``
         (default: ``block_words``). Gates are evaluated only on sub-blocks
         where some leaf is down; the random stream does not depend on it.
+    factor : tuple of arrays, optional
+        One-factor copula groups, whose members are ``LEAF_FACTOR`` leaves:
+        ``(group_ptr, leaf, t, l, s, total, bin_ptr, kind, start, length,
+        lam, cum, edges)`` as built by ``slosim.compile`` (see
+        ``factor_block``); ``edges`` has ``block_words * 64 + 1`` entries.
+    matrix : tuple of arrays, optional
+        Correlation-matrix copula groups, whose members are ``LEAF_MATRIX``
+        leaves: ``(group_ptr, leaf, t, rank, a_ptr, a)``.
+
+    Notes
+    -----
+    Random order per block: the leaves in order, then the factor groups,
+    then the matrix groups.
     """
     cdef int64_t n_leaves = leaf_lam.shape[0]
     cdef int64_t n_gates = gate_op.shape[0]
@@ -284,7 +508,7 @@ def simulate_chunk(bit_generator, int64_t n_samples,
             if not (0.0 <= leaf_lam[i] <= MAX_LAM):
                 raise ValueError(f"leaf {i}: Poisson mean must be finite, in "
                                  f"[0, {MAX_LAM:g}]; got {leaf_lam[i]}")
-        else:
+        elif leaf_method[i] != C_LEAF_FACTOR and leaf_method[i] != C_LEAF_MATRIX:
             raise ValueError(f"leaf {i}: unknown method {leaf_method[i]}")
     if child_ptr[0] != 0 or child_ptr[n_gates] != child_idx.shape[0]:
         raise ValueError("child_ptr does not span child_idx")
@@ -331,6 +555,22 @@ def simulate_chunk(bit_generator, int64_t n_samples,
                          f"got {sub}")
     touched = np.empty(nw // sub, dtype=np.uint8)
     cdef uint8_t[::1] touched_view = touched
+    cdef Factor fc
+    cdef Matrix mx
+    memset(&fc, 0, sizeof(Factor))
+    memset(&mx, 0, sizeof(Matrix))
+    keep = []  # the arrays behind fc and mx, alive through the call
+    n_copula = 0
+    if factor is not None:
+        n_copula += _factor_struct(&fc, factor, leaf_method, nw * 64, keep)
+    if matrix is not None:
+        n_copula += _matrix_struct(&mx, matrix, leaf_method, keep)
+    for i in range(n_leaves):
+        if leaf_method[i] == C_LEAF_FACTOR or leaf_method[i] == C_LEAF_MATRIX:
+            n_copula -= 1
+    if n_copula != 0:
+        raise ValueError("every LEAF_FACTOR / LEAF_MATRIX leaf must be a member "
+                         "of exactly one copula group of its kind")
     with bit_generator.lock, nogil:
         run_chunk(bg, n_samples, nw, pbits, n_leaves, &leaf_lam[0],
                   &leaf_method[0], &leaf_qbits[0], n_gates,
@@ -340,7 +580,139 @@ def simulate_chunk(bit_generator, int64_t n_samples,
                   &child_idx[0] if child_idx.shape[0] else NULL,
                   n_out, &outputs[0], sub, &nodes[0, 0],
                   &scratch[0, 0] if scratch.shape[0] else NULL,
-                  &touched_view[0], &failures[0], joint_ptr)
+                  &touched_view[0], &failures[0], joint_ptr, &fc, &mx)
+
+
+def _array(keep, value, dtype, name, length=None):
+    a = np.ascontiguousarray(value, dtype=dtype)
+    if a.ndim != 1 or (length is not None and a.shape[0] != length):
+        raise ValueError(f"{name} must be 1-D" + (
+            f" with {length} entries" if length is not None else ""))
+    keep.append(a)
+    return a
+
+
+cdef int64_t _factor_struct(Factor *fc, tuple arrays, const int8_t[::1] method,
+                            int64_t per_block, list keep) except -1:
+    """Check the factor arrays; point ``fc`` at them. Returns the members."""
+    if len(arrays) != 13:
+        raise ValueError("factor must be a tuple of 13 arrays")
+    gp = _array(keep, arrays[0], np.int64, "factor group_ptr")
+    G = gp.shape[0] - 1
+    M = int(gp[G]) if G >= 0 else 0
+    if G < 0 or gp[0] != 0 or np.any(np.diff(gp) < 2):
+        raise ValueError("factor group_ptr must start at 0 and give every "
+                         "group at least two members")
+    leaf = _array(keep, arrays[1], np.int64, "factor leaf", M)
+    t = _array(keep, arrays[2], np.float64, "factor t", M)
+    l = _array(keep, arrays[3], np.float64, "factor l", M)
+    s = _array(keep, arrays[4], np.float64, "factor s", M)
+    total = _array(keep, arrays[5], np.float64, "factor total", M)
+    bp = _array(keep, arrays[6], np.int64, "factor bin_ptr", M + 1)
+    B = int(bp[M])
+    kind = _array(keep, arrays[7], np.int8, "factor kind", B)
+    start = _array(keep, arrays[8], np.int64, "factor start", B)
+    length = _array(keep, arrays[9], np.int64, "factor length", B)
+    lam = _array(keep, arrays[10], np.float64, "factor lam", B)
+    cum = _array(keep, arrays[11], np.float64, "factor cum", B)
+    edges = _array(keep, arrays[12], np.float64, "factor edges", per_block + 1)
+    if np.any((leaf < 0) | (leaf >= method.shape[0])) or len(set(leaf.tolist())) != M:
+        raise ValueError("factor leaf indices must be distinct leaves")
+    if np.any(np.asarray(method)[leaf] != C_LEAF_FACTOR):
+        raise ValueError("factor members must be LEAF_FACTOR leaves")
+    if not (np.all(np.isfinite(t)) and np.all(np.abs(l) <= 1) and np.all(s >= 0)
+            and np.all(np.isfinite(total)) and np.all(total >= 0)):
+        raise ValueError("factor t, l, s, total out of range")
+    if bp[0] != 0 or np.any(np.diff(bp) < 0):
+        raise ValueError("factor bin_ptr must be non-decreasing from 0")
+    if np.any((start < 0) | (length < 1) | (start + length > per_block)):
+        raise ValueError("factor bins must lie within the block")
+    if np.any((kind < 0) | (kind > C_BIN_DENSE)):
+        raise ValueError("factor bin kind unknown")
+    hits = kind == C_BIN_HITS
+    if np.any(hits & ~((lam > 0) & np.isfinite(lam))):
+        raise ValueError("factor HITS bins need a finite positive lam")
+    for m in range(M):
+        if s[m] == 0 and np.any(hits[bp[m]:bp[m + 1]]):
+            raise ValueError("a member with loading +-1 has no HITS bins")
+        if bp[m + 1] > bp[m] and not (cum[bp[m + 1] - 1] == total[m]):
+            raise ValueError("factor cum must end at the member's total")
+    if edges[0] != -np.inf or edges[per_block] != np.inf or np.any(np.diff(edges) <= 0):
+        raise ValueError("factor edges must increase from -inf to inf")
+    cache = np.empty(per_block, dtype=np.float64)
+    stamp = np.zeros(per_block, dtype=np.uint32)
+    keep += [cache, stamp]
+    cdef const int64_t[::1] v_gp = gp, v_leaf = leaf, v_bp = bp, v_start = start
+    cdef const int64_t[::1] v_length = length
+    cdef const double[::1] v_t = t, v_l = l, v_s = s, v_total = total
+    cdef const double[::1] v_lam = lam, v_cum = cum, v_edges = edges
+    cdef const int8_t[::1] v_kind = kind
+    cdef double[::1] v_cache = cache
+    cdef uint32_t[::1] v_stamp = stamp
+    fc.n_groups = G
+    if G == 0:
+        return 0
+    fc.group_ptr = &v_gp[0]
+    fc.leaf = &v_leaf[0]
+    fc.t = &v_t[0]
+    fc.l = &v_l[0]
+    fc.s = &v_s[0]
+    fc.total = &v_total[0]
+    fc.bin_ptr = &v_bp[0]
+    if B:
+        fc.kind = &v_kind[0]
+        fc.start = &v_start[0]
+        fc.length = &v_length[0]
+        fc.lam = &v_lam[0]
+        fc.cum = &v_cum[0]
+    fc.edges = &v_edges[0]
+    fc.cache = &v_cache[0]
+    fc.stamp = &v_stamp[0]
+    fc.now = 0
+    return M
+
+
+cdef int64_t _matrix_struct(Matrix *mx, tuple arrays, const int8_t[::1] method,
+                            list keep) except -1:
+    """Check the matrix arrays; point ``mx`` at them. Returns the members."""
+    if len(arrays) != 6:
+        raise ValueError("matrix must be a tuple of 6 arrays")
+    gp = _array(keep, arrays[0], np.int64, "matrix group_ptr")
+    G = gp.shape[0] - 1
+    if G < 0 or gp[0] != 0 or np.any(np.diff(gp) < 2):
+        raise ValueError("matrix group_ptr must start at 0 and give every "
+                         "group at least two members")
+    M = int(gp[G])
+    leaf = _array(keep, arrays[1], np.int64, "matrix leaf", M)
+    t = _array(keep, arrays[2], np.float64, "matrix t", M)
+    rank = _array(keep, arrays[3], np.int64, "matrix rank", G)
+    ap = _array(keep, arrays[4], np.int64, "matrix a_ptr", G + 1)
+    a = _array(keep, arrays[5], np.float64, "matrix a")
+    if np.any((leaf < 0) | (leaf >= method.shape[0])) or len(set(leaf.tolist())) != M:
+        raise ValueError("matrix leaf indices must be distinct leaves")
+    if np.any(np.asarray(method)[leaf] != C_LEAF_MATRIX):
+        raise ValueError("matrix members must be LEAF_MATRIX leaves")
+    if np.any(rank < 1) or ap[0] != 0 or np.any(
+            np.diff(ap) != np.diff(gp) * rank) or ap[G] != a.shape[0]:
+        raise ValueError("matrix a_ptr must give each group members x rank entries")
+    if not (np.all(np.isfinite(a)) and np.all(~np.isnan(t))):
+        raise ValueError("matrix a and t must be numbers")
+    eps = np.empty(max(1, int(rank.max()) if G else 1), dtype=np.float64)
+    keep.append(eps)
+    cdef const int64_t[::1] v_gp = gp, v_leaf = leaf, v_rank = rank, v_ap = ap
+    cdef const double[::1] v_t = t, v_a = a
+    cdef double[::1] v_eps = eps
+    mx.n_groups = G
+    if G == 0:
+        return 0
+    mx.group_ptr = &v_gp[0]
+    mx.leaf = &v_leaf[0]
+    mx.t = &v_t[0]
+    mx.rank = &v_rank[0]
+    mx.a_ptr = &v_ap[0]
+    mx.a = &v_a[0]
+    mx.eps = &v_eps[0]
+    return M
 
 
 def scratch_rows(int8_t op, int64_t param, int64_t n_kids):

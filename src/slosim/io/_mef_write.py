@@ -362,7 +362,10 @@ def write_openpsa(model, path_or_file):
     ------
     OpenPSAError
         If a name holds a character XML cannot represent (a control
-        character); nothing is written then.
+        character), or the model has a :class:`~slosim.GaussianCopula`
+        (the MEF has no correlated basic events, and writing the model
+        without it would give other tools a different model); nothing is
+        written then.
 
     See Also
     --------
@@ -433,6 +436,11 @@ def write_openpsa(model, path_or_file):
     (Journey('web', target=0.999),)
     """
     model = _as_model(model)
+    if model.copulas:
+        raise OpenPSAError(
+            f"the model has Gaussian copulas ({', '.join(map(repr, model.copulas))}), "
+            f"which the Open-PSA MEF cannot express; write the model without "
+            f"them only if independent failures are what the file should say")
     text = _Writer(model).text()
     if hasattr(path_or_file, "write"):
         if isinstance(path_or_file, io.TextIOBase):
