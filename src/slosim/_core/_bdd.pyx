@@ -113,6 +113,19 @@ cdef class Diagram:
         """Nodes in use, the two terminals included."""
         return self.size
 
+    def arrays(self):
+        """Copies of the node arrays ``(var, lo, hi)`` over node ids."""
+        cdef int64_t n
+        var = np.empty(self.size, dtype=np.int32)
+        lo = np.empty(self.size, dtype=np.int32)
+        hi = np.empty(self.size, dtype=np.int32)
+        cdef int32_t[::1] V = var, Lo = lo, Hi = hi
+        for n in range(self.size):
+            V[n] = self.var[n]
+            Lo[n] = self.lo[n]
+            Hi[n] = self.hi[n]
+        return var, lo, hi
+
     cdef int grow(self) noexcept nogil:
         """Double node storage and the unique table; 0 on failure."""
         cdef int64_t cap = self.capacity * 2

@@ -1,0 +1,272 @@
+"""Variable orders of the exact engine (:mod:`slosim._ordering`) and the
+order search of :func:`slosim.exact`: every order gives the exact answer
+(against brute-force enumeration), orders are permutations, the search
+falls back to other orders past the given order's budget, and the node
+budget still bounds every diagram."""
+
+import importlib
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+import numpy as np
+import pytest
+
+import slosim as ss
+from slosim import _ordering
+
+from exact_helpers import assert_close, oracle_conditionals
+from strategies import dags
+
+exact_module = importlib.import_module("slosim.exact")
+
+PROPERTY = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+NAMES = [name for name, _ in _ordering.candidates(_ordering.Graph(1, [0], [], [0]))]
+
+
+def lowered_graph(model):
+    names, q, arrays, outputs = exact_module._lower(model)
+    return names, arrays, _ordering.Graph(len(names), arrays[3], arrays[4], outputs)
+
+
+def only(monkeypatch, which):
+    """Make :func:`slosim.exact` build with candidate ``which`` alone."""
+    real = _ordering.candidates
+
+    def one(graph):
+        return [c for c in real(graph) if c[0] == which]
+
+    monkeypatch.setattr(_ordering, "candidates", one)
+
+
+def fault_tree(n_events, seed):
+    """A random fault tree with shared events and shared gates."""
+    rng = np.random.default_rng(seed)
+    events = [ss.Component(f"e{i}", unavailability=float(rng.uniform(0.01, 0.3)))
+              for i in range(n_events)]
+    pool = list(events) + [events[i] for i in rng.choice(n_events, n_events // 4)]
+    pool = [pool[i] for i in rng.permutation(len(pool))]
+    g = 0
+    while len({id(x) for x in pool}) > 3:
+        kids = []
+        while len(kids) < 3 and pool:
+            x = pool.pop(0)
+            if all(x is not k for k in kids):
+                kids.append(x)
+            else:
+                pool.append(x)
+        kind = ("series", "parallel", "k_of_n")[int(rng.integers(3))]
+        if kind == "series":
+            gate = ss.series(*kids, name=f"g{g}")
+        elif kind == "parallel":
+            gate = ss.parallel(*kids, name=f"g{g}")
+        else:
+            gate = ss.k_of_n(min(2, len(kids)), kids, name=f"g{g}")
+        g += 1
+        pool.insert(int(rng.integers(len(pool) // 2, len(pool) + 1)), gate)
+        if rng.random() < 0.1:
+            pool.insert(int(rng.integers(0, len(pool) + 1)), gate)
+    tops = list({id(x): x for x in pool}.values())
+    return ss.Model(ss.Journey(ss.series(*tops, name="top"), name="top"))
+
+
+def same_results(a, b, rel=1e-12):
+    assert list(a) == list(b) and a.components == b.components
+    for j in a:
+        ra, rb = a[j], b[j]
+        for field in ("availability", "unavailability"):
+            x, y = getattr(ra, field), getattr(rb, field)
+            assert abs(x - y) <= rel * max(abs(x), abs(y)) + 1e-300, (j, field, x, y)
+        for field in ("availability_if_up", "availability_if_down",
+                      "unavailability_if_up", "unavailability_if_down"):
+            x, y = getattr(ra, field), getattr(rb, field)
+            np.testing.assert_allclose(x, y, rtol=rel, atol=1e-300, err_msg=f"{j} {field}")
+
+
+# --- the orders ------------------------------------------------------------------
+
+
+@settings(PROPERTY)
+@given(spec=dags(max_leaves=14))
+def test_every_order_is_a_permutation_of_the_leaves(spec):
+    names, arrays, graph = lowered_graph(spec.build())
+    L = len(names)
+    for name, make in _ordering.candidates(graph):
+        rank = make()
+        assert rank.dtype == np.int32 and rank.shape == (L,), name
+        assert sorted(rank.tolist()) == list(range(L)), name
+
+
+@settings(PROPERTY)
+@given(spec=dags(max_leaves=14))
+def test_depth_first_as_given_is_the_lowering_order(spec):
+    """Without shocks the lowering numbers leaves depth-first, children as
+    given (a Service's own component first): ``depth_first`` agrees."""
+    names, arrays, graph = lowered_graph(spec.build())
+    np.testing.assert_array_equal(_ordering.depth_first(graph), np.arange(len(names)))
+
+
+def test_depth_first_sorts_children_stably_by_key():
+    # top = series(a, parallel(b, c, d)): largest support first visits the
+    # parallel gate (3 leaves) before a
+    a, b, c, d = (ss.Component(n, unavailability=0.1) for n in "abcd")
+    model = ss.Model(ss.Journey(ss.series(a, ss.parallel(b, c, d, name="p"), name="top")))
+    names, arrays, graph = lowered_graph(model)
+    sizes = graph.support_sizes()
+    rank = _ordering.depth_first(graph, key=lambda n: -sizes[n])
+    order = [names[v] for v in np.argsort(rank)]
+    assert order == ["b", "c", "d", "a"]
+    assert sizes[graph.outputs[0]] == 4
+
+
+def test_force_pulls_the_uses_of_a_shared_event_together():
+    """Two groups over a shared event s, given far apart: FORCE puts s
+    between them, next to the leaves it is combined with."""
+    xs = [ss.Component(f"x{i}", unavailability=0.1) for i in range(6)]
+    s = ss.Component("s", unavailability=0.1)
+    g1 = ss.parallel(*xs[:3], s, name="g1")
+    g2 = ss.parallel(s, *xs[3:], name="g2")
+    model = ss.Model(ss.Journey(ss.series(g1, g2, name="top")))
+    names, arrays, graph = lowered_graph(model)
+    rank = _ordering.force(graph, _ordering.depth_first(graph))
+    assert sorted(rank.tolist()) == list(range(7))
+    pos = {names[v]: int(r) for v, r in enumerate(rank)}
+    left = max(pos[f"x{i}"] for i in range(3))
+    right = min(pos[f"x{i}"] for i in range(3, 6))
+    assert left < pos["s"] < right or right < pos["s"] < left
+
+
+def test_force_of_a_graph_without_gates_keeps_the_start():
+    graph = _ordering.Graph(3, [0], [], [0])
+    np.testing.assert_array_equal(_ordering.force(graph, np.array([2, 0, 1])), [2, 0, 1])
+
+
+# --- exact answers whatever the order ------------------------------------------------
+
+
+@pytest.mark.parametrize("which", NAMES)
+@settings(PROPERTY)
+@given(spec=dags(max_leaves=10))
+def test_every_order_gives_the_enumeration(monkeypatch, which, spec):
+    """Availability, unavailability and every conditional, built in order
+    ``which``, equal brute-force enumeration."""
+    with monkeypatch.context() as mp:
+        only(mp, which)
+        res = ss.exact(spec.build())
+    model = spec.build()
+    exact = oracle_conditionals(model, spec.build)
+    for name, r in res.items():
+        a, cond = exact[name]
+        assert_close(r.availability, a, f"{which}: {name} availability")
+        assert_close(r.unavailability, 1 - a, f"{which}: {name} unavailability")
+        for i, c in enumerate(r.components):
+            a_up, a_down = cond[c]
+            assert_close(r.availability_if_up[i], a_up, f"{which}: {name} | {c} up")
+            assert_close(r.availability_if_down[i], a_down, f"{which}: {name} | {c} down")
+            assert_close(r.unavailability_if_up[i], 1 - a_up, f"{which}: {name} | {c} up, U")
+            assert_close(r.unavailability_if_down[i], 1 - a_down,
+                         f"{which}: {name} | {c} down, U")
+
+
+@pytest.mark.parametrize("which", NAMES)
+def test_every_order_agrees_on_a_fault_tree_with_shocks(monkeypatch, which):
+    xs = [ss.Component(f"x{i}", unavailability=0.05 + 0.01 * i) for i in range(9)]
+    zone = ss.Shock("zone", probability=0.02, members=[xs[0], xs[4], xs[8]])
+    a = ss.k_of_n(2, xs[:4], name="a")
+    b = ss.parallel(xs[3], xs[4], xs[5], name="b")
+    c = ss.series(xs[6], ss.parallel(xs[7], xs[8], xs[0], name="c1"), name="c")
+    model = ss.Model([ss.Journey(ss.series(a, b, c, name="top")),
+                      ss.Journey(b, name="b-only")], shocks=[zone])
+    want = ss.exact(model)
+    with monkeypatch.context() as mp:
+        only(mp, which)
+        got = ss.exact(model)
+    same_results(got, want)
+
+
+# --- the search over orders -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fallback_orders_give_the_same_answer(monkeypatch, seed):
+    """With a first budget too small for the given order, the other orders
+    are raced; whichever wins, the answer is the given order's."""
+    model = fault_tree(40, seed)
+    want = ss.exact(model)
+    monkeypatch.setattr(exact_module, "_GIVEN_BUDGET_FACTOR", 0)
+    monkeypatch.setattr(exact_module, "_MIN_FIRST_BUDGET", 8)
+    got = ss.exact(model)
+    same_results(got, want)
+
+
+def test_the_budget_bounds_every_attempt(monkeypatch):
+    """Past max_nodes in every order: DiagramTooLargeError, with at most
+    max_nodes nodes, from the attempt that got furthest."""
+    sizes = []
+    real = exact_module._attempt
+
+    def spy(arrays, rank, n_vars, budget):
+        out = real(arrays, rank, n_vars, budget)
+        sizes.append((budget, out[0].nodes if out[0] is not None else out[1][0]))
+        return out
+
+    monkeypatch.setattr(exact_module, "_attempt", spy)
+    monkeypatch.setattr(exact_module, "_GIVEN_BUDGET_FACTOR", 0)
+    monkeypatch.setattr(exact_module, "_MIN_FIRST_BUDGET", 8)
+    xs = [ss.Component(f"x{i}", unavailability=0.1) for i in range(30)]
+    model = ss.k_of_n(15, xs, name="half")
+    with pytest.raises(ss.DiagramTooLargeError, match=r"max_nodes=200 \(200 nodes\) after 30 "
+                       r"of 31 graph nodes over 30 components") as info:
+        ss.exact(model, max_nodes=200)
+    assert info.value.nodes == 200
+    assert len(sizes) > 1          # the other orders were tried
+    assert all(n <= b <= 200 for b, n in sizes)
+    assert sizes[-1][0] == 200
+
+
+def test_a_small_budget_tries_only_the_given_order(monkeypatch):
+    """When max_nodes is below the first budget, the given order alone runs
+    (one diagram of at most max_nodes nodes), as before the order search."""
+    calls = []
+    real = exact_module._attempt
+
+    def spy(*args):
+        calls.append(args[3])
+        return real(*args)
+
+    monkeypatch.setattr(exact_module, "_attempt", spy)
+    xs = [ss.Component(f"x{i}", unavailability=0.1) for i in range(40)]
+    with pytest.raises(ss.DiagramTooLargeError) as info:
+        ss.exact(ss.k_of_n(20, xs, name="half"), max_nodes=300)
+    assert calls == [300] and info.value.nodes == 300
+
+
+@settings(PROPERTY, max_examples=15)
+@given(seed=st.integers(0, 2**32 - 1), first=st.sampled_from([8, 64, 512]))
+def test_any_first_budget_gives_the_same_answer(monkeypatch, seed, first):
+    model = fault_tree(24, seed)
+    want = ss.exact(model)
+    with monkeypatch.context() as mp:
+        mp.setattr(exact_module, "_GIVEN_BUDGET_FACTOR", 0)
+        mp.setattr(exact_module, "_MIN_FIRST_BUDGET", first)
+        got = ss.exact(model)
+    same_results(got, want)
+
+
+@pytest.mark.parametrize("which", NAMES)
+def test_diagram_nodes_are_reduced_and_ordered(monkeypatch, which):
+    """In every order, each internal node's children sit at deeper levels
+    and differ (reduced), and no two nodes are equal (unique)."""
+    model = fault_tree(30, 1)
+    with monkeypatch.context() as mp:
+        only(mp, which)
+        names, q, diagram, ids, outputs = exact_module._diagram(model, 10**6)
+    var, lo, hi = diagram.arrays()
+    assert len(var) == diagram.nodes and set(names) == set(model.components)
+    inner = np.arange(2, len(var))
+    assert np.all(var[lo[inner]] > var[inner]) and np.all(var[hi[inner]] > var[inner])
+    assert np.all(lo[inner] != hi[inner])
+    assert len({(v, l, h) for v, l, h in zip(var[2:], lo[2:], hi[2:])}) == len(inner)
