@@ -166,6 +166,24 @@ RHO = st.one_of(st.sampled_from([-1.0, -0.5, 0.0, 0.3, 0.81, 0.99, 1.0]),
                 st.floats(-0.95, 0.95))
 
 
+@settings(max_examples=60, deadline=None)
+@given(PAIR_Q, PAIR_Q, RHO)
+def test_exact_pair_is_the_bivariate_normal(q1, q2, rho):
+    model = pair_model(q1, q2, rho=rho)
+    r = ss.exact(model)
+    both = bivariate(q1, q2, rho)
+    # scipy's bivariate CDF is good to about 1e-9 relative, 1e-15 absolute
+    assert r["both"].unavailability == pytest.approx(both, rel=1e-6, abs=1e-15)
+    assert r["either"].unavailability == pytest.approx(q1 + q2 - both, rel=1e-6)
+    ref = factor_reference(model, dict(zip("ab", pair_loadings(rho))))
+    for name, q in ref.items():
+        assert r[name].unavailability == pytest.approx(q, rel=1e-8, abs=1e-300)
+    assert r["a"].unavailability == pytest.approx(q1, rel=1e-10)  # marginals kept
+    assert r["b"].unavailability == pytest.approx(q2, rel=1e-10)
+    for j in r.values():
+        assert j.availability + j.unavailability == pytest.approx(1.0, abs=1e-12)
+
+
 @pytest.mark.parametrize("q1, q2", [(1e-3, 1e-3), (1e-6, 1e-4), (0.05, 0.3), (0.9, 0.2)])
 def test_raising_rho_lowers_parallel_and_raises_series_availability(q1, q2):
     rhos = [-1.0, -0.9, -0.5, -0.1, 0.0, 0.2, 0.5, 0.8, 0.95, 1.0]
@@ -189,6 +207,27 @@ def test_independent_loadings_and_comonotone_pairs():
     assert r1.unavailability == pytest.approx(min(q1, q2), rel=1e-10)
     rm = ss.exact(pair_model(0.4, 0.7, loadings=[1.0, -1.0]))["both"]
     assert rm.unavailability == pytest.approx(0.1, rel=1e-10)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(dags(max_leaves=7, max_journeys=2), st.data())
+def test_exact_equals_factor_reference_on_random_dags(spec, data):
+    names = spec.leaf_names
+    assume(len(names) >= 2)
+    members = data.draw(st.lists(st.sampled_from(names), min_size=2,
+                                 max_size=min(4, len(names)), unique=True))
+    loads = data.draw(st.lists(st.sampled_from([-1.0, -0.6, 0.0, 0.3, 0.8, 0.97, 1.0]),
+                               min_size=len(members), max_size=len(members)))
+    built = spec.instantiate()
+    by_name = {n.name: n for n in built.nodes if n.name is not None}
+    model = ss.Model(built.journeys, nodes=built.named, copulas=[
+        ss.GaussianCopula("f", [by_name[m] for m in members], loadings=loads)])
+    ref = factor_reference(model, dict(zip(members, loads)))
+    res = ss.exact(model)
+    for name, q in ref.items():
+        assert res[name].unavailability == pytest.approx(q, rel=1e-7, abs=1e-300)
+        assert res[name].availability == pytest.approx(1 - q, rel=1e-7, abs=1e-12)
 
 
 def test_exact_conditionals_force_a_member():

@@ -316,14 +316,15 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
     roots = [int(ids[out]) for out in outputs]
     n_vars = len(names)
 
-    def evaluate(qv):
-        """(J, 2 + 4V): each journey's up, down and conditionals at qv."""
-        up, down = _bdd.probabilities(diagram, qv)
+    def evaluate(qv, rv=None):
+        """(J, 2 + 4V): each journey's up, down and conditionals at
+        unavailabilities qv (availabilities rv, default 1 - qv)."""
+        up, down = _bdd.probabilities(diagram, qv, rv)
         out = np.empty((len(roots), 2 + 4 * n_vars))
         for j, root in enumerate(roots):
             out[j, 0], out[j, 1] = up[root], down[root]
             out[j, 2:] = np.concatenate(
-                _bdd.conditionals(diagram, root, qv, up, down))
+                _bdd.conditionals(diagram, root, qv, up, down, rv))
         return out
 
     factor = _one_factor(model, var_of, q)
@@ -428,6 +429,7 @@ def _integrate_factor(evaluate, q, v, t, l, s):
     from scipy.special import ndtr
 
     qv = np.array(q, dtype=np.float64)
+    rv = 1.0 - qv
 
     def panel(a, b):
         half, mid = (b - a) / 2, (a + b) / 2
@@ -436,12 +438,12 @@ def _integrate_factor(evaluate, q, v, t, l, s):
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.where(s > 0, x / np.where(s > 0, s, 1.0),
                          np.where(x > 0, np.inf, -np.inf))
-        qf = ndtr(x)
+        qf, rf = ndtr(x), ndtr(-x)   # each to full relative precision
         w = half * np.exp(-0.5 * f * f) / np.sqrt(2 * np.pi)
         vals = []
         for i in range(len(f)):
-            qv[v] = qf[i]
-            vals.append(evaluate(qv))
+            qv[v], rv[v] = qf[i], rf[i]
+            vals.append(evaluate(qv, rv))
         vals = np.stack(vals) * w[:, None, None]
         k = np.tensordot(_KRONROD, vals, axes=1)
         g = np.tensordot(_GAUSS, vals, axes=1)

@@ -20,7 +20,14 @@ def build(
     child_ptr: np.ndarray,
     child_idx: np.ndarray,
 ) -> np.ndarray: ...
-def probabilities(d: Diagram, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+def probabilities(
+    d: Diagram, q: np.ndarray, r: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]: ...
 def conditionals(
-    d: Diagram, root: int, q: np.ndarray, up: np.ndarray, down: np.ndarray
+    d: Diagram,
+    root: int,
+    q: np.ndarray,
+    up: np.ndarray,
+    down: np.ndarray,
+    r: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]: ...

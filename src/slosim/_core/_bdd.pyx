@@ -391,14 +391,28 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
     return ids
 
 
-def probabilities(Diagram d, const double[::1] q not None):
-    """Probability that each diagram node is up and that it is down.
-
-    ``q[v]`` is the unavailability of variable v (level order). Returns
-    ``(up, down)``, float64 arrays over node ids.
-    """
+cdef object _availability(Diagram d, const double[::1] q, r):
+    """``r`` as a float64 array, or ``1 - q`` when None."""
     if q.shape[0] != d.n_vars:
         raise ValueError(f"q must have {d.n_vars} entries")
+    if r is None:
+        return 1.0 - np.asarray(q)
+    r = np.ascontiguousarray(r, dtype=np.float64)
+    if r.shape != (d.n_vars,):
+        raise ValueError(f"r must have {d.n_vars} entries")
+    return r
+
+
+def probabilities(Diagram d, const double[::1] q not None, r=None):
+    """Probability that each diagram node is up and that it is down.
+
+    ``q[v]`` is the unavailability of variable v (level order) and ``r[v]``
+    its availability (default ``1 - q``; give it when ``q`` is near one and
+    ``1 - q`` is known more precisely). Returns ``(up, down)``, float64
+    arrays over node ids.
+    """
+    r_arr = _availability(d, q, r)
+    cdef const double[::1] rv = r_arr
     cdef int64_t n, N = d.size
     up_arr = np.empty(N, dtype=np.float64)
     down_arr = np.empty(N, dtype=np.float64)
@@ -412,8 +426,8 @@ def probabilities(Diagram d, const double[::1] q not None):
         down[1] = 0.0
         for n in range(2, N):
             qv = q[d.var[n]]
-            up[n] = qv * up[d.lo[n]] + (1.0 - qv) * up[d.hi[n]]
-            down[n] = qv * down[d.lo[n]] + (1.0 - qv) * down[d.hi[n]]
+            up[n] = qv * up[d.lo[n]] + rv[d.var[n]] * up[d.hi[n]]
+            down[n] = qv * down[d.lo[n]] + rv[d.var[n]] * down[d.hi[n]]
     return up_arr, down_arr
 
 
@@ -434,13 +448,17 @@ cdef inline void range_add(double *seg, int64_t size, int64_t l, int64_t r,
 
 
 def conditionals(Diagram d, int32_t root, const double[::1] q not None,
-                 const double[::1] up not None, const double[::1] down not None):
+                 const double[::1] up not None, const double[::1] down not None,
+                 r=None):
     """For each variable: the root's probabilities with it forced up / down.
 
-    Returns ``(up_if_up, up_if_down, down_if_up, down_if_down)``, float64
-    arrays over variables (level order): availability with the variable
-    up, with it down, and unavailability with it up, with it down.
+    ``up`` and ``down`` are from :func:`probabilities` with the same ``q``
+    and ``r``. Returns ``(up_if_up, up_if_down, down_if_up, down_if_down)``,
+    float64 arrays over variables (level order): availability with the
+    variable up, with it down, and unavailability with it up, with it down.
     """
+    r_arr = _availability(d, q, r)
+    cdef const double[::1] rv = r_arr
     cdef int64_t V = d.n_vars, N = d.size, n, v, size = 1
     if q.shape[0] != V or up.shape[0] != N or down.shape[0] != N:
         raise ValueError("array sizes do not match the diagram")
@@ -472,7 +490,7 @@ def conditionals(Diagram d, int32_t root, const double[::1] q not None,
                 l = d.lo[n]
                 h = d.hi[n]
                 w0 = q[lv]
-                w1 = 1.0 - q[lv]
+                w1 = rv[lv]
                 top[l] += t * w0
                 top[h] += t * w1
                 UU[lv] += t * up[h]
