@@ -345,9 +345,9 @@ def _block_words(rows):
 # A factor member's envelope over positions may vary by this ratio within a
 # run; the kernel keeps a hit with probability lam(F) / envelope.
 _ENVELOPE_RATIO = 1.5
-# Above this Poisson mean per position (q > 0.95) a Bernoulli per position is
-# cheaper than the hits.
-_DENSE_LAM = 3.0
+# Above this envelope (Poisson mean per position; q above about 0.26) drawing
+# the member's latent normal at every position is cheaper than thinned hits.
+_DENSE_LAM = 0.3
 
 
 def _copulas(model, leaf_names, leaf_q, block_words, method, lam, qbits):
@@ -449,7 +449,7 @@ def _factor_bins(t, l, s, edges):
     the member's failure probability ``q(F) = Phi((t - l F) / s)`` is
     monotone, so its envelope ``-log(1 - q)`` is largest at an edge. Runs
     of HITS positions share one envelope (their largest) within a ratio of
-    ``_ENVELOPE_RATIO``; positions where q may exceed 0.95 are DENSE; with
+    ``_ENVELOPE_RATIO``; positions where q may exceed about 0.26 are DENSE; with
     a loading of +-1 (``s == 0``) q is 0 or 1 but at one position.
     """
     from scipy.special import log_ndtr

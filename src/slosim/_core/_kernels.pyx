@@ -184,11 +184,6 @@ cdef inline void set_down(uint64_t *row, int64_t pos, uint8_t *touched,
     touched[pos >> sub_shift] = 1
 
 
-cdef inline double q_of(double x) noexcept nogil:
-    """Phi(x), with full relative precision for x < 0."""
-    return 0.5 * erfc(-x * M_SQRT1_2)
-
-
 cdef inline double lam_of(double x) noexcept nogil:
     """-log(1 - Phi(x)): the Poisson mean whose P(at least one) is Phi(x)."""
     if x < 0.0:
@@ -240,10 +235,11 @@ cdef inline double factor_at(bitgen_t *bg, Factor *fc, int64_t pos) noexcept nog
 
 cdef inline bint down_given(bitgen_t *bg, double f, double t, double l,
                             double s) noexcept nogil:
-    """One Bernoulli(q(f)) draw for a member with threshold t and loading l."""
+    """One Bernoulli(q(f)) draw for a member with threshold t and loading l:
+    its latent variable l f + s e, e standard normal, below t."""
     if s == 0.0:
         return l * f < t
-    return bg.next_double(bg.state) < q_of((t - l * f) / s)
+    return l * f + s * random_standard_normal(bg) < t
 
 
 cdef void factor_block(bitgen_t *bg, Factor *fc, uint64_t *buf, int64_t nw,
@@ -258,8 +254,9 @@ cdef void factor_block(bitgen_t *bg, Factor *fc, uint64_t *buf, int64_t nw,
     lam_i(F) = -log(1 - q_i(F)) over each run, each hit kept with
     probability lam_i(F) / envelope: the kept hits are Poisson at rate
     lam_i(F), so the position is down with probability exactly q_i(F), and
-    the work is proportional to the failures. Runs where q_i is near one
-    (BIN_DENSE) draw the factor and a Bernoulli for every position; runs
+    the work is proportional to the failures. Runs where q_i may be large
+    (BIN_DENSE) draw the factor and the member's latent normal at every
+    position; runs
     where a loading of +-1 makes the member surely down (BIN_ALL) are set
     whole. A partial block (the end of a run) draws an independent factor
     value and member states per sample.
