@@ -17,15 +17,27 @@ chunk, not by ``n``):
 * :func:`sparse`: the gates of :func:`bitpacked`, but the down samples are
   placed directly (geometric gaps between failures) instead of drawing a
   uniform per component per sample.
+
+With every leaf a member of a Gaussian copula (see the section at the end):
+
+* :func:`copula_naive`, :func:`copula_bitpacked`: one-factor loadings;
+  the factor and one normal per leaf per sample, then the gates of
+  :func:`naive` / :func:`bitpacked`;
+* :func:`matrix_naive`, :func:`matrix_bitpacked`: a correlation matrix;
+  ``Z = A e`` per chunk (``A`` its Cholesky factor, the product by
+  ``np.einsum`` on one thread), then the same gates.
 """
 
 import dataclasses
 
 import numpy as np
 
+import slosim as ss
+
 from . import models
 
-__all__ = ["naive", "bitpacked", "sparse"]
+__all__ = ["naive", "bitpacked", "sparse", "copula_naive", "copula_bitpacked",
+           "matrix_naive", "matrix_bitpacked", "check_copula_baselines"]
 
 
 def naive(st, n, *, rng=None, chunk=1 << 14):
@@ -301,4 +313,333 @@ def check_baselines(n_cases=40, *, seed=2024):
                         f"{f.__name__}: case {case} ({st!r}, leaves down "
                         f"{np.flatnonzero(q01).tolist()}): {got} failures in {n} "
                         f"samples, want {want}")
+    return n_cases
+
+
+# --- Gaussian copulas ---------------------------------------------------------
+#
+# Every leaf of the structure is a member of one Gaussian copula: leaf i is
+# down when Z_i < Phi^-1(q_i), with Z standard normal, correlated either
+# through one factor (Z_i = l_i F + sqrt(1 - l_i**2) e_i) or through a
+# correlation matrix R (Z = A e, A A^T = R). One normal per leaf per sample
+# (plus the factor); the gates are those of naive and bitpacked.
+
+
+def _thresholds(st):
+    """``Phi^-1(q_i)`` per leaf (``-inf`` for q = 0, ``inf`` for q = 1)."""
+    from scipy import special
+
+    return special.ndtri(np.asarray(st.q, dtype=np.float64))
+
+
+def _check_loadings(st, loadings, who):
+    l = np.asarray(loadings, dtype=np.float64)
+    if l.shape != (st.n_leaves,) or not np.all(np.abs(l) <= 1):
+        raise ValueError(f"{who}: need one loading in [-1, 1] per leaf "
+                         f"({st.n_leaves}), got {loadings!r}")
+    return l, np.sqrt(1 - l * l)
+
+
+def _factor_matrix(st, correlation, who):
+    """``A`` with ``A @ A.T == correlation``: Cholesky, or from the
+    eigendecomposition for a singular (semidefinite) matrix."""
+    r = np.asarray(correlation, dtype=np.float64)
+    L = st.n_leaves
+    if r.shape != (L, L) or not np.allclose(r, r.T) or not np.allclose(np.diag(r), 1):
+        raise ValueError(f"{who}: correlation must be a symmetric ({L}, {L}) "
+                         f"matrix with a unit diagonal, one row per leaf")
+    try:
+        return np.linalg.cholesky(r)
+    except np.linalg.LinAlgError:
+        w, v = np.linalg.eigh(r)
+        if w[0] < -1e-10:
+            raise ValueError(f"{who}: correlation is not positive semidefinite "
+                             f"(smallest eigenvalue {w[0]:.3g})") from None
+        return v * np.sqrt(np.clip(w, 0, None))
+
+
+def _naive_output(st, down):
+    """Output row of the boolean gates of :func:`naive` over leaf rows ``down``."""
+    rows = list(down)
+    for k_up, kids in st.gates:
+        x = np.stack([rows[c] for c in kids])
+        if k_up == len(kids):
+            rows.append(np.any(x, axis=0))
+        elif k_up == 1:
+            rows.append(np.all(x, axis=0))
+        else:
+            rows.append(np.sum(~x, axis=0) < k_up)
+    return rows[st.output]
+
+
+def copula_naive(st, loadings, n, *, rng=None, chunk=1 << 14):
+    """Failures in ``n`` samples, one-factor copula, boolean rows.
+
+    Per chunk of ``m`` samples: ``F = rng.standard_normal(m)``,
+    ``e = rng.standard_normal((L, m))``, leaf ``i`` down where
+    ``l_i F + sqrt(1 - l_i**2) e_i < Phi^-1(q_i)``; the gates of
+    :func:`naive`.
+
+    Parameters
+    ----------
+    st : models.Structure
+    loadings : array_like, shape (L,)
+        One per leaf, in [-1, 1].
+    n : int
+    rng : seed or Generator
+    chunk : int
+        Samples per chunk.
+
+    Returns
+    -------
+    int
+    """
+    rng = np.random.default_rng(rng)
+    l, s = _check_loadings(st, loadings, "copula_naive")
+    l, s, t = l[:, None], s[:, None], _thresholds(st)[:, None]
+    L = st.n_leaves
+    failures = 0
+    done = 0
+    while done < n:
+        m = min(chunk, n - done)
+        f = rng.standard_normal(m)
+        down = l * f + s * rng.standard_normal((L, m)) < t
+        failures += int(np.count_nonzero(_naive_output(st, down)))
+        done += m
+    return failures
+
+
+def copula_bitpacked(st, loadings, n, *, rng=None, chunk=1 << 16):
+    """Failures in ``n`` samples, one-factor copula, bit-packed gates.
+
+    The draws of :func:`copula_naive` (the factor, then one normal per leaf
+    per sample), in preallocated buffers; each leaf's states packed with
+    ``np.packbits`` and evaluated by the word-wise gates of
+    :func:`bitpacked`.
+
+    Parameters
+    ----------
+    st : models.Structure
+    loadings : array_like, shape (L,)
+        One per leaf, in [-1, 1].
+    n : int
+        A multiple of 64.
+    rng : seed or Generator
+    chunk : int
+        Samples per chunk, a multiple of 64.
+
+    Returns
+    -------
+    int
+    """
+    if n % 64 or chunk % 64:
+        raise ValueError("copula_bitpacked: n and chunk must be multiples of 64")
+    rng = np.random.default_rng(rng)
+    l, s = _check_loadings(st, loadings, "copula_bitpacked")
+    t = _thresholds(st)
+    plan = _Plan(st)
+    chunk = min(chunk, n)
+    W = np.empty((plan.rows, chunk // 64), dtype=np.uint64)   # set bit = down
+    f, z, lf = np.empty(chunk), np.empty(chunk), np.empty(chunk)
+    b = np.empty(chunk, dtype=bool)
+    failures = 0
+    done = 0
+    while done < n:
+        m = min(chunk, n - done)
+        if m != chunk:
+            f, z, lf, b, W = f[:m], z[:m], lf[:m], b[:m], W[:, :m // 64]
+        rng.standard_normal(out=f)
+        for i in range(plan.L):
+            rng.standard_normal(out=z)
+            np.multiply(z, s[i], out=z)
+            np.multiply(f, l[i], out=lf)
+            np.add(z, lf, out=z)
+            np.less(z, t[i], out=b)
+            W[i] = np.packbits(b).view(np.uint64)
+        _gates(plan, W)
+        failures += int(np.bitwise_count(W[plan.output]).sum())
+        done += m
+    return failures
+
+
+def matrix_naive(st, correlation, n, *, rng=None, chunk=1 << 14):
+    """Failures in ``n`` samples, copula given by its correlation matrix,
+    boolean rows.
+
+    ``A`` is the Cholesky factor of ``correlation`` (rows and columns in
+    leaf order; from the eigendecomposition if it is singular). Per chunk:
+    ``Z = A e`` with ``e = rng.standard_normal((L, m))``, leaf ``i`` down
+    where ``Z_i < Phi^-1(q_i)``; the gates of :func:`naive`.
+
+    The product is ``np.einsum`` (one thread), not ``np.matmul``: the BLAS
+    behind ``matmul`` may use every core, which would make this a
+    multi-threaded baseline (the others are single-threaded). On a
+    12-leaf model the product costs about a quarter of the normal draws.
+
+    Parameters
+    ----------
+    st : models.Structure
+    correlation : array_like, shape (L, L)
+    n : int
+    rng : seed or Generator
+    chunk : int
+
+    Returns
+    -------
+    int
+    """
+    rng = np.random.default_rng(rng)
+    a = _factor_matrix(st, correlation, "matrix_naive")
+    t = _thresholds(st)[:, None]
+    L = st.n_leaves
+    failures = 0
+    done = 0
+    while done < n:
+        m = min(chunk, n - done)
+        down = np.einsum("ij,jk->ik", a, rng.standard_normal((L, m))) < t
+        failures += int(np.count_nonzero(_naive_output(st, down)))
+        done += m
+    return failures
+
+
+def matrix_bitpacked(st, correlation, n, *, rng=None, chunk=1 << 16):
+    """Failures in ``n`` samples, copula given by its correlation matrix,
+    bit-packed gates.
+
+    The draws of :func:`matrix_naive` in preallocated buffers (``Z = A e``
+    by one ``np.einsum`` per chunk), the leaf rows packed with
+    ``np.packbits`` and evaluated by the word-wise gates of
+    :func:`bitpacked`.
+
+    Parameters
+    ----------
+    st : models.Structure
+    correlation : array_like, shape (L, L)
+    n : int
+        A multiple of 64.
+    rng : seed or Generator
+    chunk : int
+        Samples per chunk, a multiple of 64.
+
+    Returns
+    -------
+    int
+    """
+    if n % 64 or chunk % 64:
+        raise ValueError("matrix_bitpacked: n and chunk must be multiples of 64")
+    rng = np.random.default_rng(rng)
+    a = _factor_matrix(st, correlation, "matrix_bitpacked")
+    t = _thresholds(st)[:, None]
+    plan = _Plan(st)
+    L = plan.L
+    chunk = min(chunk, n)
+    W = np.empty((plan.rows, chunk // 64), dtype=np.uint64)   # set bit = down
+    e, z = np.empty((L, chunk)), np.empty((L, chunk))
+    b = np.empty((L, chunk), dtype=bool)
+    failures = 0
+    done = 0
+    while done < n:
+        m = min(chunk, n - done)
+        if m != chunk:
+            e, z, b, W = e[:, :m], z[:, :m], b[:, :m], W[:, :m // 64]
+            e, z = np.ascontiguousarray(e), np.ascontiguousarray(z)
+        rng.standard_normal(out=e)
+        np.einsum("ij,jk->ik", a, e, out=z)
+        np.less(z, t, out=b)
+        W[:L] = np.packbits(b, axis=1).view(np.uint64)
+        _gates(plan, W)
+        failures += int(np.bitwise_count(W[plan.output]).sum())
+        done += m
+    return failures
+
+
+def _random_correlation(rng, L):
+    """A random correlation matrix, singular for some draws (rank < L)."""
+    rank = int(rng.integers(1, L + 1))
+    a = rng.standard_normal((L, rank))
+    a /= np.linalg.norm(a, axis=1, keepdims=True)
+    r = a @ a.T
+    r = (r + r.T) / 2
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+def check_copula_baselines(n_cases=30, *, seed=2025, n=1 << 18):
+    """Check the copula baselines: gate logic exactly, sampling statistically.
+
+    * With every unavailability 0 or 1 the leaf states are fixed whatever
+      the normals (``Phi^-1`` is ``-inf`` or ``inf``), so on random small
+      DAGs, random loadings (some of them +-1) and random correlation
+      matrices (some singular), every baseline must count no failure or
+      all samples, as :func:`models.output_down` says.
+    * On a 2-of-3 gate with one-factor loadings of both signs, the failure
+      count of :func:`copula_naive`, :func:`copula_bitpacked` and (with
+      ``outer(l, l)``) :func:`matrix_naive` and :func:`matrix_bitpacked`
+      must lie in the two-sided 5-sigma range of Binomial(n, u), ``u``
+      from :func:`models.copula_exact_unavailability`.
+    * On three components in parallel with a general correlation matrix,
+      the matrix baselines' count must lie in that range for ``u`` the
+      trivariate normal distribution function at the thresholds (SciPy).
+
+    Raises
+    ------
+    AssertionError
+    """
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    m = 192
+    for case in range(n_cases):
+        if case % 2:
+            root = models.random_dag(int(rng.integers(8, 15)), seed=case,
+                                     n_shared=3, n_regions=2)
+        else:
+            root = models._random_small(rng, int(rng.integers(2, 10)))
+        st = models.flatten(root)
+        L = st.n_leaves
+        for _ in range(4):
+            q01 = (rng.random(L) < 0.3).astype(np.float64)
+            fixed = dataclasses.replace(st, q=q01)
+            want = m * models.output_down(st, q01)
+            l = np.where(rng.random(L) < 0.2, rng.choice([-1.0, 1.0], L),
+                         rng.uniform(-1, 1, L))
+            r = _random_correlation(rng, L)
+            for f, arg in ((copula_naive, l), (copula_bitpacked, l),
+                           (matrix_naive, r), (matrix_bitpacked, r)):
+                got = f(fixed, arg, m, rng=case, chunk=64)
+                if got != want:
+                    raise AssertionError(
+                        f"{f.__name__}: case {case} ({st!r}, leaves down "
+                        f"{np.flatnonzero(q01).tolist()}): {got} failures in {m} "
+                        f"samples, want {want}")
+
+    coverage = 1 - 2 * stats.norm.sf(5)
+
+    def within(name, got, u):
+        lo, hi = stats.binom.interval(coverage, n, u)
+        if not lo <= got <= hi:
+            raise AssertionError(f"{name}: {got} failures in {n} samples "
+                                 f"({got / n:.5g}); exact {u:.6g} allows "
+                                 f"{int(lo)}..{int(hi)}")
+
+    c = [ss.Component(f"c{i}", unavailability=x) for i, x in enumerate([0.05, 0.1, 0.2])]
+    st = models.flatten(ss.k_of_n(2, c, name="top"))
+    l = np.array([0.8, 0.5, -0.4])
+    r = np.outer(l, l)
+    np.fill_diagonal(r, 1.0)
+    u = models.copula_exact_unavailability(st, l)
+    for f, arg in ((copula_naive, l), (copula_bitpacked, l),
+                   (matrix_naive, r), (matrix_bitpacked, r)):
+        within(f"{f.__name__} (2-of-3, one factor)", f(st, arg, n, rng=seed), u)
+
+    q = np.array([0.2, 0.3, 0.25])
+    c = [ss.Component(f"c{i}", unavailability=x) for i, x in enumerate(q)]
+    st = models.flatten(ss.parallel(*c, name="top"))
+    r = np.array([[1.0, 0.7, -0.2], [0.7, 1.0, 0.1], [-0.2, 0.1, 1.0]])
+    leaf = [int(name[1:]) for name in st.names]   # leaf j is component leaf[j]
+    r = r[np.ix_(leaf, leaf)]
+    mvn = stats.multivariate_normal(cov=r, abseps=1e-7, releps=1e-7, seed=0)
+    u = float(mvn.cdf(_thresholds(st)))
+    for f in (matrix_naive, matrix_bitpacked):
+        within(f"{f.__name__} (parallel, general matrix)", f(st, r, n, rng=seed), u)
     return n_cases

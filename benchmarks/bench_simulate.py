@@ -52,6 +52,8 @@ def run(benchmark, record_rate, bench_models, model, impl, n, fn, rounds):
         f"{impl} on model ({model}): {failures} failures in {n} samples "
         f"(unavailability {failures / n:.6g}); the exact unavailability "
         f"{m.exact_unavailability:.10g} allows {lo}..{hi}")
+    if benchmark.stats is None:  # --benchmark-disable: checked, not timed
+        return
     st = benchmark.stats.stats
     median, best = n / st.median, n / st.min
     benchmark.extra_info.update(

@@ -3,7 +3,9 @@
 * Collects ``bench_*.py`` files (pytest's default pattern is ``test_*.py``).
 * ``bench_models``: models (a) and (b) with their exact unavailabilities,
   built once, after checking the exact evaluator against brute force and
-  the baselines' gate logic against boolean evaluation.
+  the baselines' gate logic against boolean evaluation; also (a+zones),
+  and (a+day) and (a+matrix) with a Gaussian copula (after checking the
+  copula baselines' gates exactly and their sampling statistically).
 * ``record_rate``: benchmarks report samples/second here; the end of the
   session prints them with the ratios slosim / bit-packed NumPy and
   2 threads / 1 thread (and adds them to the JSON output of
@@ -55,13 +57,16 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def bench_models():
-    """``{"a", "b", "a+zones"} -> BenchModel``, validated, programs compiled."""
+    """``{"a", "b", "a+zones", "a+day", "a+matrix"} -> BenchModel``,
+    validated, programs compiled."""
     from . import baselines, models
 
     models.check_exact_evaluator()
     baselines.check_baselines()
+    baselines.check_copula_baselines()
     out = {"a": models.model_a(), "b": models.model_b(),
-           "a+zones": models.model_a_zones()}
+           "a+zones": models.model_a_zones(), "a+day": models.model_a_day(),
+           "a+matrix": models.model_a_matrix()}
     for m in out.values():
         m.model.program  # compile outside the timed region
     return out
