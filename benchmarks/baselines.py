@@ -279,6 +279,18 @@ def sparse(st, n, *, rng=None, chunk=None):
     return failures
 
 
+def _random_structures(rng, n_cases):
+    """Small random structures for the checks: random DAGs from
+    :mod:`models` and random small models, alternately."""
+    for case in range(n_cases):
+        if case % 2:
+            root = models.random_dag(int(rng.integers(8, 15)), seed=case,
+                                     n_shared=3, n_regions=2)
+        else:
+            root = models._random_small(rng, int(rng.integers(2, 10)))
+        yield models.flatten(root)
+
+
 def check_baselines(n_cases=40, *, seed=2024):
     """Check the gate logic of :func:`naive` and :func:`bitpacked` exactly.
 
@@ -295,13 +307,7 @@ def check_baselines(n_cases=40, *, seed=2024):
     """
     rng = np.random.default_rng(seed)
     n = 192
-    for case in range(n_cases):
-        if case % 2:
-            root = models.random_dag(int(rng.integers(8, 15)), seed=case,
-                                     n_shared=3, n_regions=2)
-        else:
-            root = models._random_small(rng, int(rng.integers(2, 10)))
-        st = models.flatten(root)
+    for case, st in enumerate(_random_structures(rng, n_cases)):
         for _ in range(8):
             q01 = (rng.random(st.n_leaves) < 0.3).astype(np.float64)
             fixed = dataclasses.replace(st, q=q01)
@@ -589,13 +595,7 @@ def check_copula_baselines(n_cases=30, *, seed=2025, n=1 << 18):
 
     rng = np.random.default_rng(seed)
     m = 192
-    for case in range(n_cases):
-        if case % 2:
-            root = models.random_dag(int(rng.integers(8, 15)), seed=case,
-                                     n_shared=3, n_regions=2)
-        else:
-            root = models._random_small(rng, int(rng.integers(2, 10)))
-        st = models.flatten(root)
+    for case, st in enumerate(_random_structures(rng, n_cases)):
         L = st.n_leaves
         for _ in range(4):
             q01 = (rng.random(L) < 0.3).astype(np.float64)

@@ -30,10 +30,8 @@ the range is conservative for it.
 
 import pytest
 
-import slosim as ss
-
 from . import baselines
-from .bench_simulate import SEED, cases, run
+from .bench_simulate import SEED, cases, run, run_slosim
 
 
 # (a+matrix) costs slosim about 170 ns a sample, so a chunk of the default
@@ -43,14 +41,7 @@ from .bench_simulate import SEED, cases, run
 @pytest.mark.parametrize("model, n", cases(**{"a+day": [2**26, 2**28],
                                               "a+matrix": [2**21, 2**23]}))
 def test_slosim(benchmark, record_rate, bench_models, model, n, threads):
-    m = bench_models[model]
-
-    def fn():
-        res = ss.simulate(m.model, samples=n, rng=SEED, threads=threads)
-        return res[m.journey].failures
-
-    run(benchmark, record_rate, bench_models, model, f"slosim-{threads}t", n, fn,
-        rounds=5)
+    run_slosim(benchmark, record_rate, bench_models, model, n, threads)
 
 
 def _count(m, n, one_factor, matrix):

@@ -67,6 +67,11 @@ def run(benchmark, record_rate, bench_models, model, impl, n, fn, rounds):
 @pytest.mark.parametrize("model, n", cases(a=[2**32, 2**34], b=[2**27, 2**29],
                                            **{"a+zones": [2**32]}))
 def test_slosim(benchmark, record_rate, bench_models, model, n, threads):
+    run_slosim(benchmark, record_rate, bench_models, model, n, threads)
+
+
+def run_slosim(benchmark, record_rate, bench_models, model, n, threads):
+    """Time :func:`slosim.simulate` on ``model`` with ``threads`` threads."""
     m = bench_models[model]
 
     def fn():

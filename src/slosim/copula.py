@@ -25,7 +25,7 @@ import numbers
 import numpy as np
 
 from ._errors import ModelError
-from .model import Component, Node, Service, _check_name
+from .model import _check_members, _check_name
 
 __all__ = ["GaussianCopula"]
 
@@ -111,29 +111,10 @@ class GaussianCopula:
     def __init__(self, name, members, *, correlation=None, loadings=None):
         self._name = _check_name(name, "GaussianCopula", required=True)
         owner = f"copula {name!r}"
-        if isinstance(members, (str, Node)):
-            members = (members,)
-        try:
-            members = tuple(members)
-        except TypeError:
-            raise ModelError(f"{owner}: members must be a sequence of "
-                             f"components or names, got "
-                             f"{type(members).__name__}", name) from None
+        members = _check_members(owner, name, members)
         if len(members) < 2:
             raise ModelError(f"{owner} has {len(members)} member(s); a copula "
                              f"couples at least two", name)
-        seen = set()
-        for i, m in enumerate(members):
-            if isinstance(m, str):
-                _check_name(m, f"{owner}: member {i}", required=True)
-            elif not isinstance(m, (Component, Service)):
-                raise ModelError(
-                    f"{owner}: member {i} must be a Component, a Service or a "
-                    f"component name, got {type(m).__name__} {m!r}", name)
-            key = m if isinstance(m, str) else m.name
-            if key in seen:
-                raise ModelError(f"{owner}: member {key!r} is given twice", name)
-            seen.add(key)
         self._members = members
         m = len(members)
         if (correlation is None) == (loadings is None):

@@ -564,6 +564,31 @@ class Journey:
         return f"Journey({self.name!r}{target})"
 
 
+def _check_members(owner, name, members):
+    """``members`` (components, services or names) as a tuple, checked:
+    each of the right kind, none twice."""
+    if isinstance(members, (str, Node)):
+        members = (members,)
+    try:
+        members = tuple(members)
+    except TypeError:
+        raise ModelError(f"{owner}: members must be a sequence of components "
+                         f"or names, got {type(members).__name__}", name) from None
+    seen = set()
+    for i, m in enumerate(members):
+        if isinstance(m, str):
+            _check_name(m, f"{owner}: member {i}", required=True)
+        elif not isinstance(m, (Component, Service)):
+            raise ModelError(
+                f"{owner}: member {i} must be a Component, a Service or a "
+                f"component name, got {type(m).__name__} {m!r}", name)
+        key = m if isinstance(m, str) else m.name
+        if key in seen:
+            raise ModelError(f"{owner}: member {key!r} is given twice", name)
+        seen.add(key)
+    return members
+
+
 class Shock:
     """A common-cause shock: an event that takes every member down at once.
 
@@ -623,23 +648,9 @@ class Shock:
         exact = _exact_probability(owner, name, "probability", probability)
         self._p = _to_float(owner, name, "probability", probability, exact,
                             "the shock")
-        if isinstance(members, (str, Node)):
-            members = (members,)
-        members = tuple(members)
+        members = _check_members(owner, name, members)
         if not members:
             raise ModelError(f"{owner} has no members; it needs at least one", name)
-        seen = set()
-        for i, m in enumerate(members):
-            if isinstance(m, str):
-                _check_name(m, f"{owner}: member {i}", required=True)
-            elif not isinstance(m, (Component, Service)):
-                raise ModelError(
-                    f"{owner}: member {i} must be a Component, a Service or a "
-                    f"component name, got {type(m).__name__} {m!r}", name)
-            key = m if isinstance(m, str) else m.name
-            if key in seen:
-                raise ModelError(f"{owner}: member {key!r} is given twice", name)
-            seen.add(key)
         self._members = members
 
     @property
