@@ -368,10 +368,24 @@ def test_kernel_rejects_inconsistent_copula_arrays():
     with pytest.raises(ValueError, match="member of exactly one copula group"):
         K.simulate_chunk(*args)
     bad = list(p.factor)
-    bad[12] = bad[12][:-1]
+    bad[13] = bad[13][:-1]
     with pytest.raises(ValueError, match="edges"):
         K.simulate_chunk(*args, factor=tuple(bad))
     bad = list(p.factor)
     bad[3] = np.array([0.5, 1.5])
     with pytest.raises(ValueError, match="out of range"):
         K.simulate_chunk(*args, factor=tuple(bad))
+
+
+def test_simulate_rare_factor_model_at_scale(seed):
+    """2e9 samples of a rare-event model: a bias of two parts in a
+    thousand in the thinned, stratified sampler would show here."""
+    cs = [C(f"r{i}", unavailability=q) for i, q in enumerate([1e-4, 3e-4, 1e-3, 2e-3])]
+    cop = ss.GaussianCopula("day", cs, loadings=[0.9, 0.7, -0.4, 0.6])
+    model = ss.Model([ss.parallel(cs[0], cs[1], name="pair"),
+                      ss.k_of_n(3, cs, name="3-of-4"),
+                      ss.series(*cs, name="all")], copulas=[cop])
+    exact = ss.exact(model)
+    res = _simulate(model, 2 * 10**9, seed)
+    for name, r in res.items():
+        assert_consistent(r.failures, r.samples, exact[name].unavailability, what=name)

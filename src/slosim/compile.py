@@ -344,7 +344,7 @@ def _block_words(rows):
 # --- copulas ----------------------------------------------------------------
 # A factor member's envelope over positions may vary by this ratio within a
 # run; the kernel keeps a hit with probability lam(F) / envelope.
-_ENVELOPE_RATIO = 1.5
+_ENVELOPE_RATIO = 1.2
 # Above this envelope (Poisson mean per position; q above about 0.26) drawing
 # the member's latent normal at every position is cheaper than thinned hits.
 _DENSE_LAM = 0.3
@@ -382,7 +382,7 @@ def _copulas(model, leaf_names, leaf_q, block_words, method, lam, qbits):
     if factor:
         edges = _strata_edges(per_block)
         ptr, leaves, t, l, s, total, bin_ptr = [0], [], [], [], [], [], [0]
-        kind, start, length, env, cum = [], [], [], [], []
+        kind, start, length, env, low, cum = [], [], [], [], [], []
         for members, loads in factor:
             for i, li in zip(members, loads.tolist()):
                 ti = float(ndtri(leaf_q[i]))
@@ -392,9 +392,9 @@ def _copulas(model, leaf_names, leaf_q, block_words, method, lam, qbits):
                 t.append(ti)
                 l.append(li)
                 s.append(si)
-                for arr, part in zip((kind, start, length, env, cum), bins):
+                for arr, part in zip((kind, start, length, env, low, cum), bins):
                     arr.extend(part.tolist())
-                total.append(float(bins[4][-1]) if len(bins[4]) else 0.0)
+                total.append(float(bins[5][-1]) if len(bins[5]) else 0.0)
                 bin_ptr.append(len(kind))
                 method[i], lam[i], qbits[i] = K.LEAF_FACTOR, -math.log1p(
                     -leaf_q[i]) * per_block, 0
@@ -403,8 +403,8 @@ def _copulas(model, leaf_names, leaf_q, block_words, method, lam, qbits):
             (ptr, np.int64), (leaves, np.int64), (t, np.float64),
             (l, np.float64), (s, np.float64), (total, np.float64),
             (bin_ptr, np.int64), (kind, np.int8), (start, np.int64),
-            (length, np.int64), (env, np.float64), (cum, np.float64),
-            (edges, np.float64))
+            (length, np.int64), (env, np.float64), (low, np.float64),
+            (cum, np.float64), (edges, np.float64))
     if matrix:
         ptr, leaves, t, rank, a_ptr, a = [0], [], [], [], [0], []
         for members, r in matrix:
@@ -443,14 +443,17 @@ def _strata_edges(n):
 
 
 def _factor_bins(t, l, s, edges):
-    """Runs of positions for a factor member: (kind, start, length, lam, cum).
+    """Runs of positions for a factor member:
+    (kind, start, length, lam, low, cum).
 
     Position p holds a factor value in ``[edges[p], edges[p + 1]]``, where
     the member's failure probability ``q(F) = Phi((t - l F) / s)`` is
     monotone, so its envelope ``-log(1 - q)`` is largest at an edge. Runs
     of HITS positions share one envelope (their largest) within a ratio of
-    ``_ENVELOPE_RATIO``; positions where q may exceed about 0.26 are DENSE; with
-    a loading of +-1 (``s == 0``) q is 0 or 1 but at one position.
+    ``_ENVELOPE_RATIO``; ``low`` is the smallest rate of a run (the kernel
+    keeps a hit without computing its rate when the thinning draw is below
+    it). Positions where q may exceed about 0.26 are DENSE; with a loading
+    of +-1 (``s == 0``) q is 0 or 1 but at one position.
     """
     from scipy.special import log_ndtr
 
@@ -461,13 +464,14 @@ def _factor_bins(t, l, s, edges):
         kind[down[:-1] & down[1:]] = K.BIN_ALL
         kind[down[:-1] != down[1:]] = K.BIN_DENSE
         key = kind.astype(np.float64)
-        env = np.zeros(n)
+        env = floor = np.zeros(n)
     else:
         with np.errstate(invalid="ignore"):
             x = (t - l * edges) / s
         x[np.isnan(x)] = t                          # l * (+-inf) with l == 0
         lam_edge = -log_ndtr(-x)
         env = np.maximum(lam_edge[:-1], lam_edge[1:])
+        floor = np.minimum(lam_edge[:-1], lam_edge[1:])
         env = np.maximum(env, 1e-300)               # q > 0 everywhere
         kind = np.where(env > _DENSE_LAM, K.BIN_DENSE, K.BIN_HITS).astype(np.int8)
         key = np.where(kind == K.BIN_HITS,
@@ -477,12 +481,15 @@ def _factor_bins(t, l, s, edges):
     length = np.diff(np.concatenate([start, [n]]))
     run_kind = kind[start]
     run_env = np.maximum.reduceat(env, start)
+    run_low = np.minimum.reduceat(floor, start)
     keep = run_kind >= 0
-    start, length, run_kind, run_env = (start[keep], length[keep],
-                                        run_kind[keep], run_env[keep])
+    start, length, run_kind, run_env, run_low = (
+        start[keep], length[keep], run_kind[keep], run_env[keep], run_low[keep])
     mass = np.where(run_kind == K.BIN_HITS, run_env * length, 0.0)
     run_env = np.where(run_kind == K.BIN_HITS, run_env, 0.0)
-    return run_kind, start, length, run_env, np.cumsum(mass)
+    # rounding may put the rate a hair below the bound at an edge: shade it
+    run_low = np.where(run_kind == K.BIN_HITS, run_low * (1 - 1e-12), 0.0)
+    return run_kind, start, length, run_env, run_low, np.cumsum(mass)
 
 
 def _sub_words(method, lam, block_words):

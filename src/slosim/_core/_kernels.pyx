@@ -120,6 +120,7 @@ cdef struct Factor:
     const int64_t *start         # (B,) first position
     const int64_t *length        # (B,) positions
     const double *lam            # (B,) envelope Poisson mean per position
+    const double *low            # (B,) a lower bound of the rate in the run
     const double *cum            # (B,) cumulative hit mass within the member
     const double *edges          # (N + 1) factor quantiles of the strata
     double *cache                # (N,) factor value per position
@@ -212,15 +213,21 @@ cdef double normal_between(bitgen_t *bg, double a, double b) noexcept nogil:
     Finite strata by rejection from the uniform on [a, b] (they are
     narrow); the two end strata by the tail algorithm.
     """
-    cdef double f, m
+    cdef double f, m, far, sure, u
     if isinf(a):
         return -normal_tail(bg, -b)
     if isinf(b):
         return normal_tail(bg, a)
     m = a if a > 0.0 else (b if b < 0.0 else 0.0)
+    far = b if b > -a else a
+    # the density ratio exp(-(f**2 - m**2) / 2) on [a, b] is at least
+    # 1 - (far**2 - m**2) / 2: below it, accept without computing the
+    # ratio (nearly always, for the narrow strata)
+    sure = 1.0 - 0.5 * (far * far - m * m)
     while True:
         f = a + (b - a) * bg.next_double(bg.state)
-        if bg.next_double(bg.state) < exp(-0.5 * (f * f - m * m)) and a <= f <= b:
+        u = bg.next_double(bg.state)
+        if (u < sure or u < exp(-0.5 * (f * f - m * m))) and a <= f <= b:
             return f
 
 
@@ -302,8 +309,10 @@ cdef void factor_block(bitgen_t *bg, Factor *fc, uint64_t *buf, int64_t nw,
                 p = fc.start[lo] + <int64_t>random_bounded_uint64(
                     bg, 0, <uint64_t>(fc.length[lo] - 1), 0, 0)
                 f = factor_at(bg, fc, p)
-                x = (fc.t[mi] - fc.l[mi] * f) / fc.s[mi]
-                if bg.next_double(bg.state) * fc.lam[lo] < lam_of(x):
+                u = bg.next_double(bg.state) * fc.lam[lo]
+                # the rate is at least low[lo] in the run: most hits are
+                # kept without computing it
+                if u < fc.low[lo] or u < lam_of((fc.t[mi] - fc.l[mi] * f) / fc.s[mi]):
                     set_down(row, p, touched, sub_shift)
 
 
@@ -454,7 +463,7 @@ def simulate_chunk(bit_generator, int64_t n_samples,
     factor : tuple of arrays, optional
         One-factor copula groups, whose members are ``LEAF_FACTOR`` leaves:
         ``(group_ptr, leaf, t, l, s, total, bin_ptr, kind, start, length,
-        lam, cum, edges)`` as built by ``slosim.compile`` (see
+        lam, low, cum, edges)`` as built by ``slosim.compile`` (see
         ``factor_block``); ``edges`` has ``block_words * 64 + 1`` entries.
     matrix : tuple of arrays, optional
         Correlation-matrix copula groups, whose members are ``LEAF_MATRIX``
@@ -592,8 +601,8 @@ def _array(keep, value, dtype, name, length=None):
 cdef int64_t _factor_struct(Factor *fc, tuple arrays, const int8_t[::1] method,
                             int64_t per_block, list keep) except -1:
     """Check the factor arrays; point ``fc`` at them. Returns the members."""
-    if len(arrays) != 13:
-        raise ValueError("factor must be a tuple of 13 arrays")
+    if len(arrays) != 14:
+        raise ValueError("factor must be a tuple of 14 arrays")
     gp = _array(keep, arrays[0], np.int64, "factor group_ptr")
     G = gp.shape[0] - 1
     M = int(gp[G]) if G >= 0 else 0
@@ -611,8 +620,9 @@ cdef int64_t _factor_struct(Factor *fc, tuple arrays, const int8_t[::1] method,
     start = _array(keep, arrays[8], np.int64, "factor start", B)
     length = _array(keep, arrays[9], np.int64, "factor length", B)
     lam = _array(keep, arrays[10], np.float64, "factor lam", B)
-    cum = _array(keep, arrays[11], np.float64, "factor cum", B)
-    edges = _array(keep, arrays[12], np.float64, "factor edges", per_block + 1)
+    low = _array(keep, arrays[11], np.float64, "factor low", B)
+    cum = _array(keep, arrays[12], np.float64, "factor cum", B)
+    edges = _array(keep, arrays[13], np.float64, "factor edges", per_block + 1)
     if np.any((leaf < 0) | (leaf >= method.shape[0])) or len(set(leaf.tolist())) != M:
         raise ValueError("factor leaf indices must be distinct leaves")
     if np.any(np.asarray(method)[leaf] != C_LEAF_FACTOR):
@@ -629,6 +639,8 @@ cdef int64_t _factor_struct(Factor *fc, tuple arrays, const int8_t[::1] method,
     hits = kind == C_BIN_HITS
     if np.any(hits & ~((lam > 0) & np.isfinite(lam))):
         raise ValueError("factor HITS bins need a finite positive lam")
+    if np.any(hits & ~((low >= 0) & (low <= lam))):
+        raise ValueError("factor low must lie in [0, lam]")
     for m in range(M):
         if s[m] == 0 and np.any(hits[bp[m]:bp[m + 1]]):
             raise ValueError("a member with loading +-1 has no HITS bins")
@@ -642,7 +654,7 @@ cdef int64_t _factor_struct(Factor *fc, tuple arrays, const int8_t[::1] method,
     cdef const int64_t[::1] v_gp = gp, v_leaf = leaf, v_bp = bp, v_start = start
     cdef const int64_t[::1] v_length = length
     cdef const double[::1] v_t = t, v_l = l, v_s = s, v_total = total
-    cdef const double[::1] v_lam = lam, v_cum = cum, v_edges = edges
+    cdef const double[::1] v_lam = lam, v_low = low, v_cum = cum, v_edges = edges
     cdef const int8_t[::1] v_kind = kind
     cdef double[::1] v_cache = cache
     cdef uint32_t[::1] v_stamp = stamp
@@ -661,6 +673,7 @@ cdef int64_t _factor_struct(Factor *fc, tuple arrays, const int8_t[::1] method,
         fc.start = &v_start[0]
         fc.length = &v_length[0]
         fc.lam = &v_lam[0]
+        fc.low = &v_low[0]
         fc.cum = &v_cum[0]
     fc.edges = &v_edges[0]
     fc.cache = &v_cache[0]
