@@ -10,8 +10,9 @@ db and cache, 0.3 for the other components):
   sample hit); the baselines :func:`baselines.copula_naive` and
   :func:`baselines.copula_bitpacked` draw the factor and one normal per
   component per sample.
-* (a+matrix): the same law as a correlation matrix (``outer(l, l)`` with a
-  unit diagonal). slosim draws a correlated normal vector per sample; the
+* (a+matrix): a second factor for the zone-1 replicas on top
+  (:data:`models.ZONE_LOADINGS`), given as a correlation matrix with no
+  one-factor form. slosim draws a correlated normal vector per sample; the
   baselines :func:`baselines.matrix_naive` and
   :func:`baselines.matrix_bitpacked` too (``Z = A e``, ``A`` the Cholesky
   factor).
@@ -21,8 +22,9 @@ the session summary prints ``slosim-1t/numpy-bitpacked`` and the other
 ratios for these models as for the others. As in :mod:`bench_simulate`,
 the sample counts differ by implementation (compare samples/second, in
 ``extra_info``), and every benchmark checks its failure count against the
-exact unavailability (``slosim.exact`` on the one-factor form, checked by
-quadrature over the factor in :mod:`models`) within the two-sided 5-sigma
+exact unavailability (``slosim.exact``, integrated over the zone factor
+for (a+matrix), each checked by an independent quadrature in
+:mod:`models`) within the two-sided 5-sigma
 range of the binomial distribution. slosim's one-factor sampler is
 stratified in the factor, so its count varies less than a binomial one:
 the range is conservative for it.

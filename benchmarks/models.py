@@ -707,25 +707,58 @@ def model_a_day():
     return CopulaBenchModel("a+day", model, structure, u, loadings=loadings)
 
 
-def model_a_matrix():
-    """Model (a+day) with its copula given as a correlation matrix.
+#: A second factor shared by the replicas in zone 1 (loadings), on top of
+#: :data:`DAY_LOADINGS`: the matrix of (a+matrix) has no one-factor form.
+ZONE_LOADINGS = {"api-1": 0.5, "db-1": 0.5, "cache-1": 0.5}
 
-    The matrix is ``outer(l, l)`` with a unit diagonal, ``l`` the loadings
-    of :data:`DAY_LOADINGS`: the same joint law as (a+day), which slosim
-    samples the general way (a correlated normal vector per sample).
-    ``slosim.exact`` does not take a matrix, so the exact value is that of
-    the one-factor form, checked as in :func:`model_a_day`.
+
+def model_a_matrix(nodes=64):
+    """Model (a) with a two-factor Gaussian copula, given as a matrix.
+
+    ``R = outer(l, l) + outer(z, z)`` with a unit diagonal, ``l`` from
+    :data:`DAY_LOADINGS` and ``z`` from :data:`ZONE_LOADINGS`: no
+    one-factor form, so slosim samples it the general way (a correlated
+    normal vector per sample). slosim.exact does not take it; the exact
+    unavailability integrates over the zone factor ``G`` (Gauss-Hermite,
+    ``nodes`` nodes) slosim.exact of the one-factor model left given ``G``
+    (member ``i``: threshold ``(t_i - z_i G) / sqrt(1 - z_i**2)``, loading
+    ``l_i / sqrt(1 - z_i**2)``), and is checked against a two-dimensional
+    Gauss-Hermite rule over both factors of :func:`exact_unavailability`
+    (to 1e-7 relative).
     """
-    root, structure, members, loadings = _model_a_day_parts()
-    r = np.outer(loadings, loadings)
+    from scipy import special
+
+    root, structure, members, l = _model_a_day_parts()
+    z = np.array([ZONE_LOADINGS.get(name, 0.0) for name in structure.names])
+    r = np.outer(l, l) + np.outer(z, z)
     np.fill_diagonal(r, 1.0)
-    cop = ss.GaussianCopula("day", members, correlation=r)
+    cop = ss.GaussianCopula("day+zone", members, correlation=r)
+    if cop.one_factor:
+        raise AssertionError("model (a+matrix): the matrix has a one-factor form")
     model = ss.Model(root, copulas=[cop])
-    one_factor = ss.GaussianCopula("day", members, loadings=loadings)
-    if not np.array_equal(cop.correlation, one_factor.correlation):
-        raise AssertionError("model (a+matrix): the matrix is not the one-factor "
-                             "form's correlation")
-    u = ss.exact(ss.Model(root, copulas=[one_factor]))["journey"].unavailability
-    _check_copula_exact("a+matrix", u, structure, loadings)
-    return CopulaBenchModel("a+matrix", model, structure, u, loadings=loadings,
+    t = special.ndtri(structure.q)
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / math.sqrt(2 * math.pi)
+    # nested: slosim.exact of the one-factor model given the zone factor
+    scale = np.sqrt(1 - z * z)
+    u = 0.0
+    for g, wg in zip(x, w):
+        qg = dict(zip(structure.names, special.ndtr((t - z * g) / scale).tolist()))
+        inner = _model_a_root(lambda name, availability: ss.Component(
+            name, unavailability=qg[name]))
+        comps = {n.name: n for n in _walk(inner) if isinstance(n, ss.Component)}
+        one = ss.GaussianCopula("day", [comps[n] for n in structure.names],
+                                loadings=l / scale)
+        u += wg * ss.exact(ss.Model(inner, copulas=[one]))["journey"].unavailability
+    # independent: both factors by Gauss-Hermite, the structure evaluator
+    s = np.sqrt(1 - l * l - z * z)
+    ref = 0.0
+    for f, wf in zip(x, w):
+        for g, wg in zip(x, w):
+            qfg = special.ndtr((t - l * f - z * g) / s)
+            ref += wf * wg * exact_unavailability(dataclasses.replace(structure, q=qfg))
+    if not abs(u - ref) <= 1e-7 * ref:
+        raise AssertionError(f"model (a+matrix): nested quadrature gives {u!r}, "
+                             f"the two-dimensional rule {ref!r}")
+    return CopulaBenchModel("a+matrix", model, structure, float(u), loadings=l,
                             correlation=r)

@@ -102,9 +102,38 @@ def test_loadings_give_the_correlation_matrix():
     assert not cop.correlation.flags.writeable
     assert cop.loadings.tolist() == [0.5, -0.8, 1.0]
     assert repr(cop) == "GaussianCopula('c', ['a', 'b', 'c'], loadings=[0.5, -0.8, 1])"
-    m = ss.GaussianCopula("m", ["a", "b"], correlation=np.eye(2))
+    m = ss.GaussianCopula("m", ["a", "b", "c"], correlation=GENERAL)
     assert not m.one_factor and m.loadings is None
-    assert repr(m) == "GaussianCopula('m', ['a', 'b'], correlation=<matrix>)"
+    assert repr(m) == "GaussianCopula('m', ['a', 'b', 'c'], correlation=<matrix>)"
+
+
+#: A correlation matrix that has no one-factor form.
+GENERAL = np.array([[1.0, 0.5, 0.2], [0.5, 1.0, 0.5], [0.2, 0.5, 1.0]])
+
+
+@pytest.mark.parametrize("loadings", [[0.5, 0.5, 0.5, 0.5], [0.9, -0.5, 0.3, 0.0, 1.0],
+                                      [0.0, 0.0, 0.0], [1.0, 1.0, -1.0], [0.3, -0.8]])
+def test_one_factor_matrices_are_recognised(loadings):
+    l = np.array(loadings)
+    r = np.outer(l, l)
+    np.fill_diagonal(r, 1.0)
+    cop = ss.GaussianCopula("c", [f"m{i}" for i in range(len(l))], correlation=r)
+    assert cop.one_factor
+    found = np.outer(cop.loadings, cop.loadings)
+    np.fill_diagonal(found, 1.0)
+    np.testing.assert_allclose(found, r, atol=1e-12)
+    if len(l) > 2 and np.count_nonzero(l) == len(l):
+        # with three or more members the loadings are unique up to sign
+        sign = 1.0 if np.dot(cop.loadings, l) >= 0 else -1.0
+        np.testing.assert_allclose(sign * cop.loadings, l, atol=1e-9)
+    np.testing.assert_array_equal(cop.correlation, r)
+    assert "one-factor matrix" in repr(cop)
+
+
+@pytest.mark.parametrize("r", [GENERAL, np.array([[1, -0.4, -0.4], [-0.4, 1, -0.4],
+                                                   [-0.4, -0.4, 1]])])
+def test_other_matrices_are_not_one_factor(r):
+    assert not ss.GaussianCopula("c", ["a", "b", "c"], correlation=r).one_factor
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -253,10 +282,16 @@ def test_exact_conditionals_force_a_member():
 def test_exact_refuses_what_it_cannot_integrate():
     a, b, c, d = (C(n, unavailability=0.01) for n in "abcd")
     top = ss.parallel(a, b, c, d, name="top")
-    matrix = ss.GaussianCopula("m", [a, b], correlation=[[1, 0.5], [0.5, 1]])
+    matrix = ss.GaussianCopula("m", [a, b, c], correlation=GENERAL)
     with pytest.raises(ss.ExactUnsupportedError, match="'m' has a general correlation"
                        ".*slosim.simulate"):
         ss.exact(ss.Model(top, copulas=[matrix]))
+    exchangeable = ss.GaussianCopula("e", [a, b, c, d], correlation=np.full((4, 4), 0.3)
+                                     + 0.7 * np.eye(4))
+    by_loadings = ss.GaussianCopula("e", [a, b, c, d], loadings=[0.3**0.5] * 4)
+    assert ss.exact(ss.Model(top, copulas=[exchangeable]))["top"].unavailability == \
+        pytest.approx(ss.exact(ss.Model(top, copulas=[by_loadings]))["top"].unavailability,
+                      rel=1e-12)
     two = [ss.GaussianCopula("x", [a, b], loadings=[0.5, 0.5]),
            ss.GaussianCopula("y", [c, d], loadings=[0.5, 0.5])]
     with pytest.raises(ss.ExactUnsupportedError, match="'x', 'y' each have their own"):
@@ -331,6 +366,29 @@ def test_simulate_within_error_of_exact_on_random_dags(spec, data, draw_seed, n)
                     draw_seed)
     for name, r in res.items():
         assert_consistent(r.failures, r.samples, exact[name].unavailability, what=name)
+
+
+def trivariate_below(t, r):
+    return float(multivariate_normal.cdf(t, mean=np.zeros(3), cov=r, abseps=1e-12,
+                                         releps=1e-8))
+
+
+@pytest.mark.parametrize("q", [[1e-3, 2e-3, 5e-3], [0.1, 0.3, 0.2], [0.02, 0.97, 0.5]])
+def test_simulate_general_matrix_against_trivariate_normal(seed, q):
+    """The matrix sampler, on a matrix with no one-factor form: all down is
+    the trivariate normal distribution function at the thresholds, all up
+    the same at minus them."""
+    cs = [C(f"m{i}", unavailability=qi) for i, qi in enumerate(q)]
+    cop = ss.GaussianCopula("g", cs, correlation=GENERAL)
+    assert not cop.one_factor
+    model = ss.Model([ss.parallel(*cs, name="all-down"), ss.series(*cs, name="any-down")],
+                     copulas=[cop])
+    t = ndtri(np.array(q))
+    res = _simulate(model, 10**6 + 12345, seed)
+    assert_consistent(res["all-down"].failures, res["all-down"].samples,
+                      trivariate_below(t, GENERAL), what="all-down")
+    assert_consistent(res["any-down"].failures, res["any-down"].samples,
+                      1 - trivariate_below(-t, GENERAL), what="any-down")
 
 
 def test_simulate_two_factor_groups_are_independent(seed):

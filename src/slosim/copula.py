@@ -64,8 +64,14 @@ class GaussianCopula:
         Read-only; for the one-factor form, ``outer(l, l)`` with a unit
         diagonal.
     loadings : ndarray or None
-        Read-only loadings of the one-factor form, else None.
+        Read-only loadings of the one-factor form, else None. A correlation
+        matrix of one-factor form (off the diagonal ``R[i, j] = l_i l_j`` to
+        within ``1e-12``, such as every pair at one ``rho >= 0``) is
+        recognised, and its loadings are found.
     one_factor : bool
+        Whether the copula has one-factor form, given by loadings or
+        recognised in the matrix: both engines then use the cheaper
+        one-factor methods.
 
     Raises
     ------
@@ -106,7 +112,7 @@ class GaussianCopula:
     '2.264e-05'
     """
 
-    __slots__ = ("_name", "_members", "_correlation", "_loadings")
+    __slots__ = ("_name", "_members", "_correlation", "_loadings", "_from_matrix")
 
     def __init__(self, name, members, *, correlation=None, loadings=None):
         self._name = _check_name(name, "GaussianCopula", required=True)
@@ -117,6 +123,7 @@ class GaussianCopula:
                              f"couples at least two", name)
         self._members = members
         m = len(members)
+        self._from_matrix = correlation is not None
         if (correlation is None) == (loadings is None):
             raise ModelError(f"{owner}: give exactly one of correlation= (a "
                              f"matrix) and loadings= (the one-factor form)", name)
@@ -137,7 +144,9 @@ class GaussianCopula:
             _check_correlation(owner, name, r, members)
             r = (r + r.T) / 2  # symmetric to the last bit
             np.fill_diagonal(r, 1.0)
-            self._loadings = None
+            self._loadings = one_factor_loadings(r)
+            if self._loadings is not None:
+                self._loadings.setflags(write=False)
         r.setflags(write=False)
         self._correlation = r
 
@@ -168,6 +177,8 @@ class GaussianCopula:
         form = ("loadings=[" + ", ".join(f"{x:g}" for x in self._loadings[:4])
                 + (", ...]" if len(self._loadings) > 4 else "]")
                 if self.one_factor else "correlation=<matrix>")
+        if self.one_factor and self._from_matrix:
+            form = "correlation=<one-factor matrix>"
         return f"GaussianCopula({self._name!r}, [{names}], {form})"
 
 
@@ -217,6 +228,37 @@ def _check_correlation(owner, name, r, members):
         raise ModelError(f"{owner}: the correlation matrix is not positive "
                          f"semidefinite (smallest eigenvalue {low:.3g}); no "
                          f"normal vector has these correlations", name)
+
+
+def one_factor_loadings(r, tol=1e-12):
+    """Loadings ``l`` with ``r[i, j] == l[i] * l[j]`` off the diagonal, or None.
+
+    The off-diagonal part of a one-factor matrix is that of the rank-one
+    matrix ``outer(l, l)``; its diagonal ``l**2`` is unknown. Principal-axis
+    iteration (replace the diagonal by the current ``l**2``, take the
+    leading eigenpair) finds it; the answer is accepted only if every
+    off-diagonal entry matches to ``tol`` and every loading is in
+    [-1, 1].
+    """
+    m = len(r)
+    off = r - np.diag(np.diag(r))
+    if m == 2:
+        a = np.sqrt(abs(r[0, 1]))
+        return np.array([a, a if r[0, 1] >= 0 else -a])
+    d = np.abs(off).max(axis=1)
+    for _ in range(300):
+        w, v = np.linalg.eigh(off + np.diag(d))
+        l = v[:, -1] * np.sqrt(max(w[-1], 0.0))
+        if np.max(np.abs(l * l - d)) <= 1e-16:
+            break
+        d = l * l
+    if l[np.argmax(np.abs(l))] < 0:
+        l = -l
+    fit = np.outer(l, l)
+    np.fill_diagonal(fit, 0.0)
+    if np.max(np.abs(fit - off)) > tol or np.max(np.abs(l)) > 1.0 + tol:
+        return None
+    return np.clip(l, -1.0, 1.0)
 
 
 def latent_factor(r):

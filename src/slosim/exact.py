@@ -373,9 +373,9 @@ def _one_factor(model, var_of, q):
     for cop in model._copulas:
         if not cop.one_factor:
             raise ExactUnsupportedError(
-                f"copula {cop.name!r} has a general correlation matrix; exact "
-                f"evaluates one-factor copulas (loadings=) only: estimate this "
-                f"model with slosim.simulate")
+                f"copula {cop.name!r} has a general correlation matrix (not of "
+                f"one-factor form); exact evaluates one-factor copulas only: "
+                f"estimate this model with slosim.simulate")
         names = [m if isinstance(m, str) else m.name for m in cop.members]
         members = [(var_of[n], x) for n, x in zip(names, cop.loadings.tolist())
                    if x != 0.0 and 0.0 < q[var_of[n]] < 1.0]

@@ -47,7 +47,7 @@ expansion). ``tests/reference.py`` makes the same draws in pure NumPy.
 
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.math cimport erfc, exp, log, log1p, isinf, M_SQRT1_2
-from libc.stdint cimport int8_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 from numpy.random cimport bitgen_t
 from numpy.random.c_distributions cimport (random_bounded_uint64, random_poisson,
@@ -125,6 +125,7 @@ cdef struct Factor:
     const double *edges          # (N + 1) factor quantiles of the strata
     double *cache                # (N,) factor value per position
     uint32_t *stamp              # (N,) cache[p] is valid if stamp[p] == now
+    int32_t *perm                # (N,) position of each stratum (groups > 0)
     uint32_t now
 
 
@@ -249,27 +250,36 @@ cdef inline bint down_given(bitgen_t *bg, double f, double t, double l,
     return l * f + s * random_standard_normal(bg) < t
 
 
+cdef inline int64_t position(Factor *fc, bint shuffled, int64_t stratum) noexcept nogil:
+    return fc.perm[stratum] if shuffled else stratum
+
+
 cdef void factor_block(bitgen_t *bg, Factor *fc, uint64_t *buf, int64_t nw,
                        int64_t n_valid, uint8_t *touched,
                        int sub_shift) noexcept nogil:
     """Sample every one-factor group's members for one block.
 
-    A full block is stratified in the factor: position p holds a factor
-    value from the p-th of N equal-probability strata, drawn only when some
-    member needs it. Member i's failures are Poisson hits at the rate of an
-    envelope, piecewise constant over runs of positions and at least
-    lam_i(F) = -log(1 - q_i(F)) over each run, each hit kept with
-    probability lam_i(F) / envelope: the kept hits are Poisson at rate
-    lam_i(F), so the position is down with probability exactly q_i(F), and
-    the work is proportional to the failures. Runs where q_i may be large
-    (BIN_DENSE) draw the factor and the member's latent normal at every
-    position; runs
-    where a loading of +-1 makes the member surely down (BIN_ALL) are set
-    whole. A partial block (the end of a run) draws an independent factor
-    value and member states per sample.
+    A full block is stratified in each factor: each position holds a
+    factor value from its own one of the N equal-probability strata, drawn
+    only when some member needs it. The first group's stratum p is at
+    position p; every further group's strata are placed by a fresh uniform
+    permutation (a Latin hypercube over the factors), so that the groups'
+    factors are independent at every position. Member i's failures are
+    Poisson hits at the rate of an envelope, piecewise constant over runs
+    of strata and at least lam_i(F) = -log(1 - q_i(F)) over each run, each
+    hit kept with probability lam_i(F) / envelope: the kept hits are
+    Poisson at rate lam_i(F), so the position is down with probability
+    exactly q_i(F), and the work is proportional to the failures. Runs
+    where q_i may be large (BIN_DENSE) draw the factor and the member's
+    latent normal at every stratum; runs where a loading of +-1 makes the
+    member surely down (BIN_ALL) are set whole. A partial block (the end
+    of a run) draws an independent factor value and member states per
+    sample.
     """
-    cdef int64_t g, mi, bi, lo, hi, mid, p, h, hits, per_block = nw * 64
-    cdef double f, u, x
+    cdef int64_t g, mi, bi, lo, hi, mid, p, h, hits, j, per_block = nw * 64
+    cdef int32_t tmp
+    cdef bint shuffled
+    cdef double f, u
     cdef uint64_t *row
     for g in range(fc.n_groups):
         fc.now += 1
@@ -280,6 +290,13 @@ cdef void factor_block(bitgen_t *bg, Factor *fc, uint64_t *buf, int64_t nw,
                     if down_given(bg, f, fc.t[mi], fc.l[mi], fc.s[mi]):
                         set_down(buf + fc.leaf[mi] * nw, p, touched, sub_shift)
             continue
+        shuffled = g > 0
+        if shuffled:  # Fisher-Yates: uniform from any starting arrangement
+            for p in range(per_block - 1, 0, -1):
+                j = <int64_t>random_bounded_uint64(bg, 0, <uint64_t>p, 0, 0)
+                tmp = fc.perm[p]
+                fc.perm[p] = fc.perm[j]
+                fc.perm[j] = tmp
         for mi in range(fc.group_ptr[g], fc.group_ptr[g + 1]):
             row = buf + fc.leaf[mi] * nw
             lo = fc.bin_ptr[mi]
@@ -287,12 +304,13 @@ cdef void factor_block(bitgen_t *bg, Factor *fc, uint64_t *buf, int64_t nw,
             for bi in range(lo, hi):
                 if fc.kind[bi] == C_BIN_ALL:
                     for p in range(fc.start[bi], fc.start[bi] + fc.length[bi]):
-                        set_down(row, p, touched, sub_shift)
+                        set_down(row, position(fc, shuffled, p), touched, sub_shift)
                 elif fc.kind[bi] == C_BIN_DENSE:
                     for p in range(fc.start[bi], fc.start[bi] + fc.length[bi]):
                         f = factor_at(bg, fc, p)
                         if down_given(bg, f, fc.t[mi], fc.l[mi], fc.s[mi]):
-                            set_down(row, p, touched, sub_shift)
+                            set_down(row, position(fc, shuffled, p), touched,
+                                     sub_shift)
             if fc.total[mi] <= 0.0:
                 continue
             hits = random_poisson(bg, fc.total[mi])
@@ -313,7 +331,7 @@ cdef void factor_block(bitgen_t *bg, Factor *fc, uint64_t *buf, int64_t nw,
                 # the rate is at least low[lo] in the run: most hits are
                 # kept without computing it
                 if u < fc.low[lo] or u < lam_of((fc.t[mi] - fc.l[mi] * f) / fc.s[mi]):
-                    set_down(row, p, touched, sub_shift)
+                    set_down(row, position(fc, shuffled, p), touched, sub_shift)
 
 
 cdef void matrix_block(bitgen_t *bg, Matrix *mx, uint64_t *buf, int64_t nw,
@@ -650,7 +668,8 @@ cdef int64_t _factor_struct(Factor *fc, tuple arrays, const int8_t[::1] method,
         raise ValueError("factor edges must increase from -inf to inf")
     cache = np.empty(per_block, dtype=np.float64)
     stamp = np.zeros(per_block, dtype=np.uint32)
-    keep += [cache, stamp]
+    perm = np.arange(per_block, dtype=np.int32)
+    keep += [cache, stamp, perm]
     cdef const int64_t[::1] v_gp = gp, v_leaf = leaf, v_bp = bp, v_start = start
     cdef const int64_t[::1] v_length = length
     cdef const double[::1] v_t = t, v_l = l, v_s = s, v_total = total
@@ -658,6 +677,7 @@ cdef int64_t _factor_struct(Factor *fc, tuple arrays, const int8_t[::1] method,
     cdef const int8_t[::1] v_kind = kind
     cdef double[::1] v_cache = cache
     cdef uint32_t[::1] v_stamp = stamp
+    cdef int32_t[::1] v_perm = perm
     fc.n_groups = G
     if G == 0:
         return 0
@@ -678,6 +698,7 @@ cdef int64_t _factor_struct(Factor *fc, tuple arrays, const int8_t[::1] method,
     fc.edges = &v_edges[0]
     fc.cache = &v_cache[0]
     fc.stamp = &v_stamp[0]
+    fc.perm = &v_perm[0]
     fc.now = 0
     return M
 
