@@ -358,6 +358,35 @@ def test_wide_k_of_n_is_native(seed):
         assert_close(r.birnbaum[i], others[989], "birnbaum", rel=1e-10)
 
 
+def test_diagram_larger_than_its_first_tables(seed):
+    """3000 redundant pairs, each a private component in parallel with one
+    shared component, in series: thousands of diagram nodes, so the node
+    store, the unique table and the computed table grow several times
+    during the build. Shannon expansion on the shared component gives the
+    answer (up: every pair is up; down: every private one must be), and a
+    journey built before the growth keeps its root."""
+    rng = np.random.default_rng(seed)
+    qs = list(np.exp(rng.uniform(np.log(1e-4), np.log(1e-3), 3000)))
+    xs = components(qs)
+    s = C("s", unavailability=0.25)
+    first = ss.series(xs[0], xs[1], name="first")
+    pairs = ss.series(*[ss.parallel(x, s) for x in xs], name="pairs")
+    res = ss.exact(ss.Model([first, pairs]))
+    assert res.bdd_nodes > 3 * len(xs)
+    assert_close(res["first"].availability, (1 - qs[0]) * (1 - qs[1]), "first", rel=1e-14)
+    all_up = math.prod(1 - q for q in qs)
+    r = res["pairs"]
+    assert_close(r.availability, 0.75 + 0.25 * all_up, "availability", rel=1e-10)
+    assert_close(r.unavailability, 0.25 * (1 - all_up), "unavailability", rel=1e-10)
+    i = column(r, "s")
+    assert_close(r.availability_if_up[i], 1.0, "s up", rel=1e-14)
+    assert_close(r.availability_if_down[i], all_up, "s down", rel=1e-10)
+    i = column(r, "x0")
+    assert_close(r.availability_if_up[i], 0.75 + 0.25 * all_up / (1 - qs[0]), "x0 up",
+                 rel=1e-10)
+    assert_close(r.availability_if_down[i], 0.75, "x0 down", rel=1e-14)
+
+
 # --- numerical care ---------------------------------------------------------------
 
 

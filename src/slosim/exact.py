@@ -32,7 +32,8 @@ from .results import ExactResult, ExactResults
 __all__ = ["exact", "DiagramTooLargeError", "ExactUnsupportedError",
            "DEFAULT_MAX_NODES"]
 
-#: Diagram nodes allowed by default (about 12 bytes each, plus tables).
+#: Diagram nodes allowed by default (about 28 bytes per node slot with the
+#: hash tables; the store grows by doubling).
 DEFAULT_MAX_NODES = 5_000_000
 
 

@@ -29,9 +29,9 @@ skipping sums are range additions over levels, kept in a segment tree so
 that every quantity is a sum of non-negative terms.
 """
 
-from libc.stdint cimport int32_t, int64_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memset
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memcpy
 
 import numpy as np
 
@@ -54,58 +54,74 @@ GATE_PARALLEL = 1
 GATE_KOFN = 2
 
 
-cdef inline uint64_t mix(uint64_t a, uint64_t b, uint64_t c) noexcept nogil:
-    cdef uint64_t h = a * 0x9E3779B97F4A7C15ULL
-    h ^= b + 0xBF58476D1CE4E5B9ULL + (h << 6) + (h >> 2)
-    h ^= c + 0x94D049BB133111EBULL + (h << 6) + (h >> 2)
-    h ^= h >> 31
-    h *= 0xD6E8FEB86659FD93ULL
-    h ^= h >> 32
-    return h
+ctypedef struct Node:
+    int32_t var
+    int32_t lo
+    int32_t hi
+    int32_t next       # next node in the unique table's chain, 0 at the end
+
+ctypedef struct Entry:
+    int32_t f          # 0: empty (terminals never reach the computed table)
+    int32_t g
+    int32_t op
+    int32_t r
+
+
+cdef inline uint64_t hash3(int32_t a, int32_t b, int32_t c) noexcept nogil:
+    cdef uint64_t h = ((<uint64_t><uint32_t>a) * 0x9E3779B97F4A7C15ULL
+                       + (<uint64_t><uint32_t>b) * 0xC2B2AE3D27D4EB4FULL
+                       + (<uint64_t><uint32_t>c) * 0x165667B19E3779F9ULL)
+    return h ^ (h >> 29)
+
+
+cdef enum:
+    FIRST_CAPACITY = 4096    # first node slots (doubling as needed)
+    FIRST_CACHE = 1 << 14    # first computed-table entries (grows with nodes)
+    MAX_CACHE = 1 << 23      # largest computed table: 16-byte entries, 128 MiB
 
 
 cdef class Diagram:
-    """A BDD manager: nodes, unique table, computed table, node budget."""
+    """A BDD manager: nodes, unique table, computed table, node budget.
 
-    cdef int32_t *var
-    cdef int32_t *lo
-    cdef int32_t *hi
+    A node's variable and children sit together (16 bytes with the unique
+    table's chain link); the unique table is chained (bucket heads, 0 for
+    an empty bucket, since terminals are never in it); the computed table
+    is direct-mapped, one 16-byte entry per slot, and keeps its entries
+    when it doubles.
+    """
+
+    cdef Node *nd
     cdef int64_t size          # nodes in use (terminals included)
     cdef int64_t capacity      # allocated node slots
     cdef int64_t max_nodes
     cdef int32_t n_vars
-    cdef int32_t *table        # unique table: node ids, -1 empty
-    cdef uint64_t table_mask
-    cdef int32_t *cache        # computed table: 4 ints per entry (op, f, g, r)
+    cdef int32_t *buckets      # unique table: chain heads, 0 empty
+    cdef uint64_t bucket_mask
+    cdef Entry *cache          # computed table
     cdef uint64_t cache_mask
 
     def __cinit__(self, int32_t n_vars, int64_t max_nodes):
         self.n_vars = n_vars
         self.max_nodes = max_nodes
-        self.capacity = 1024
-        self.var = <int32_t *> malloc(self.capacity * sizeof(int32_t))
-        self.lo = <int32_t *> malloc(self.capacity * sizeof(int32_t))
-        self.hi = <int32_t *> malloc(self.capacity * sizeof(int32_t))
-        self.table_mask = (1 << 12) - 1
-        self.table = <int32_t *> malloc((self.table_mask + 1) * sizeof(int32_t))
-        self.cache_mask = (1 << 14) - 1
-        self.cache = <int32_t *> malloc(4 * (self.cache_mask + 1) * sizeof(int32_t))
-        if (self.var == NULL or self.lo == NULL or self.hi == NULL
-                or self.table == NULL or self.cache == NULL):
+        self.capacity = FIRST_CAPACITY
+        self.nd = <Node *> malloc(self.capacity * sizeof(Node))
+        self.bucket_mask = self.capacity - 1
+        self.buckets = <int32_t *> calloc(self.capacity, sizeof(int32_t))
+        self.cache_mask = FIRST_CACHE - 1
+        self.cache = <Entry *> calloc(FIRST_CACHE, sizeof(Entry))
+        if self.nd == NULL or self.buckets == NULL or self.cache == NULL:
             raise MemoryError()
-        memset(self.table, 0xFF, (self.table_mask + 1) * sizeof(int32_t))
-        memset(self.cache, 0xFF, 4 * (self.cache_mask + 1) * sizeof(int32_t))
+        cdef int i
         for i in range(2):
-            self.var[i] = n_vars
-            self.lo[i] = i
-            self.hi[i] = i
+            self.nd[i].var = n_vars
+            self.nd[i].lo = i
+            self.nd[i].hi = i
+            self.nd[i].next = 0
         self.size = 2
 
     def __dealloc__(self):
-        free(self.var)
-        free(self.lo)
-        free(self.hi)
-        free(self.table)
+        free(self.nd)
+        free(self.buckets)
         free(self.cache)
 
     @property
@@ -121,135 +137,185 @@ cdef class Diagram:
         hi = np.empty(self.size, dtype=np.int32)
         cdef int32_t[::1] V = var, Lo = lo, Hi = hi
         for n in range(self.size):
-            V[n] = self.var[n]
-            Lo[n] = self.lo[n]
-            Hi[n] = self.hi[n]
+            V[n] = self.nd[n].var
+            Lo[n] = self.nd[n].lo
+            Hi[n] = self.nd[n].hi
         return var, lo, hi
 
     cdef int grow(self) noexcept nogil:
         """Double node storage and the unique table; 0 on failure."""
         cdef int64_t cap = self.capacity * 2
-        cdef int32_t *v = <int32_t *> realloc(self.var, cap * sizeof(int32_t))
-        if v == NULL:
+        cdef Node *p = <Node *> realloc(self.nd, cap * sizeof(Node))
+        if p == NULL:
             return 0
-        self.var = v
-        v = <int32_t *> realloc(self.lo, cap * sizeof(int32_t))
-        if v == NULL:
-            return 0
-        self.lo = v
-        v = <int32_t *> realloc(self.hi, cap * sizeof(int32_t))
-        if v == NULL:
-            return 0
-        self.hi = v
+        self.nd = p
         self.capacity = cap
-        # unique table at load <= 1/2; computed table about the node count
-        cdef uint64_t tsize = (self.table_mask + 1) * 2
-        while tsize < <uint64_t>(2 * cap):
-            tsize *= 2
-        cdef int32_t *t = <int32_t *> malloc(tsize * sizeof(int32_t))
-        if t == NULL:
+        cdef int32_t *b = <int32_t *> calloc(cap, sizeof(int32_t))
+        if b == NULL:
             return 0
-        free(self.table)
-        self.table = t
-        self.table_mask = tsize - 1
-        memset(self.table, 0xFF, tsize * sizeof(int32_t))
+        free(self.buckets)
+        self.buckets = b
+        self.bucket_mask = cap - 1
         cdef int64_t n
-        cdef uint64_t h
+        cdef uint64_t k
         for n in range(2, self.size):
-            h = mix(self.var[n], self.lo[n], self.hi[n]) & self.table_mask
-            while self.table[h] >= 0:
-                h = (h + 1) & self.table_mask
-            self.table[h] = <int32_t>n
-        cdef uint64_t csize = (self.cache_mask + 1)
-        if csize < <uint64_t>cap and csize < (1 << 23):  # at most 128 MiB
-            csize *= 2
-            t = <int32_t *> realloc(self.cache, 4 * csize * sizeof(int32_t))
-            if t == NULL:
+            k = hash3(p[n].var, p[n].lo, p[n].hi) & self.bucket_mask
+            p[n].next = b[k]
+            b[k] = <int32_t>n
+        # The computed table follows the node count at half the node slots:
+        # larger tables cost more in memory traffic than their extra hits
+        # save on graphs built in near-linear time, smaller ones recompute
+        # too much on unstructured ones. Doubling keeps every entry
+        # reachable (slot s becomes s or s + old size: both hold a copy).
+        cdef uint64_t csize = self.cache_mask + 1
+        cdef Entry *c
+        if 2 * csize < <uint64_t>cap and csize < MAX_CACHE:
+            c = <Entry *> realloc(self.cache, 2 * csize * sizeof(Entry))
+            if c == NULL:
                 return 0
-            self.cache = t
-            self.cache_mask = csize - 1
-            memset(self.cache, 0xFF, 4 * csize * sizeof(int32_t))
+            memcpy(c + csize, c, csize * sizeof(Entry))
+            self.cache = c
+            self.cache_mask = 2 * csize - 1
         return 1
 
     cdef int32_t mk(self, int32_t v, int32_t l, int32_t h) noexcept nogil:
         """The node (v, l, h), reduced and unique; BUDGET past the budget."""
         if l == h:
             return l
-        cdef uint64_t k = mix(v, l, h) & self.table_mask
-        cdef int32_t n
-        while True:
-            n = self.table[k]
-            if n < 0:
-                break
-            if self.var[n] == v and self.lo[n] == l and self.hi[n] == h:
+        cdef uint64_t hv = hash3(v, l, h)
+        cdef uint64_t k = hv & self.bucket_mask
+        cdef int32_t n = self.buckets[k]
+        cdef Node *p
+        while n:
+            p = &self.nd[n]
+            if p.lo == l and p.hi == h and p.var == v:
                 return n
-            k = (k + 1) & self.table_mask
+            n = p.next
         if self.size >= self.max_nodes:
             return BUDGET
         if self.size >= self.capacity:
             if not self.grow():
                 return BUDGET
-            return self.mk(v, l, h)
+            k = hv & self.bucket_mask
         n = <int32_t>self.size
         self.size += 1
-        self.var[n] = v
-        self.lo[n] = l
-        self.hi[n] = h
-        self.table[k] = n
+        p = &self.nd[n]
+        p.var = v
+        p.lo = l
+        p.hi = h
+        p.next = self.buckets[k]
+        self.buckets[k] = n
         return n
 
-    cdef int32_t apply(self, int op, int32_t f, int32_t g) noexcept nogil:
-        """AND, OR of f and g (NOT of f when op is OP_NOT)."""
+    cdef int32_t and_(self, int32_t f, int32_t g) noexcept nogil:
+        """Conjunction of f and g."""
         cdef int32_t t
-        if op == OP_NOT:
-            if f < 2:
-                return 1 - f
-        elif op == OP_AND:
-            if f == 0 or g == 0:
-                return 0
-            if f == 1:
-                return g
-            if g == 1 or f == g:
-                return f
-        else:
-            if f == 1 or g == 1:
-                return 1
-            if f == 0:
-                return g
-            if g == 0 or f == g:
-                return f
-        if g < f and op != OP_NOT:
+        if f == 0 or g == 0:
+            return 0
+        if f == 1 or f == g:
+            return g
+        if g == 1:
+            return f
+        if g < f:
             t = f
             f = g
             g = t
-        cdef uint64_t slot = (mix(op, f, g) & self.cache_mask) * 4
-        if (self.cache[slot] == op and self.cache[slot + 1] == f
-                and self.cache[slot + 2] == g):
-            return self.cache[slot + 3]
-        cdef int32_t vf = self.var[f]
-        cdef int32_t vg = self.var[g] if op != OP_NOT else self.n_vars
-        cdef int32_t v = vf if vf < vg else vg
-        cdef int32_t f0 = self.lo[f] if vf == v else f
-        cdef int32_t f1 = self.hi[f] if vf == v else f
-        cdef int32_t g0 = g, g1 = g
-        if op != OP_NOT and vg == v:
-            g0 = self.lo[g]
-            g1 = self.hi[g]
-        cdef int32_t r0 = self.apply(op, f0, g0)
+        cdef uint64_t hv = hash3(f, g, OP_AND)
+        cdef Entry *e = &self.cache[hv & self.cache_mask]
+        if e.f == f and e.g == g and e.op == OP_AND:
+            return e.r
+        cdef Node *nf = &self.nd[f]
+        cdef Node *ng = &self.nd[g]
+        cdef int32_t v = nf.var, f0 = f, f1 = f, g0 = g, g1 = g
+        if nf.var <= ng.var:
+            f0 = nf.lo
+            f1 = nf.hi
+        if ng.var <= nf.var:
+            v = ng.var
+            g0 = ng.lo
+            g1 = ng.hi
+        cdef int32_t r0 = self.and_(f0, g0)
         if r0 == BUDGET:
             return BUDGET
-        cdef int32_t r1 = self.apply(op, f1, g1)
+        cdef int32_t r1 = self.and_(f1, g1)
         if r1 == BUDGET:
             return BUDGET
         cdef int32_t r = self.mk(v, r0, r1)
         if r == BUDGET:
             return BUDGET
-        # the table may have been reallocated by mk: recompute the slot
-        slot = (mix(op, f, g) & self.cache_mask) * 4
-        self.cache[slot] = op
-        self.cache[slot + 1] = f
-        self.cache[slot + 2] = g
-        self.cache[slot + 3] = r
+        e = &self.cache[hv & self.cache_mask]    # mk may have grown the table
+        e.f = f
+        e.g = g
+        e.op = OP_AND
+        e.r = r
+        return r
+
+    cdef int32_t or_(self, int32_t f, int32_t g) noexcept nogil:
+        """Disjunction of f and g."""
+        cdef int32_t t
+        if f == 1 or g == 1:
+            return 1
+        if f == 0 or f == g:
+            return g
+        if g == 0:
+            return f
+        if g < f:
+            t = f
+            f = g
+            g = t
+        cdef uint64_t hv = hash3(f, g, OP_OR)
+        cdef Entry *e = &self.cache[hv & self.cache_mask]
+        if e.f == f and e.g == g and e.op == OP_OR:
+            return e.r
+        cdef Node *nf = &self.nd[f]
+        cdef Node *ng = &self.nd[g]
+        cdef int32_t v = nf.var, f0 = f, f1 = f, g0 = g, g1 = g
+        if nf.var <= ng.var:
+            f0 = nf.lo
+            f1 = nf.hi
+        if ng.var <= nf.var:
+            v = ng.var
+            g0 = ng.lo
+            g1 = ng.hi
+        cdef int32_t r0 = self.or_(f0, g0)
+        if r0 == BUDGET:
+            return BUDGET
+        cdef int32_t r1 = self.or_(f1, g1)
+        if r1 == BUDGET:
+            return BUDGET
+        cdef int32_t r = self.mk(v, r0, r1)
+        if r == BUDGET:
+            return BUDGET
+        e = &self.cache[hv & self.cache_mask]
+        e.f = f
+        e.g = g
+        e.op = OP_OR
+        e.r = r
+        return r
+
+    cdef int32_t not_(self, int32_t f) noexcept nogil:
+        """Negation of f."""
+        if f < 2:
+            return 1 - f
+        cdef uint64_t hv = hash3(f, 0, OP_NOT)
+        cdef Entry *e = &self.cache[hv & self.cache_mask]
+        if e.f == f and e.op == OP_NOT:
+            return e.r
+        cdef int32_t v = self.nd[f].var, f1 = self.nd[f].hi
+        cdef int32_t r0 = self.not_(self.nd[f].lo)
+        if r0 == BUDGET:
+            return BUDGET
+        cdef int32_t r1 = self.not_(f1)
+        if r1 == BUDGET:
+            return BUDGET
+        cdef int32_t r = self.mk(v, r0, r1)
+        if r == BUDGET:
+            return BUDGET
+        e = &self.cache[hv & self.cache_mask]
+        e.f = f
+        e.g = 0
+        e.op = OP_NOT
+        e.r = r
         return r
 
     cdef int32_t fold(self, int op, int32_t *kids, int64_t n) noexcept nogil:
@@ -264,7 +330,10 @@ cdef class Diagram:
         cdef int32_t r
         while width > 1:
             for i in range(width // 2):
-                r = self.apply(op, kids[2 * i], kids[2 * i + 1])
+                if op == OP_AND:
+                    r = self.and_(kids[2 * i], kids[2 * i + 1])
+                else:
+                    r = self.or_(kids[2 * i], kids[2 * i + 1])
                 if r == BUDGET:
                     return BUDGET
                 kids[i] = r
@@ -294,10 +363,10 @@ cdef class Diagram:
             if lowest < 1:
                 lowest = 1
             while j >= lowest:
-                a = self.apply(OP_AND, kids[i], work[j - 1])
+                a = self.and_(kids[i], work[j - 1])
                 if a == BUDGET:
                     return BUDGET
-                b = self.apply(OP_OR, work[j], a)
+                b = self.or_(work[j], a)
                 if b == BUDGET:
                     return BUDGET
                 work[j] = b
@@ -314,9 +383,10 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
     gates in topological order; gate g has children
     ``child_idx[child_ptr[g]:child_ptr[g + 1]]`` (node indices below
     ``L + g``), op ``GATE_SERIES`` / ``GATE_PARALLEL`` / ``GATE_KOFN`` and
-    ``gate_k`` children that must be up. Raises OverflowError (caught by
-    slosim.exact) when the node budget is exceeded, with the number of
-    nodes finished so far in ``args[1]``.
+    ``gate_k`` children that must be up. Raises BudgetExceeded (caught by
+    slosim.exact) when the node budget is exceeded, with the diagram's
+    size in ``args[0]`` and the number of graph nodes finished in
+    ``args[1]``.
     """
     cdef int64_t L = leaf_var.shape[0]
     cdef int64_t G = gate_op.shape[0]
@@ -376,12 +446,12 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
                     for c in range(n):
                         if r == BUDGET:
                             break
-                        r = d.apply(OP_NOT, kv[c], 0)
+                        r = d.not_(kv[c])
                         kv[c] = r
                     if r != BUDGET:
                         r = d.threshold(&kv[0], n, m, &work[0])
                     if r != BUDGET:
-                        r = d.apply(OP_NOT, r, 0)
+                        r = d.not_(r)
             if r == BUDGET:
                 break
             out[L + g] = r
@@ -418,16 +488,19 @@ def probabilities(Diagram d, const double[::1] q not None, r=None):
     down_arr = np.empty(N, dtype=np.float64)
     cdef double[::1] up = up_arr
     cdef double[::1] down = down_arr
-    cdef double qv
+    cdef double qv, rr
+    cdef Node *p
     with nogil:
         up[0] = 0.0
         down[0] = 1.0
         up[1] = 1.0
         down[1] = 0.0
         for n in range(2, N):
-            qv = q[d.var[n]]
-            up[n] = qv * up[d.lo[n]] + rv[d.var[n]] * up[d.hi[n]]
-            down[n] = qv * down[d.lo[n]] + rv[d.var[n]] * down[d.hi[n]]
+            p = &d.nd[n]
+            qv = q[p.var]
+            rr = rv[p.var]
+            up[n] = qv * up[p.lo] + rr * up[p.hi]
+            down[n] = qv * down[p.lo] + rr * down[p.hi]
     return up_arr, down_arr
 
 
@@ -480,15 +553,15 @@ def conditionals(Diagram d, int32_t root, const double[::1] q not None,
     with nogil:
         top[root] = 1.0
         # paths from the virtual source skip every level above the root
-        range_add(&su[0], size, 0, d.var[root], up[root])
-        range_add(&sd[0], size, 0, d.var[root], down[root])
+        range_add(&su[0], size, 0, d.nd[root].var, up[root])
+        range_add(&sd[0], size, 0, d.nd[root].var, down[root])
         n = root
         while n >= 2:
             t = top[n]
             if t > 0.0:
-                lv = d.var[n]
-                l = d.lo[n]
-                h = d.hi[n]
+                lv = d.nd[n].var
+                l = d.nd[n].lo
+                h = d.nd[n].hi
                 w0 = q[lv]
                 w1 = rv[lv]
                 top[l] += t * w0
@@ -497,12 +570,12 @@ def conditionals(Diagram d, int32_t root, const double[::1] q not None,
                 UD[lv] += t * up[l]
                 DU[lv] += t * down[h]
                 DD[lv] += t * down[l]
-                if d.var[l] > lv + 1:
-                    range_add(&su[0], size, lv + 1, d.var[l], t * w0 * up[l])
-                    range_add(&sd[0], size, lv + 1, d.var[l], t * w0 * down[l])
-                if d.var[h] > lv + 1:
-                    range_add(&su[0], size, lv + 1, d.var[h], t * w1 * up[h])
-                    range_add(&sd[0], size, lv + 1, d.var[h], t * w1 * down[h])
+                if d.nd[l].var > lv + 1:
+                    range_add(&su[0], size, lv + 1, d.nd[l].var, t * w0 * up[l])
+                    range_add(&sd[0], size, lv + 1, d.nd[l].var, t * w0 * down[l])
+                if d.nd[h].var > lv + 1:
+                    range_add(&su[0], size, lv + 1, d.nd[h].var, t * w1 * up[h])
+                    range_add(&sd[0], size, lv + 1, d.nd[h].var, t * w1 * down[h])
             n -= 1
         for v in range(V):
             n = v + size
