@@ -447,3 +447,21 @@ def test_simulate_rare_factor_model_at_scale(seed):
     res = _simulate(model, 2 * 10**9, seed)
     for name, r in res.items():
         assert_consistent(r.failures, r.samples, exact[name].unavailability, what=name)
+
+
+def test_services_and_shocked_members(seed):
+    """A Service's own component can be a member, by object or by name, and
+    a member may also be hit by a shock; both engines agree."""
+    db = C("db", unavailability=1e-3)
+    a = ss.Service("api-a", unavailability=2e-3, requires=[db])
+    b = ss.Service("api-b", unavailability=2e-3, requires=[db])
+    zone = ss.Shock("zone", 1e-4, members=[a])
+    cop = ss.GaussianCopula("day", [a, "api-b"], loadings=[0.8, 0.8])
+    model = ss.Model(ss.parallel(a, b, name="api"), shocks=[zone], copulas=[cop])
+    ex = ss.exact(model)["api"]
+    # by hand: db down, or both own parts down (zone on a's side)
+    p, q, rho = 1e-4, 2e-3, 0.64
+    both = (1 - p) * bivariate(q, q, rho) + p * q
+    assert ex.unavailability == pytest.approx(1e-3 + (1 - 1e-3) * both, rel=1e-8)
+    res = _simulate(model, 10**7, seed)["api"]
+    assert_consistent(res.failures, res.samples, ex.unavailability, what="api")
