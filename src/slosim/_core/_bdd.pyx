@@ -29,6 +29,7 @@ skipping sums are range additions over levels, kept in a segment tree so
 that every quantity is a sum of non-negative terms.
 """
 
+cimport cython
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy
@@ -80,6 +81,7 @@ cdef enum:
     MAX_CACHE = 1 << 23      # largest computed table: 16-byte entries, 128 MiB
 
 
+@cython.final
 cdef class Diagram:
     """A BDD manager: nodes, unique table, computed table, node budget.
 
@@ -207,6 +209,36 @@ cdef class Diagram:
         self.buckets[k] = n
         return n
 
+    cdef inline int32_t cofactors(self, int32_t f, int32_t g,
+                                  int32_t *c) noexcept nogil:
+        """Top variable of f and g; c = (f0, f1, g0, g1), its cofactors."""
+        cdef Node *nf = &self.nd[f]
+        cdef Node *ng = &self.nd[g]
+        cdef int32_t v = nf.var
+        c[0] = f
+        c[1] = f
+        c[2] = g
+        c[3] = g
+        if nf.var <= ng.var:
+            c[0] = nf.lo
+            c[1] = nf.hi
+        if ng.var <= nf.var:
+            v = ng.var
+            c[2] = ng.lo
+            c[3] = ng.hi
+        return v
+
+    cdef inline int32_t remember(self, uint64_t hv, int32_t f, int32_t g,
+                                 int32_t op, int32_t r) noexcept nogil:
+        """Store op(f, g) = r in the computed table (mk may have grown it
+        since the slot was looked up); return r."""
+        cdef Entry *e = &self.cache[hv & self.cache_mask]
+        e.f = f
+        e.g = g
+        e.op = op
+        e.r = r
+        return r
+
     cdef int32_t and_(self, int32_t f, int32_t g) noexcept nogil:
         """Conjunction of f and g."""
         cdef int32_t t
@@ -224,31 +256,18 @@ cdef class Diagram:
         cdef Entry *e = &self.cache[hv & self.cache_mask]
         if e.f == f and e.g == g and e.op == OP_AND:
             return e.r
-        cdef Node *nf = &self.nd[f]
-        cdef Node *ng = &self.nd[g]
-        cdef int32_t v = nf.var, f0 = f, f1 = f, g0 = g, g1 = g
-        if nf.var <= ng.var:
-            f0 = nf.lo
-            f1 = nf.hi
-        if ng.var <= nf.var:
-            v = ng.var
-            g0 = ng.lo
-            g1 = ng.hi
-        cdef int32_t r0 = self.and_(f0, g0)
+        cdef int32_t c[4]
+        cdef int32_t v = self.cofactors(f, g, c)
+        cdef int32_t r0 = self.and_(c[0], c[2])
         if r0 == BUDGET:
             return BUDGET
-        cdef int32_t r1 = self.and_(f1, g1)
+        cdef int32_t r1 = self.and_(c[1], c[3])
         if r1 == BUDGET:
             return BUDGET
         cdef int32_t r = self.mk(v, r0, r1)
         if r == BUDGET:
             return BUDGET
-        e = &self.cache[hv & self.cache_mask]    # mk may have grown the table
-        e.f = f
-        e.g = g
-        e.op = OP_AND
-        e.r = r
-        return r
+        return self.remember(hv, f, g, OP_AND, r)
 
     cdef int32_t or_(self, int32_t f, int32_t g) noexcept nogil:
         """Disjunction of f and g."""
@@ -267,31 +286,18 @@ cdef class Diagram:
         cdef Entry *e = &self.cache[hv & self.cache_mask]
         if e.f == f and e.g == g and e.op == OP_OR:
             return e.r
-        cdef Node *nf = &self.nd[f]
-        cdef Node *ng = &self.nd[g]
-        cdef int32_t v = nf.var, f0 = f, f1 = f, g0 = g, g1 = g
-        if nf.var <= ng.var:
-            f0 = nf.lo
-            f1 = nf.hi
-        if ng.var <= nf.var:
-            v = ng.var
-            g0 = ng.lo
-            g1 = ng.hi
-        cdef int32_t r0 = self.or_(f0, g0)
+        cdef int32_t c[4]
+        cdef int32_t v = self.cofactors(f, g, c)
+        cdef int32_t r0 = self.or_(c[0], c[2])
         if r0 == BUDGET:
             return BUDGET
-        cdef int32_t r1 = self.or_(f1, g1)
+        cdef int32_t r1 = self.or_(c[1], c[3])
         if r1 == BUDGET:
             return BUDGET
         cdef int32_t r = self.mk(v, r0, r1)
         if r == BUDGET:
             return BUDGET
-        e = &self.cache[hv & self.cache_mask]
-        e.f = f
-        e.g = g
-        e.op = OP_OR
-        e.r = r
-        return r
+        return self.remember(hv, f, g, OP_OR, r)
 
     cdef int32_t not_(self, int32_t f) noexcept nogil:
         """Negation of f."""
@@ -311,12 +317,7 @@ cdef class Diagram:
         cdef int32_t r = self.mk(v, r0, r1)
         if r == BUDGET:
             return BUDGET
-        e = &self.cache[hv & self.cache_mask]
-        e.f = f
-        e.g = 0
-        e.op = OP_NOT
-        e.r = r
-        return r
+        return self.remember(hv, f, 0, OP_NOT, r)
 
     cdef int32_t fold(self, int op, int32_t *kids, int64_t n) noexcept nogil:
         """AND or OR of n diagrams, combined pairwise (a balanced tree).
