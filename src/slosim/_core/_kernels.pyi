@@ -9,6 +9,11 @@ OP_COUNT: int
 LEAF_HITS_DOWN: int
 LEAF_HITS_UP: int
 LEAF_BITS: int
+LEAF_FACTOR: int
+LEAF_MATRIX: int
+BIN_HITS: int
+BIN_ALL: int
+BIN_DENSE: int
 MAX_BLOCK_WORDS: int
 MAX_LAM: float
 
@@ -28,5 +33,7 @@ def simulate_chunk(
     failures: np.ndarray,
     joint: np.ndarray | None = ...,
     sub_words: int | None = ...,
+    factor: tuple[np.ndarray, ...] | None = ...,
+    matrix: tuple[np.ndarray, ...] | None = ...,
 ) -> None: ...
 def scratch_rows(op: int, param: int, n_kids: int) -> int: ...
