@@ -249,7 +249,9 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
     ----------
     model : Model, Node or Journey
         Components are independent (shared dependencies are exact: a shared
-        component is one variable).
+        component is one variable), apart from shocks (each one more
+        independent event) and at most one one-factor
+        :class:`~slosim.GaussianCopula`, integrated over its factor.
     max_nodes : int, default 5_000_000
         Budget of decision-diagram nodes. Past it, :func:`exact` stops with
         :class:`DiagramTooLargeError` instead of exhausting memory; use
@@ -268,6 +270,9 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
     ------
     DiagramTooLargeError
         If the diagram needs more than ``max_nodes`` nodes.
+    ExactUnsupportedError
+        For a copula with a general correlation matrix, or more than one
+        copula with its own factor.
     TypeError, ValueError
         For a bad parameter.
 
@@ -289,6 +294,13 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
     satisfy ``R = r_i R(i up) + (1 - r_i) R(i down)``, and
     ``R(i up) - R(i down)`` is the Birnbaum importance, the derivative of
     ``R`` in ``r_i``.
+
+    With a one-factor copula every output is the expectation over the
+    factor ``F`` of the same output with the members' unavailabilities
+    ``q_i(F)``, integrated adaptively to a relative error of ``1e-11``
+    (see :doc:`/math`). A member's conditionals force it up or down and
+    keep the factor's law, so the identity above holds for components
+    outside the copula only.
 
     References
     ----------

@@ -126,6 +126,11 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
     ``-log(1 - q)`` per sample at uniform positions, and a sample is down
     when hit at least once, which happens with probability exactly ``q``.
     The cost is proportional to the failures drawn, not to the samples.
+    A shock is sampled like a component and ORed into its members. A
+    one-factor :class:`~slosim.GaussianCopula` stratifies the factor over
+    each block and thins hits drawn at an envelope of the members' rates,
+    again at a cost proportional to the failures; a general correlation
+    matrix draws a correlated normal vector per sample (see :doc:`/math`).
 
     Examples
     --------
