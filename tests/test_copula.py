@@ -56,15 +56,16 @@ def pair_model(q1, q2, *, rho=None, loadings=None, matrix=False):
 
 def factor_reference(model, loadings_by_name, panel=0.05, order=20):
     """Journey unavailabilities of a model with one factor, by composite
-    Gauss-Legendre over F in [-14, 14] of the oracle at q(F)."""
+    Gauss-Legendre over F in [-38.5, 38.5] (beyond, the density underflows)
+    of the oracle at q(F)."""
     q, states = _journey_states(model)
     names = [n for n in _oracle_leaves(model)]
     idx = [names.index(n) for n in loadings_by_name if n in names]
     t = ndtri(np.array([q[i] for i in idx]))
     l = np.array([loadings_by_name[names[i]] for i in idx])
     s = np.sqrt(np.maximum(0.0, 1 - l * l))
-    cuts = set(np.arange(-14.0, 14.0 + panel / 2, panel).round(12).tolist())
-    cuts |= {c for c in (t[l != 0] / l[l != 0]).tolist() if -14 < c < 14}
+    cuts = set(np.arange(-38.5, 38.5 + panel / 2, panel).round(12).tolist())
+    cuts |= {c for c in (t[l != 0] / l[l != 0]).tolist() if -38.5 < c < 38.5}
     cuts = np.array(sorted(cuts))
     x, w = np.polynomial.legendre.leggauss(order)
     half = np.diff(cuts)[:, None] / 2
@@ -465,3 +466,16 @@ def test_services_and_shocked_members(seed):
     assert ex.unavailability == pytest.approx(1e-3 + (1 - 1e-3) * both, rel=1e-8)
     res = _simulate(model, 10**7, seed)["api"]
     assert_consistent(res.failures, res.samples, ex.unavailability, what="api")
+
+
+@pytest.mark.parametrize("q, loads", [(1e-120, [1.0, 0.999]), (1e-120, [-1.0, -1.0]),
+                                      (1e-60, [0.9, 0.9]), (1e-200, [0.95, 0.99])])
+def test_exact_keeps_tiny_unavailabilities_that_fail_far_in_the_tails(q, loads):
+    """Members with tiny q and loadings near one fail together only at
+    factor values far beyond |F| = 14; the integral must reach them."""
+    model = pair_model(q, q, loadings=loads)
+    r = ss.exact(model)
+    ref = factor_reference(model, dict(zip("ab", loads)))
+    assert ref["both"] > 0.0
+    assert r["both"].unavailability == pytest.approx(ref["both"], rel=1e-8)
+    assert r["a"].unavailability == pytest.approx(q, rel=1e-10)

@@ -424,8 +424,12 @@ _GAUSS = np.zeros(15)
 _GAUSS[[1, 3, 5, 7, 9, 11, 13]] = np.concatenate([_WG[:-1], _WG[::-1]])
 
 #: The factor is integrated over [-FACTOR_RANGE, FACTOR_RANGE]: outside,
-#: its probability is 2 * Phi(-14) = 1.6e-44.
-FACTOR_RANGE = 14.0
+#: its density is below the smallest double, so nothing representable is
+#: lost, however small the result (tiny unavailabilities with loadings near
+#: one fail far out in the tails).
+FACTOR_RANGE = 38.5
+# Panel cuts beyond the unit grid on [-14, 14], where the density is tiny.
+_TAIL_CUTS = (16.0, 19.0, 23.0, 28.0, 33.0)
 _RTOL = 1e-11
 _MAX_PANELS = 1000
 
@@ -436,8 +440,10 @@ def _integrate_factor(evaluate, q, v, t, l, s):
     Globally adaptive Gauss-Kronrod (7-15) over F with the standard
     normal density, refined until every output (each journey's
     availability, unavailability and conditionals, each separately) has an
-    estimated relative error below ``_RTOL``. Panels start at the members'
-    transition points ``t_i / l_i`` and a grid of width 1.
+    estimated relative error below ``_RTOL``. Panels start from a grid of
+    width 1 on [-14, 14], wider panels out to ``FACTOR_RANGE``, and cuts
+    around each member's transition point ``t_i / l_i`` at multiples of its
+    width ``s_i / |l_i|``.
     """
     from scipy.special import ndtr
 
@@ -462,10 +468,15 @@ def _integrate_factor(evaluate, q, v, t, l, s):
         g = np.tensordot(_GAUSS, vals, axes=1)
         return k, np.abs(k - g)
 
-    cuts = set(np.arange(-FACTOR_RANGE, FACTOR_RANGE + 0.5, 1.0).tolist())
-    for c in (t / l).tolist():
-        if -FACTOR_RANGE < c < FACTOR_RANGE:
-            cuts.add(c)
+    cuts = set(np.arange(-14.0, 14.5, 1.0).tolist())
+    cuts.update(c for x in _TAIL_CUTS + (FACTOR_RANGE,) for c in (-x, x))
+    # around each member's transition, where the integrands change fastest,
+    # at multiples of its width s_i / |l_i| (peaks cannot fall between nodes)
+    centre, width = t / l, s / np.abs(l)
+    for k in (-4.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 4.0):
+        for c in (centre + k * width).tolist():
+            if -FACTOR_RANGE < c < FACTOR_RANGE:
+                cuts.add(c)
     cuts = sorted(cuts)
     panels = [(a, b, *panel(a, b)) for a, b in zip(cuts[:-1], cuts[1:])]
     while True:
