@@ -227,6 +227,18 @@ class _JourneyMapping(Mapping):
     def __len__(self):
         return len(self.journeys)
 
+    _SHOWN = 10
+
+    def _table(self, header, row):
+        """``header``, then each of the first journeys' name and ``row(result)``."""
+        lines = [header]
+        shown = list(self.journeys.values())[:self._SHOWN]
+        width = max(len(r.journey) for r in shown)
+        lines += [f"  {r.journey:<{width}}  {row(r)}" for r in shown]
+        if len(self.journeys) > self._SHOWN:
+            lines.append(f"  ... {len(self.journeys) - self._SHOWN} more")
+        return "\n".join(lines)
+
 
 @dataclass(frozen=True, eq=False)
 class SimulationResults(_JourneyMapping):
@@ -264,21 +276,14 @@ class SimulationResults(_JourneyMapping):
     chunk_size: int
 
     def __repr__(self):
-        lines = [f"SimulationResults(samples={_fmt_samples(self.samples)}, "
-                 f"journeys={len(self.journeys)})"]
-        shown = list(self.journeys.values())[:10]
-        width = max(len(r.journey) for r in shown)
-        for r in shown:
-            lo, hi = r.ci
+        def row(r):
             if r.exact:
-                lines.append(f"  {r.journey:<{width}}  {r.availability!r} (exact)")
-            else:
-                lines.append(
-                    f"  {r.journey:<{width}}  {r.availability:.6f}  "
-                    f"[{lo:.6f}, {hi:.6f}]  failures={r.failures}")
-        if len(self.journeys) > 10:
-            lines.append(f"  ... {len(self.journeys) - 10} more")
-        return "\n".join(lines)
+                return f"{r.availability!r} (exact)"
+            lo, hi = r.ci
+            return f"{r.availability:.6f}  [{lo:.6f}, {hi:.6f}]  failures={r.failures}"
+
+        return self._table(f"SimulationResults(samples={_fmt_samples(self.samples)}, "
+                           f"journeys={len(self.journeys)})", row)
 
     def to_dict(self):
         """A JSON-safe dict: samples, chunk_size and every journey's dict."""
@@ -418,16 +423,11 @@ class ExactResults(_JourneyMapping):
     bdd_nodes: int
 
     def __repr__(self):
-        lines = [f"ExactResults(journeys={len(self.journeys)}, "
-                 f"components={len(self.components)}, bdd_nodes={self.bdd_nodes})"]
-        shown = list(self.journeys.values())[:10]
-        width = max(len(r.journey) for r in shown)
-        for r in shown:
-            lines.append(f"  {r.journey:<{width}}  availability={r.availability:.12g}"
-                         f"  unavailability={r.unavailability:.12g}")
-        if len(self.journeys) > 10:
-            lines.append(f"  ... {len(self.journeys) - 10} more")
-        return "\n".join(lines)
+        return self._table(
+            f"ExactResults(journeys={len(self.journeys)}, "
+            f"components={len(self.components)}, bdd_nodes={self.bdd_nodes})",
+            lambda r: f"availability={r.availability:.12g}  "
+                      f"unavailability={r.unavailability:.12g}")
 
     def to_dict(self):
         """A JSON-safe dict: components, bdd_nodes and every journey's dict."""
