@@ -616,18 +616,30 @@ def _array(keep, value, dtype, name, length=None):
     return a
 
 
+def _groups(keep, tuple arrays, const int8_t[::1] method, int code, str what):
+    """``(group_ptr, leaf)`` of a copula layout, checked: every group has at
+    least two members, distinct leaves whose method is ``code``."""
+    gp = _array(keep, arrays[0], np.int64, f"{what} group_ptr")
+    if gp.shape[0] < 1 or gp[0] != 0 or np.any(np.diff(gp) < 2):
+        raise ValueError(f"{what} group_ptr must start at 0 and give every "
+                         f"group at least two members")
+    M = int(gp[gp.shape[0] - 1])
+    leaf = _array(keep, arrays[1], np.int64, f"{what} leaf", M)
+    if np.any((leaf < 0) | (leaf >= method.shape[0])) or len(set(leaf.tolist())) != M:
+        raise ValueError(f"{what} leaf indices must be distinct leaves")
+    kind = "LEAF_FACTOR" if code == C_LEAF_FACTOR else "LEAF_MATRIX"
+    if np.any(np.asarray(method)[leaf] != code):
+        raise ValueError(f"{what} members must be {kind} leaves")
+    return gp, leaf
+
+
 cdef int64_t _factor_struct(Factor *fc, tuple arrays, const int8_t[::1] method,
                             int64_t per_block, list keep) except -1:
     """Check the factor arrays; point ``fc`` at them. Returns the members."""
     if len(arrays) != 14:
         raise ValueError("factor must be a tuple of 14 arrays")
-    gp = _array(keep, arrays[0], np.int64, "factor group_ptr")
-    G = gp.shape[0] - 1
-    M = int(gp[G]) if G >= 0 else 0
-    if G < 0 or gp[0] != 0 or np.any(np.diff(gp) < 2):
-        raise ValueError("factor group_ptr must start at 0 and give every "
-                         "group at least two members")
-    leaf = _array(keep, arrays[1], np.int64, "factor leaf", M)
+    gp, leaf = _groups(keep, arrays, method, C_LEAF_FACTOR, "factor")
+    G, M = gp.shape[0] - 1, leaf.shape[0]
     t = _array(keep, arrays[2], np.float64, "factor t", M)
     l = _array(keep, arrays[3], np.float64, "factor l", M)
     s = _array(keep, arrays[4], np.float64, "factor s", M)
@@ -641,10 +653,6 @@ cdef int64_t _factor_struct(Factor *fc, tuple arrays, const int8_t[::1] method,
     low = _array(keep, arrays[11], np.float64, "factor low", B)
     cum = _array(keep, arrays[12], np.float64, "factor cum", B)
     edges = _array(keep, arrays[13], np.float64, "factor edges", per_block + 1)
-    if np.any((leaf < 0) | (leaf >= method.shape[0])) or len(set(leaf.tolist())) != M:
-        raise ValueError("factor leaf indices must be distinct leaves")
-    if np.any(np.asarray(method)[leaf] != C_LEAF_FACTOR):
-        raise ValueError("factor members must be LEAF_FACTOR leaves")
     if not (np.all(np.isfinite(t)) and np.all(np.abs(l) <= 1) and np.all(s >= 0)
             and np.all(np.isfinite(total)) and np.all(total >= 0)):
         raise ValueError("factor t, l, s, total out of range")
@@ -708,21 +716,12 @@ cdef int64_t _matrix_struct(Matrix *mx, tuple arrays, const int8_t[::1] method,
     """Check the matrix arrays; point ``mx`` at them. Returns the members."""
     if len(arrays) != 6:
         raise ValueError("matrix must be a tuple of 6 arrays")
-    gp = _array(keep, arrays[0], np.int64, "matrix group_ptr")
-    G = gp.shape[0] - 1
-    if G < 0 or gp[0] != 0 or np.any(np.diff(gp) < 2):
-        raise ValueError("matrix group_ptr must start at 0 and give every "
-                         "group at least two members")
-    M = int(gp[G])
-    leaf = _array(keep, arrays[1], np.int64, "matrix leaf", M)
+    gp, leaf = _groups(keep, arrays, method, C_LEAF_MATRIX, "matrix")
+    G, M = gp.shape[0] - 1, leaf.shape[0]
     t = _array(keep, arrays[2], np.float64, "matrix t", M)
     rank = _array(keep, arrays[3], np.int64, "matrix rank", G)
     ap = _array(keep, arrays[4], np.int64, "matrix a_ptr", G + 1)
     a = _array(keep, arrays[5], np.float64, "matrix a")
-    if np.any((leaf < 0) | (leaf >= method.shape[0])) or len(set(leaf.tolist())) != M:
-        raise ValueError("matrix leaf indices must be distinct leaves")
-    if np.any(np.asarray(method)[leaf] != C_LEAF_MATRIX):
-        raise ValueError("matrix members must be LEAF_MATRIX leaves")
     if np.any(rank < 1) or ap[0] != 0 or np.any(
             np.diff(ap) != np.diff(gp) * rank) or ap[G] != a.shape[0]:
         raise ValueError("matrix a_ptr must give each group members x rank entries")
