@@ -63,16 +63,7 @@ def naive(st, n, *, rng=None, chunk=1 << 14):
     while done < n:
         m = min(chunk, n - done)
         down = rng.random((L, m)) < q           # True = down
-        rows = list(down)
-        for k_up, kids in st.gates:
-            x = np.stack([rows[c] for c in kids])
-            if k_up == len(kids):
-                rows.append(np.any(x, axis=0))
-            elif k_up == 1:
-                rows.append(np.all(x, axis=0))
-            else:
-                rows.append(np.sum(~x, axis=0) < k_up)
-        failures += int(np.count_nonzero(rows[st.output]))
+        failures += int(np.count_nonzero(_naive_output(st, down)))
         done += m
     return failures
 
@@ -147,6 +138,31 @@ def _gates(plan, W):
             np.invert(W[_threshold(W, kids, op[3], plan.scratch0, True)], out=W[g])
 
 
+def _packed_failures(plan, n, chunk, who, fill):
+    """Failures of ``plan``'s output in ``n`` samples, ``chunk`` at a time.
+
+    For each chunk of ``m`` samples, ``fill(W, m)`` writes the leaf rows
+    ``W[:L]`` (``m // 64`` words each, a set bit = down); the word-wise
+    gates of :func:`_gates` do the rest. ``W`` is allocated once (and once
+    more for a shorter last chunk), always C-contiguous.
+    """
+    if n % 64 or chunk % 64:
+        raise ValueError(f"{who}: n and chunk must be multiples of 64")
+    chunk = min(chunk, n)
+    W = np.empty((plan.rows, chunk // 64), dtype=np.uint64)
+    failures = 0
+    done = 0
+    while done < n:
+        m = min(chunk, n - done)
+        if W.shape[1] != m // 64:
+            W = np.empty((plan.rows, m // 64), dtype=np.uint64)
+        fill(W, m)
+        _gates(plan, W)
+        failures += int(np.bitwise_count(W[plan.output]).sum())
+        done += m
+    return failures
+
+
 def bitpacked(st, n, *, rng=None, chunk=1 << 16):
     """Failures of the journey in ``n`` samples, bit-packed (64 per word).
 
@@ -163,31 +179,18 @@ def bitpacked(st, n, *, rng=None, chunk=1 << 16):
     -------
     int
     """
-    if n % 64 or chunk % 64:
-        raise ValueError("bitpacked: n and chunk must be multiples of 64")
     rng = np.random.default_rng(rng)
     plan = _Plan(st)
-    chunk = min(chunk, n)
-    words = chunk // 64
-    W = np.empty((plan.rows, words), dtype=np.uint64)   # set bit = down
-    u = np.empty(chunk)
-    b = np.empty(chunk, dtype=bool)
-    failures = 0
-    done = 0
-    while done < n:
-        m = min(chunk, n - done)
-        w = m // 64
-        if m != chunk:
-            u, b, W = u[:m], b[:m], W[:, :w]
-        for i, qi in enumerate(plan.q):
-            rng.random(out=u)
-            np.less(u, qi, out=b)
-            W[i] = np.packbits(b).view(np.uint64)
-        _gates(plan, W)
-        failures += int(np.bitwise_count(W[plan.output]).sum())
-        done += m
-    return failures
+    u = np.empty(min(chunk, n))
+    b = np.empty(min(chunk, n), dtype=bool)
 
+    def fill(W, m):
+        for i, qi in enumerate(plan.q):
+            rng.random(out=u[:m])
+            np.less(u[:m], qi, out=b[:m])
+            W[i] = np.packbits(b[:m]).view(np.uint64)
+
+    return _packed_failures(plan, n, chunk, "bitpacked", fill)
 
 
 def _failure_positions(rng, q, m, *, slack=8, extra=16):
@@ -251,21 +254,14 @@ def sparse(st, n, *, rng=None, chunk=None):
         chunk = 1 << 22
         while chunk > 64 and plan.rows * chunk // 8 > 1 << 25:
             chunk //= 2
-    if n % 64 or chunk % 64:
-        raise ValueError("sparse: n and chunk must be multiples of 64")
     if not np.all((st.q > 0) & (st.q < 1)):
         raise ValueError("sparse: unavailabilities must be in (0, 1)")
     rng = np.random.default_rng(rng)
     L = plan.L
     q = np.asarray(st.q, dtype=np.float64)
     one = np.uint64(1)
-    failures = 0
-    done = 0
-    W = None
-    while done < n:
-        m = min(chunk, n - done)
-        if W is None or W.shape[1] != m // 64:
-            W = np.empty((plan.rows, m // 64), dtype=np.uint64)
+
+    def fill(W, m):
         flat = _failure_positions(rng, q, m)        # leaf * m + sample
         word = flat >> 6                            # = leaf * (m // 64) + word
         bits = np.left_shift(one, (flat & 63).astype(np.uint64))
@@ -273,10 +269,8 @@ def sparse(st, n, *, rng=None, chunk=None):
         leaves = W[:L].reshape(-1)
         leaves[:] = 0
         leaves[word[first]] = np.bitwise_or.reduceat(bits, first)
-        _gates(plan, W)
-        failures += int(np.bitwise_count(W[plan.output]).sum())
-        done += m
-    return failures
+
+    return _packed_failures(plan, n, chunk, "sparse", fill)
 
 
 def _random_structures(rng, n_cases):
@@ -438,34 +432,25 @@ def copula_bitpacked(st, loadings, n, *, rng=None, chunk=1 << 16):
     -------
     int
     """
-    if n % 64 or chunk % 64:
-        raise ValueError("copula_bitpacked: n and chunk must be multiples of 64")
     rng = np.random.default_rng(rng)
     l, s = _check_loadings(st, loadings, "copula_bitpacked")
     t = _thresholds(st)
     plan = _Plan(st)
-    chunk = min(chunk, n)
-    W = np.empty((plan.rows, chunk // 64), dtype=np.uint64)   # set bit = down
-    f, z, lf = np.empty(chunk), np.empty(chunk), np.empty(chunk)
-    b = np.empty(chunk, dtype=bool)
-    failures = 0
-    done = 0
-    while done < n:
-        m = min(chunk, n - done)
-        if m != chunk:
-            f, z, lf, b, W = f[:m], z[:m], lf[:m], b[:m], W[:, :m // 64]
-        rng.standard_normal(out=f)
+    size = min(chunk, n)
+    f, z, lf = np.empty(size), np.empty(size), np.empty(size)
+    b = np.empty(size, dtype=bool)
+
+    def fill(W, m):
+        rng.standard_normal(out=f[:m])
         for i in range(plan.L):
-            rng.standard_normal(out=z)
-            np.multiply(z, s[i], out=z)
-            np.multiply(f, l[i], out=lf)
-            np.add(z, lf, out=z)
-            np.less(z, t[i], out=b)
-            W[i] = np.packbits(b).view(np.uint64)
-        _gates(plan, W)
-        failures += int(np.bitwise_count(W[plan.output]).sum())
-        done += m
-    return failures
+            rng.standard_normal(out=z[:m])
+            np.multiply(z[:m], s[i], out=z[:m])
+            np.multiply(f[:m], l[i], out=lf[:m])
+            np.add(z[:m], lf[:m], out=z[:m])
+            np.less(z[:m], t[i], out=b[:m])
+            W[i] = np.packbits(b[:m]).view(np.uint64)
+
+    return _packed_failures(plan, n, chunk, "copula_bitpacked", fill)
 
 
 def matrix_naive(st, correlation, n, *, rng=None, chunk=1 << 14):
@@ -531,32 +516,25 @@ def matrix_bitpacked(st, correlation, n, *, rng=None, chunk=1 << 16):
     -------
     int
     """
-    if n % 64 or chunk % 64:
-        raise ValueError("matrix_bitpacked: n and chunk must be multiples of 64")
     rng = np.random.default_rng(rng)
     a = _factor_matrix(st, correlation, "matrix_bitpacked")
     t = _thresholds(st)[:, None]
     plan = _Plan(st)
     L = plan.L
-    chunk = min(chunk, n)
-    W = np.empty((plan.rows, chunk // 64), dtype=np.uint64)   # set bit = down
-    e, z = np.empty((L, chunk)), np.empty((L, chunk))
-    b = np.empty((L, chunk), dtype=bool)
-    failures = 0
-    done = 0
-    while done < n:
-        m = min(chunk, n - done)
-        if m != chunk:
-            e, z, b, W = e[:, :m], z[:, :m], b[:, :m], W[:, :m // 64]
-            e, z = np.ascontiguousarray(e), np.ascontiguousarray(z)
+    buffers = {}
+
+    def fill(W, m):
+        if m not in buffers:    # (L, m) buffers, C-contiguous for out=
+            buffers.clear()
+            buffers[m] = (np.empty((L, m)), np.empty((L, m)),
+                          np.empty((L, m), dtype=bool))
+        e, z, b = buffers[m]
         rng.standard_normal(out=e)
         np.einsum("ij,jk->ik", a, e, out=z)
         np.less(z, t, out=b)
         W[:L] = np.packbits(b, axis=1).view(np.uint64)
-        _gates(plan, W)
-        failures += int(np.bitwise_count(W[plan.output]).sum())
-        done += m
-    return failures
+
+    return _packed_failures(plan, n, chunk, "matrix_bitpacked", fill)
 
 
 def _random_correlation(rng, L):
