@@ -300,10 +300,9 @@ def alpha_factor(name, members, *, unavailability, alphas, staggered=False):
     Q = _group_q(name, unavailability)
     members = _members(name, members)
     m = len(members)
-    a = _factors(name, "alphas", alphas, m)
-    a = _sums_to_one(name, "alphas", a)
+    a = _sums_to_one(name, "alphas", _factors(name, "alphas", alphas, m))
     if staggered:
-        q_k = [a[k - 1] * Q / comb(m - 1, k - 1) for k in range(1, m + 1)]
+        q_k = _per_event(a, Q)
     else:
         alpha_t = sum(k * a[k - 1] for k in range(1, m + 1))
         q_k = [k * a[k - 1] * Q / (comb(m - 1, k - 1) * alpha_t)
@@ -347,10 +346,15 @@ def phi_factor(name, members, *, unavailability, phis):
     Q = _group_q(name, unavailability)
     members = _members(name, members)
     m = len(members)
-    p = _factors(name, "phis", phis, m)
-    p = _sums_to_one(name, "phis", p)
-    q_k = [p[k - 1] * Q / comb(m - 1, k - 1) for k in range(1, m + 1)]
-    return _build(name, "phi-factor", members, Q, q_k)
+    p = _sums_to_one(name, "phis", _factors(name, "phis", phis, m))
+    return _build(name, "phi-factor", members, Q, _per_event(p, Q))
+
+
+def _per_event(fractions, Q):
+    """``Q_k = f_k Q / C(m-1, k-1)``: the part ``f_k Q`` of a member's
+    failure probability shared by the events of order ``k`` it is in."""
+    m = len(fractions)
+    return [fractions[k - 1] * Q / comb(m - 1, k - 1) for k in range(1, m + 1)]
 
 
 def _sums_to_one(name, key, values):
