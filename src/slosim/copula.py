@@ -67,7 +67,7 @@ class GaussianCopula:
         Read-only loadings of the one-factor form, else None. A correlation
         matrix of one-factor form (off the diagonal ``R[i, j] = l_i l_j`` to
         within ``1e-12``, such as every pair at one ``rho >= 0``) is
-        recognised, and its loadings are found.
+        recognised, and its loadings are found (up to a common sign).
     one_factor : bool
         Whether the copula has one-factor form, given by loadings or
         recognised in the matrix: both engines then use the cheaper
@@ -233,27 +233,30 @@ def _check_correlation(owner, name, r, members):
 def one_factor_loadings(r, tol=1e-12):
     """Loadings ``l`` with ``r[i, j] == l[i] * l[j]`` off the diagonal, or None.
 
-    The off-diagonal part of a one-factor matrix is that of the rank-one
-    matrix ``outer(l, l)``; its diagonal ``l**2`` is unknown. Principal-axis
-    iteration (replace the diagonal by the current ``l**2``, take the
-    leading eigenpair) finds it; the answer is accepted only if every
-    off-diagonal entry matches to ``tol`` and every loading is in
-    [-1, 1].
+    Direct, in O(m**2): if ``r`` has one-factor form, its largest
+    off-diagonal entry is ``r[a, b] = l_a l_b``, and for a third member
+    ``c``, ``l_a**2 = r[a, b] r[a, c] / r[b, c]`` (``c`` chosen to make
+    that best conditioned); then ``l_k = r[a, k] / l_a``. The answer is
+    accepted only if every off-diagonal entry matches ``outer(l, l)`` to
+    ``tol`` and every loading is in [-1, 1].
     """
     m = len(r)
     off = r - np.diag(np.diag(r))
-    if m == 2:
-        a = np.sqrt(abs(r[0, 1]))
-        return np.array([a, a if r[0, 1] >= 0 else -a])
-    d = np.abs(off).max(axis=1)
-    for _ in range(300):
-        w, v = np.linalg.eigh(off + np.diag(d))
-        l = v[:, -1] * np.sqrt(max(w[-1], 0.0))
-        if np.max(np.abs(l * l - d)) <= 1e-16:
-            break
-        d = l * l
-    if l[np.argmax(np.abs(l))] < 0:
-        l = -l
+    a, b = np.unravel_index(int(np.argmax(np.abs(off))), off.shape)
+    if m == 2 or off[a, b] == 0.0:
+        l = np.zeros(m)
+        l[a] = np.sqrt(abs(off[a, b]))
+        l[b] = l[a] if off[a, b] >= 0 else -l[a]
+    else:
+        third = np.abs(off[a] * off[b])
+        third[[a, b]] = -1.0
+        c = int(np.argmax(third))
+        if third[c] > 0.0:
+            la = np.sqrt(abs(off[a, b] * off[a, c] / off[b, c]))
+        else:  # no member correlated with both: try the pair alone
+            la = np.sqrt(abs(off[a, b]))
+        l = off[a] / la
+        l[a] = la
     fit = np.outer(l, l)
     np.fill_diagonal(fit, 0.0)
     if np.max(np.abs(fit - off)) > tol or np.max(np.abs(l)) > 1.0 + tol:
