@@ -213,8 +213,7 @@ def _diagram(model, max_nodes):
                     level_names[r] = names[v]
                     level_q[r] = q[v]
                 return level_names, level_q, diagram, ids, outputs
-            del diagram
-            failed[i] = ids
+            failed[i] = ids           # (nodes, graph nodes done) on overflow
             progress[i] = (ids[1], -i)
             spent += failed[i][0]
         if budget >= max_nodes:
