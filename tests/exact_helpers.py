@@ -23,6 +23,7 @@ import numpy as np
 import slosim as ss
 
 import oracle
+from model_numbers import unavailabilities
 
 __all__ = [
     "REL",
@@ -96,7 +97,7 @@ def oracle_conditionals(model, rebuild):
         every component of ``model.components``.
     """
     out = _conditionals_of_random(model)
-    for name, q in model.components.items():
+    for name, q in unavailabilities(model).items():
         if 0.0 < q < 1.0:
             continue
         other = oracle.availability(rebuild({name: 1.0 - q}), exact=True)

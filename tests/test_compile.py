@@ -15,9 +15,10 @@ import pytest
 
 import slosim as ss
 from slosim._core import _kernels as K
-from slosim.compile import CONST_DOWN, CONST_UP, Program, compile_model
+from slosim.engines import CONST_DOWN, CONST_UP, Program, compile_model
 
 from reference import _evaluate_gates
+from model_numbers import unavailabilities
 
 ARRAYS = ["leaf_q", "leaf_method", "leaf_lam", "leaf_qbits", "gate_op", "gate_param",
           "child_ptr", "child_idx", "outputs"]
@@ -357,7 +358,7 @@ def test_program_shape():
 
 def test_model_program_is_compiled_once():
     m = _example_model()
-    assert isinstance(m.program, Program) and m.program is m.program
+    assert isinstance(compile_model(m), Program) and compile_model(m) is compile_model(m)
 
 
 def test_compiling_is_deterministic():
@@ -460,16 +461,17 @@ def test_program_logic_equals_model_logic(mb):
     model, by_name = mb
     p = compile_model(model)
     names = list(model.components)
-    random_names = [n for n in names if 0 < model.components[n] < 1]
+    q = unavailabilities(model)
+    random_names = [n for n in names if 0 < q[n] < 1]
     grid = np.array(list(itertools.product([False, True], repeat=len(random_names))),
                     dtype=bool).reshape(2 ** len(random_names), len(random_names))
     states = {n: grid[:, i] for i, n in enumerate(random_names)}
     for n in names:
-        if model.components[n] in (0.0, 1.0):
-            states[n] = np.full(len(grid), model.components[n] == 1.0)
+        if q[n] in (0.0, 1.0):
+            states[n] = np.full(len(grid), q[n] == 1.0)
     assert set(p.leaf_names) <= set(random_names)
     assert {n: v for n, v in p.constants.items()} == {
-        n: CONST_DOWN if model.components[n] == 1.0 else CONST_UP
+        n: CONST_DOWN if q[n] == 1.0 else CONST_UP
         for n in p.constants}
     rows = [states[n] for n in p.leaf_names]
     _evaluate_gates(rows, p.gate_op, p.gate_param, p.child_ptr, p.child_idx)

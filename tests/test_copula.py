@@ -418,7 +418,9 @@ def test_simulate_with_copula_is_reproducible_at_any_thread_count(seed):
 def test_kernel_rejects_inconsistent_copula_arrays():
     from slosim._core import _kernels as K
 
-    p = pair_model(1e-3, 2e-3, rho=0.5).program
+    from slosim.engines import compile_model
+
+    p = compile_model(pair_model(1e-3, 2e-3, rho=0.5))
     nodes = np.empty((p.n_nodes, p.block_words), dtype=np.uint64)
     scratch = np.empty((p.scratch_rows, p.block_words), dtype=np.uint64)
     args = (np.random.PCG64(1), 1000, p.leaf_lam, p.leaf_method, p.leaf_qbits,

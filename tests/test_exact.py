@@ -40,6 +40,7 @@ from oracle import (
     checked_simulate,
     poisson_binomial_pmf,
 )
+from model_numbers import unavailabilities
 from strategies import dags, probabilities
 
 C = ss.Component
@@ -72,7 +73,7 @@ def check_result(spec, res, *, strict_birnbaum=False):
     assert list(res) == [j.name for j in model.journeys]
     assert res.components == tuple(model.components)
     journey_node = dict((name, i) for i, name in spec.journeys)
-    q = {name: Fraction(v) for name, v in model.components.items()}
+    q = {name: Fraction(v) for name, v in unavailabilities(model).items()}
     for name, r in res.items():
         a, cond = exact[name]
         assert r.journey == name and r.components == res.components
@@ -429,7 +430,7 @@ def test_nested_redundancy_keeps_digits():
     r = ss.exact(model)["api"]
     pair_down = Fraction(q) ** 2
     group_down = 3 * pair_down**2 * (1 - pair_down) + pair_down**3
-    own = Fraction(model.components["api"])
+    own = Fraction(model.components["api"].unavailability)
     a = (1 - own) * (1 - Fraction(1e-15)) * (1 - group_down)
     assert_close(r.unavailability, 1 - a, "unavailability")
     assert_close(r.availability, a, "availability")

@@ -38,6 +38,7 @@ from slosim.io import OpenPSAError, read_openpsa, write_openpsa
 import oracle
 from oracle import assert_consistent, checked_simulate, unavailability
 from strategies import build_with_shocks, dags, models_with_shocks, shock_reference
+from model_numbers import probabilities, unavailabilities
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "openpsa"
 
@@ -102,7 +103,7 @@ def test_gate_forms():
     q = {c: F(v) for c, v in zip("abcdefghijk", (
         "0.1", "0.2", "0.3", "1e-3", "2.5E-3", "0.05", ".04", "0.5", "0.25",
         "0.6", "0.7"))}
-    assert model.components == {k: float(v) for k, v in q.items()}
+    assert unavailabilities(model) == {k: float(v) for k, v in q.items()}
     vote_ = vote([q["a"], q["b"], q["c"]], 2)
     pair = both(q["d"], q["e"])
     nested = both(either(q["f"], q["g"]), either(q["h"], q["i"]), both(q["j"], q["k"]))
@@ -134,7 +135,7 @@ def test_model_across_fault_trees_with_parameters_and_house_events():
     model = read_openpsa(str(DATA / "model.xml"))
     # Two top gates, in file order; payments and storage are referenced.
     assert [j.name for j in model.journeys] == ["checkout", "search"]
-    assert model.components == {
+    assert unavailabilities(model) == {
         "web": 5e-4, "pay-a": 0.01, "pay-b": 0.02, "maintenance": 1.0,
         "disk-a": 1.0, "disk-b": 0.05, "spare": 1.0, "index": 0.0,
         "unset": 0.0, "off": 0.0,
@@ -152,7 +153,7 @@ def test_model_across_fault_trees_with_parameters_and_house_events():
 def test_components_public_private_and_scoped_references():
     model = read_openpsa(DATA / "components.xml")
     assert [j.name for j in model.journeys] == ["site", "audit"]
-    assert model.components == {
+    assert unavailabilities(model) == {
         "site.east.grid": 0.1, "site.east.ups": 0.01, "grid": 0.2,
         "site.west.ups": 0.02, "x": 0.3, "y": 0.4, "site.common.z": 0.5,
     }
@@ -169,7 +170,7 @@ def test_components_public_private_and_scoped_references():
 
 def test_several_files_make_one_model():
     model = read_openpsa([DATA / "split-tree.xml", DATA / "split-data.xml"])
-    assert model.components == {"p": 0.1, "q": 0.2, "r": 0.3, "s": 0.4}
+    assert unavailabilities(model) == {"p": 0.1, "q": 0.2, "r": 0.3, "s": 0.4}
     assert unavailability(model, exact=True) == {
         "split": vote([F("0.1"), F("0.2"), F("0.3"), F("0.4")], 2)}
     node = model.journeys[0].node
@@ -185,7 +186,7 @@ def test_sources(how):
         "text": io.StringIO(path.read_text(encoding="utf-8")),
     }[how]
     model = read_openpsa(source)
-    assert model.components == read_openpsa(path).components
+    assert unavailabilities(model) == unavailabilities(read_openpsa(path))
 
 
 def test_declared_encoding_is_honoured():
@@ -196,7 +197,7 @@ def test_declared_encoding_is_honoured():
             '</define-basic-event></model-data></opsa-mef>')
     model = read_openpsa(io.BytesIO(text.encode("latin-1")))
     assert [j.name for j in model.journeys] == ["café"]
-    assert model.components == {"crème": 0.5}
+    assert unavailabilities(model) == {"crème": 0.5}
 
 
 def test_probabilities_are_read_exactly_from_their_digits():
@@ -209,7 +210,7 @@ def test_probabilities_are_read_exactly_from_their_digits():
                       f'<or>{refs}</or></define-gate></define-fault-tree>'
                       f'<model-data>{data}</model-data></opsa-mef>')
     for i, v in enumerate(values):
-        assert model.components[f"e{i}"] == float(v)
+        assert unavailabilities(model)[f"e{i}"] == float(v)
 
 
 def test_constants_in_formulas():
@@ -225,7 +226,7 @@ def test_constants_in_formulas():
     assert unavailability(model, exact=True) == {
         "g": Fraction(1, 4), "h": Fraction(1, 4), "always": 1, "constant-true": Fraction(1, 2)}
     # The constants are components whose names collide with no event.
-    assert model.components == {"a": 0.25, "constant-false": 0.0,
+    assert unavailabilities(model) == {"a": 0.25, "constant-false": 0.0,
                                 "constant-true-2": 1.0, "constant-true": 0.5}
 
 
@@ -250,7 +251,7 @@ def test_parameters_and_events_have_separate_namespaces():
         read_text(text)      # a gate and a basic event share one namespace
     model = read_text(text.replace('<define-gate name="a"><basic-event name="a"/>',
                                    '<define-gate name="top"><basic-event name="a"/>'))
-    assert model.components == {"a": 0.5}
+    assert unavailabilities(model) == {"a": 0.5}
 
 
 def test_namespaced_attributes_are_ignored():
@@ -259,7 +260,7 @@ def test_namespaced_attributes_are_ignored():
             '<define-gate name="g"><basic-event name="a"/></define-gate></define-fault-tree>'
             '<model-data><define-basic-event name="a"><float value="0.5"/>'
             '</define-basic-event></model-data></opsa-mef>')
-    assert read_text(text).components == {"a": 0.5}
+    assert unavailabilities(read_text(text)) == {"a": 0.5}
 
 
 # --- reading: choosing the journeys ------------------------------------------
@@ -300,7 +301,7 @@ def test_no_gates_no_journeys():
             '</define-basic-event></model-data></opsa-mef>')
     with pytest.raises(OpenPSAError, match="defines no gate"):
         read_text(text)
-    assert read_text(text, top="a").components == {"a": 0.5}
+    assert unavailabilities(read_text(text, top="a")) == {"a": 0.5}
 
 
 @pytest.mark.parametrize("kwargs, cls, match", [
@@ -875,7 +876,7 @@ def test_write_example_structure():
                       **{f"idx-{i}": 0.01 for i in range(4)}}
     back = read_text(written(model))
     assert [(j.name, j.target) for j in back.journeys] == [("checkout", 0.999), ("search", None)]
-    assert back.components == model.components
+    assert unavailabilities(back) == unavailabilities(model)
 
 
 def test_shared_nodes_are_written_once():
@@ -902,7 +903,7 @@ def test_generated_names_avoid_user_names():
     assert set(events) == {"gate-1", "web-journey", "gate-2", "web"}
     assert "gate-3" in gates and "web-journey-2" in gates and "web-service" in gates
     back = read_text(written(model))
-    assert back.components == model.components
+    assert unavailabilities(back) == unavailabilities(model)
     assert [j.name for j in back.journeys] == ["web", "j"]
     assert unavailability(back, exact=True) == unavailability(model, exact=True)
 
@@ -920,7 +921,7 @@ def test_names_that_are_not_identifiers(name):
     back = read_text(text)
     assert [(j.name, j.target) for j in back.journeys] == [
         (name + " journey", 0.75), (name, None)]
-    assert back.components == {name: 0.125, "other": 0.5}
+    assert unavailabilities(back) == {name: 0.125, "other": 0.5}
     assert back.journeys[0].node.name == name + "!"
 
 
@@ -931,7 +932,7 @@ def test_names_with_tabs_and_line_breaks_round_trip():
     text = written(ss.Model(c))
     assert 'value="a&#9;b&#10;c&#13;d"' in text
     back = read_text(text)
-    assert back.components == {"a\tb\nc\rd": 0.25}
+    assert unavailabilities(back) == {"a\tb\nc\rd": 0.25}
     assert [j.name for j in back.journeys] == ["a\tb\nc\rd"]
 
 
@@ -950,7 +951,7 @@ def test_repeated_children_of_k_of_n():
     text = written(model)
     check_mef(text)
     back = read_text(text)
-    assert back.components == model.components           # b still in h
+    assert unavailabilities(back) == unavailabilities(model)           # b still in h
     assert unavailability(back, exact=True) == unavailability(model, exact=True)
     # g is down when a is down (3 of 5 down) or when b and c are down; h is
     # down exactly when a is (b alone is 1 up of 3).
@@ -963,7 +964,7 @@ def test_unavailabilities_round_trip_bit_for_bit():
           0.30000000000000004, 2**-10, float(np.nextafter(0.5, 1))]
     comps = [ss.Component(f"c{i}", unavailability=q) for i, q in enumerate(qs)]
     back = read_text(written(ss.series(*comps, name="all")))
-    assert [back.components[f"c{i}"].hex() for i in range(len(qs))] == [q.hex() for q in qs]
+    assert [unavailabilities(back)[f"c{i}"].hex() for i in range(len(qs))] == [q.hex() for q in qs]
 
 
 @pytest.mark.parametrize("how", ["str", "path", "text", "binary", "raw"])
@@ -983,7 +984,7 @@ def test_write_targets(tmp_path, how):
         write_openpsa(model, buffer)
         path.write_bytes(buffer.getvalue())
     assert path.read_text(encoding="utf-8") == written(model)
-    assert read_openpsa(path).components == {"a": 0.5}
+    assert unavailabilities(read_openpsa(path)) == {"a": 0.5}
 
 
 def test_write_nodes_and_journeys():
@@ -1032,8 +1033,8 @@ def test_round_trip(spec, prefix, data):
     assert [(j.name, j.target) for j in back.journeys] == [
         (j.name, j.target) for j in model.journeys]
     assert back.components.keys() == model.components.keys()
-    for name, q in model.components.items():
-        assert back.components[name].hex() == q.hex()
+    for name, q in unavailabilities(model).items():
+        assert unavailabilities(back)[name].hex() == q.hex()
     assert unavailability(back, exact=True) == unavailability(model, exact=True)
     # After one trip the file is a fixed point.
     again = written(back)
@@ -1047,7 +1048,7 @@ def journey_down(model, down):
     names = oracle._name_map(model)
     order = oracle._postorder([j.node for j in model.journeys], names)
     own = {name: down[name].copy() for name in model.components}
-    for sh in model._shocks:
+    for sh in model.shocks.values():
         for m in sh.members:
             name = m if isinstance(m, str) else m.name
             own[name] |= down[sh.name]
@@ -1073,7 +1074,7 @@ def test_round_trip_large_models_keep_the_structure_function(seed, spec, prefix,
     model = spec.build(prefix=prefix)
     back = read_text(written(model))
     assert [j.name for j in back.journeys] == [j.name for j in model.journeys]
-    assert back.components == model.components
+    assert unavailabilities(back) == unavailabilities(model)
     rng = np.random.default_rng([seed, salt])
     down = {name: rng.random(4096) < 0.5 for name in model.components}
     before, after = journey_down(model, down), journey_down(back, down)
@@ -1110,13 +1111,13 @@ def test_round_trip_with_shocks(seed, case, salt):
     check_mef(text)
     back = read_text(text)
     assert [j.name for j in back.journeys] == [j.name for j in model.journeys]
-    assert back.components == model.components
-    assert back.shocks == model.shocks
-    members = {sh.name: sorted(m.name for m in sh.members) for sh in back._shocks}
+    assert unavailabilities(back) == unavailabilities(model)
+    assert probabilities(back) == probabilities(model)
+    members = {sh.name: sorted(m.name for m in sh.members) for sh in back.shocks.values()}
     assert members == {name: sorted(ms) for name, _, ms in shocks}
     # The logic other tools see has the probabilities of the model.
     plain = read_text(without_slosim_shocks(text))
-    assert plain.shocks == {}
+    assert probabilities(plain) == {}
     assert unavailability(plain, exact=True) == shock_reference(spec, shocks)
     # The model read back has the structure function of the model.
     rng = np.random.default_rng([seed, salt])
@@ -1172,16 +1173,16 @@ SHOCK_DOC = """<opsa-mef>
 
 def test_hand_written_shocks():
     model = read_text(SHOCK_DOC)
-    assert model.components == {"a": 0.5, "b": 0.25}
-    assert model.shocks == {"zone": 0.125}
+    assert unavailabilities(model) == {"a": 0.5, "b": 0.25}
+    assert probabilities(model) == {"zone": 0.125}
     # Both down: the zone, or (no zone) both on their own.
     assert ss.exact(model)["top"].unavailability == 0.125 + 0.875 * 0.5 * 0.25
-    assert read_text(SHOCK_DOC, top="a-hit").shocks == {"zone": 0.125}
+    assert probabilities(read_text(SHOCK_DOC, top="a-hit")) == {"zone": 0.125}
     # Component b carries its shock; a journey without members has none.
-    assert read_text(SHOCK_DOC, top="b").shocks == {"zone": 0.125}
+    assert probabilities(read_text(SHOCK_DOC, top="b")) == {"zone": 0.125}
     extra = SHOCK_DOC.replace("</model-data>", '<define-basic-event name="c"><float '
                               'value="0.5"/></define-basic-event></model-data>')
-    assert read_text(extra, top="c").shocks == {}
+    assert probabilities(read_text(extra, top="c")) == {}
 
 
 @pytest.mark.parametrize("old, new, marker, fragment", [
@@ -1216,7 +1217,7 @@ def test_round_trip_of_the_data_files():
         check_mef(text)
         back = read_text(text)
         assert [j.name for j in back.journeys] == [j.name for j in model.journeys]
-        assert back.components == model.components
+        assert unavailabilities(back) == unavailabilities(model)
         assert unavailability(back, exact=True) == unavailability(model, exact=True)
 
 
@@ -1321,7 +1322,7 @@ def exact_with_shocks(model):
     """Journey -> exact probability of ``model`` (its float values taken as
     exact), enumerating every joint state of its components and shocks."""
     names = [*model.components, *model.shocks]
-    probs = [Fraction(p) for p in (*model.components.values(), *model.shocks.values())]
+    probs = [Fraction(p) for p in (*unavailabilities(model).values(), *probabilities(model).values())]
     n = len(names)
     states = np.array(list(itertools.product((False, True), repeat=n)), dtype=bool)
     down = journey_down(model, {name: states[:, i] for i, name in enumerate(names)})
@@ -1349,8 +1350,8 @@ def test_ccf_group_files_exact(name):
                     expected[f"{group}[{','.join(s)}]"] = q_k[k - 1]
     assert model.shocks.keys() == expected.keys()
     for shock, p in expected.items():
-        assert close(model.shocks[shock], p, 1e-15), (shock, model.shocks[shock], p)
-    members = {sh.name: [m.name for m in sh.members] for sh in model._shocks}
+        assert close(probabilities(model)[shock], p, 1e-15), (shock, model.shocks[shock], p)
+    members = {sh.name: [m.name for m in sh.members] for sh in model.shocks.values()}
     assert all(members[s] == s[2:-1].split(",") for s in expected)
     # Every member keeps its total failure probability Q.
     for member in (*X, *Y):
@@ -1401,24 +1402,24 @@ def test_ccf_group_round_trip():
         text = written(model)
         check_mef(text)
         back = read_text(text)
-        assert back.components == model.components
-        assert back.shocks == model.shocks
-        assert {sh.name: sorted(m.name for m in sh.members) for sh in back._shocks} == {
-            sh.name: sorted(m.name for m in sh.members) for sh in model._shocks}
+        assert unavailabilities(back) == unavailabilities(model)
+        assert probabilities(back) == probabilities(model)
+        assert {sh.name: sorted(m.name for m in sh.members) for sh in back.shocks.values()} == {
+            sh.name: sorted(m.name for m in sh.members) for sh in model.shocks.values()}
         assert exact_with_shocks(back) == exact_with_shocks(model)
 
 
 def test_ccf_group_matches_the_python_constructors():
     model = read_openpsa(DATA / "ccf-alpha.xml")
     g = ss.alpha_factor("Y", Y, unavailability="0.03", alphas=["0.9", "0.06", "0.04"])
-    assert {k: model.components[k] for k in Y} == {c.name: c.unavailability
+    assert {k: unavailabilities(model)[k] for k in Y} == {c.name: c.unavailability
                                                   for c in g.components}
     assert {s.name: s.probability for s in g.shocks} == {
-        k: v for k, v in model.shocks.items() if k.startswith("Y[")}
+        k: v for k, v in probabilities(model).items() if k.startswith("Y[")}
     # Not the staggered reading (Q_2 = 0.06 * 0.03 / 2 = 9e-4).
     g = ss.alpha_factor("Y", Y, unavailability="0.03", alphas=["0.9", "0.06", "0.04"],
                         staggered=True)
-    assert not close(model.shocks["Y[y-1,y-2]"], D("0.0009"), 1e-3)
+    assert not close(probabilities(model)["Y[y-1,y-2]"], D("0.0009"), 1e-3)
     assert close(g.shocks[0].probability, D("0.0009"), 1e-12)
 
 
@@ -1431,8 +1432,8 @@ def test_ccf_group_journey_reaching_some_members():
                 "Y[y-1,y-3]": beta * (1 - gamma) * Q / 2,
                 "Y[y-1,y-2,y-3]": beta * gamma * Q}
     assert model.shocks.keys() == expected.keys()
-    assert all(close(model.shocks[k], v, 1e-15) for k, v in expected.items())
-    assert all([m.name for m in sh.members] == ["y-1"] for sh in model._shocks)
+    assert all(close(probabilities(model)[k], v, 1e-15) for k, v in expected.items())
+    assert all([m.name for m in sh.members] == ["y-1"] for sh in model.shocks.values())
     assert close(exact_with_shocks(model)["one"], Q)
 
 

@@ -19,7 +19,8 @@ from scipy import stats
 
 import slosim as ss
 from slosim._core import _kernels as K
-from slosim.compile import _choose_samplers, compile_model
+from slosim.engines import compile_model
+from slosim.engines._compile import _choose_samplers
 
 import reference as R
 from reference import run_program, simulate_chunk_reference
@@ -278,7 +279,7 @@ def test_run_program_matches_kernel_on_a_program():
     model = ss.Model([ss.k_of_n(2, [a, b, c, d], name="two"),
                       ss.series(a, b, name="ab"), ss.parallel(off, name="never"),
                       ss.parallel(c, d, name="cd")])
-    p = model.program
+    p = compile_model(model)
     n = 200_003
     want, want_joint = run_program(p, np.random.PCG64(11), n, joint=True)
     arrays = dict(leaf_lam=p.leaf_lam, leaf_method=p.leaf_method,

@@ -1,22 +1,20 @@
-"""Variable orders of the exact engine (:mod:`slosim._ordering`) and the
+"""Variable orders of the exact engine (:mod:`slosim.engines._ordering`) and the
 order search of :func:`slosim.exact`: every order gives the exact answer
 (against brute-force enumeration), orders are permutations, the search
 falls back to other orders past the given order's budget, and the node
 budget still bounds every diagram."""
-
-import importlib
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 import numpy as np
 import pytest
 
 import slosim as ss
-from slosim import _ordering
+from slosim.engines import _exact as exact_module, _ordering
+from slosim.model import lower
 
 from exact_helpers import assert_close, oracle_conditionals
-from strategies import dags
+from strategies import build_with_shocks, dags, models_with_shocks
 
-exact_module = importlib.import_module("slosim.exact")
 
 PROPERTY = settings(
     max_examples=40,
@@ -28,8 +26,11 @@ NAMES = [name for name, _ in _ordering.candidates(_ordering.Graph(1, [0], [], [0
 
 
 def lowered_graph(model):
-    names, q, arrays, outputs = exact_module._lower(model)
-    return names, arrays, _ordering.Graph(len(names), arrays[3], arrays[4], outputs)
+    """(event names, Structure, Graph) of a model."""
+    s = lower(model)
+    graph = _ordering.Graph(s.n_events, s.child_ptr, s.child_idx, s.outputs.tolist(),
+                            n_components=s.n_components)
+    return s.events, s, graph
 
 
 def only(monkeypatch, which):
@@ -92,7 +93,7 @@ def same_results(a, b, rel=1e-12):
 @settings(PROPERTY)
 @given(spec=dags(max_leaves=14))
 def test_every_order_is_a_permutation_of_the_leaves(spec):
-    names, arrays, graph = lowered_graph(spec.build())
+    names, s, graph = lowered_graph(spec.build())
     L = len(names)
     for name, make in _ordering.candidates(graph):
         rank = make()
@@ -102,11 +103,39 @@ def test_every_order_is_a_permutation_of_the_leaves(spec):
 
 @settings(PROPERTY)
 @given(spec=dags(max_leaves=14))
-def test_depth_first_as_given_is_the_lowering_order(spec):
-    """Without shocks the lowering numbers leaves depth-first, children as
+def test_depth_first_as_given_is_the_given_order(spec):
+    """Without shocks the given order is the leaves depth-first, children as
     given (a Service's own component first): ``depth_first`` agrees."""
-    names, arrays, graph = lowered_graph(spec.build())
-    np.testing.assert_array_equal(_ordering.depth_first(graph), np.arange(len(names)))
+    names, s, graph = lowered_graph(spec.build())
+    np.testing.assert_array_equal(_ordering.depth_first(graph), _ordering.given(graph))
+
+
+def walk_order(model):
+    """Basic events in the order Model.walk meets them, each shock just
+    before the first component it hits."""
+    out = []
+    for node in model.walk():
+        if isinstance(node, (ss.Component, ss.Service)):
+            out.extend(sh.name for sh in model.shocks_of(node) if sh.name not in out)
+            out.append(node.name)
+    return out
+
+
+@settings(PROPERTY)
+@given(spec=dags(max_leaves=14))
+def test_the_given_order_is_the_walk_order(spec):
+    names, s, graph = lowered_graph(spec.build())
+    rank = _ordering.given(graph)
+    assert [names[v] for v in np.argsort(rank)] == walk_order(spec.build())
+
+
+@settings(PROPERTY)
+@given(case=models_with_shocks())
+def test_the_given_order_puts_shocks_before_what_they_hit(case):
+    model = build_with_shocks(*case)
+    names, s, graph = lowered_graph(model)
+    rank = _ordering.given(graph)
+    assert [names[v] for v in np.argsort(rank)] == walk_order(model)
 
 
 def test_depth_first_sorts_children_stably_by_key():
@@ -114,7 +143,7 @@ def test_depth_first_sorts_children_stably_by_key():
     # parallel gate (3 leaves) before a
     a, b, c, d = (ss.Component(n, unavailability=0.1) for n in "abcd")
     model = ss.Model(ss.Journey(ss.series(a, ss.parallel(b, c, d, name="p"), name="top")))
-    names, arrays, graph = lowered_graph(model)
+    names, s, graph = lowered_graph(model)
     sizes = graph.support_sizes()
     rank = _ordering.depth_first(graph, key=lambda n: -sizes[n])
     order = [names[v] for v in np.argsort(rank)]
@@ -130,7 +159,7 @@ def test_force_pulls_the_uses_of_a_shared_event_together():
     g1 = ss.parallel(*xs[:3], s, name="g1")
     g2 = ss.parallel(s, *xs[3:], name="g2")
     model = ss.Model(ss.Journey(ss.series(g1, g2, name="top")))
-    names, arrays, graph = lowered_graph(model)
+    names, s, graph = lowered_graph(model)
     rank = _ordering.force(graph, _ordering.depth_first(graph))
     assert sorted(rank.tolist()) == list(range(7))
     pos = {names[v]: int(r) for v, r in enumerate(rank)}
@@ -263,9 +292,10 @@ def test_diagram_nodes_are_reduced_and_ordered(monkeypatch, which):
     model = fault_tree(30, 1)
     with monkeypatch.context() as mp:
         only(mp, which)
-        names, q, diagram, ids, outputs = exact_module._diagram(model, 10**6)
+        rank, diagram, ids = exact_module._diagram(lower(model), 10**6)
     var, lo, hi = diagram.arrays()
-    assert len(var) == diagram.nodes and set(names) == set(model.components)
+    assert len(var) == diagram.nodes
+    assert sorted(rank.tolist()) == list(range(len(model.components)))
     inner = np.arange(2, len(var))
     assert np.all(var[lo[inner]] > var[inner]) and np.all(var[hi[inner]] > var[inner])
     assert np.all(lo[inner] != hi[inner])

@@ -14,27 +14,38 @@ what availability each user journey can promise:
 
 from ._errors import (
     AvailabilitySpecError,
+    ConvergenceError,
     CycleError,
+    DiagramTooLargeError,
     DuplicateNameError,
     EmptyGateError,
+    ExactUnsupportedError,
     FewFailuresWarning,
     GateArityError,
     JourneyError,
     ModelError,
+    PrecisionWarning,
     ProbabilityError,
     SlosimWarning,
     UnknownNodeError,
 )
+from ._version import __version__
 from .model import (
+    CommonCauseGroup,
     Component,
+    GaussianCopula,
     Gate,
     Journey,
     Model,
     Node,
     Service,
     Shock,
+    alpha_factor,
+    beta_factor,
     k_of_n,
+    multiple_greek_letter,
     parallel,
+    phi_factor,
     series,
 )
 from .results import (
@@ -44,19 +55,8 @@ from .results import (
     SimulationResults,
     binomial_interval,
 )
-from .simulate import PrecisionWarning, simulate
-from .exact import DiagramTooLargeError, ExactUnsupportedError, exact
-from . import io as io  # slosim.io: read_openpsa, write_openpsa, OpenPSAError
-from .correlation import (
-    CommonCauseGroup,
-    alpha_factor,
-    beta_factor,
-    multiple_greek_letter,
-    phi_factor,
-)
-from .copula import GaussianCopula
-
-__version__ = "0.1.0.dev0"
+from .engines import exact, simulate
+from . import analysis, engines, io, model, results  # noqa: F401 (subpackages)
 
 __all__ = [
     "Component",
@@ -81,6 +81,7 @@ __all__ = [
     "ExactResults",
     "DiagramTooLargeError",
     "ExactUnsupportedError",
+    "ConvergenceError",
     "SimulationResult",
     "SimulationResults",
     "binomial_interval",

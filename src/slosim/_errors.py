@@ -1,9 +1,15 @@
-"""Exceptions and warnings of slosim.
+"""Every exception and warning of slosim, in one module.
 
 Every problem with a model is a :class:`ModelError`, itself a
 :class:`ValueError`, so ``except ValueError`` keeps working for callers who do
 not care which. Each subclass names the offending node in its message and
-keeps it in ``node``.
+keeps it in ``node``. An engine that cannot answer for a valid model says
+why (:class:`DiagramTooLargeError`, :class:`ExactUnsupportedError`,
+:class:`ConvergenceError`); warnings derive from :class:`SlosimWarning`.
+
+Each class reports the public module it is reached from (``slosim``, or
+``slosim.io`` for :class:`OpenPSAError`), so tracebacks name it as users
+import it.
 """
 
 __all__ = [
@@ -16,8 +22,13 @@ __all__ = [
     "DuplicateNameError",
     "UnknownNodeError",
     "JourneyError",
+    "OpenPSAError",
+    "DiagramTooLargeError",
+    "ExactUnsupportedError",
+    "ConvergenceError",
     "SlosimWarning",
     "FewFailuresWarning",
+    "PrecisionWarning",
 ]
 
 
@@ -53,7 +64,7 @@ class ProbabilityError(ModelError):
     >>> ss.Component("db", unavailability=float("nan"))
     Traceback (most recent call last):
     ...
-    slosim._errors.ProbabilityError: component 'db': unavailability must be a probability in [0, 1], got nan
+    slosim.ProbabilityError: component 'db': unavailability must be a probability in [0, 1], got nan
     """
 
 
@@ -66,7 +77,7 @@ class AvailabilitySpecError(ModelError):
     >>> ss.Component("db", availability=0.999, unavailability=0.001)
     Traceback (most recent call last):
     ...
-    slosim._errors.AvailabilitySpecError: component 'db': give exactly one of availability= and unavailability= (got both)
+    slosim.AvailabilitySpecError: component 'db': give exactly one of availability= and unavailability= (got both)
     """
 
 
@@ -79,7 +90,7 @@ class GateArityError(ModelError):
     >>> ss.k_of_n(3, ["a", "b"], name="db")
     Traceback (most recent call last):
     ...
-    slosim._errors.GateArityError: k_of_n gate 'db': k must be in 1..2 (the number of children), got 3
+    slosim.GateArityError: k_of_n gate 'db': k must be in 1..2 (the number of children), got 3
     """
 
 
@@ -92,7 +103,7 @@ class EmptyGateError(ModelError):
     >>> ss.parallel(name="db")
     Traceback (most recent call last):
     ...
-    slosim._errors.EmptyGateError: parallel gate 'db' has no children; it needs at least one
+    slosim.EmptyGateError: parallel gate 'db' has no children; it needs at least one
     """
 
 
@@ -107,7 +118,7 @@ class CycleError(ModelError):
     >>> ss.Model(a, nodes=[b])
     Traceback (most recent call last):
     ...
-    slosim._errors.CycleError: dependency cycle: 'a' -> 'b' -> 'a'
+    slosim.CycleError: dependency cycle: 'a' -> 'b' -> 'a'
     """
 
 
@@ -121,7 +132,7 @@ class DuplicateNameError(ModelError):
     ...                    ss.Component("db", availability=0.999), name="j"))
     Traceback (most recent call last):
     ...
-    slosim._errors.DuplicateNameError: two different nodes are named 'db' (Component and Component); reuse one object for a shared dependency, or rename one
+    slosim.DuplicateNameError: two different nodes are named 'db' (Component and Component); reuse one object for a shared dependency, or rename one
     """
 
 
@@ -134,7 +145,7 @@ class UnknownNodeError(ModelError):
     >>> ss.Model(ss.Service("web", availability=0.999, requires=["db"]))
     Traceback (most recent call last):
     ...
-    slosim._errors.UnknownNodeError: 'web' refers to 'db', which is no node of the model (known names include: web)
+    slosim.UnknownNodeError: 'web' refers to 'db', which is no node of the model (known names include: web)
     """
 
 
@@ -147,7 +158,121 @@ class JourneyError(ModelError):
     >>> ss.Model(ss.parallel("a", "b"))
     Traceback (most recent call last):
     ...
-    slosim._errors.JourneyError: journey unnamed parallel('a', 'b') has no name: name the gate or pass Journey(node, name=...)
+    slosim.JourneyError: journey unnamed parallel('a', 'b') has no name: name the gate or pass Journey(node, name=...)
+    """
+
+
+class OpenPSAError(ModelError):
+    """A model file cannot be read or written; the message says where and why.
+
+    Raised for files that are not well-formed or not safe to read (too large,
+    too deep, a DTD), for constructs slosim does not translate (non-coherent
+    logic, expressions other than constants, other MEF layers), and for
+    broken models (undefined or duplicate names, cycles, probabilities
+    outside [0, 1]). Its message starts with ``file:line:`` when the place
+    is known. It is a :class:`~slosim.ModelError`, hence a ``ValueError``.
+
+    Attributes
+    ----------
+    path : str or None
+        The file, as given (``'<stream>'`` for an unnamed file object).
+    line : int or None
+        The line of the offending element.
+    reason : str
+        The message without the ``file:line:`` prefix.
+    node : str or None
+        The name of the offending definition, when there is one.
+
+    Examples
+    --------
+    >>> import io
+    >>> import slosim.io
+    >>> mef = io.StringIO('''<opsa-mef>
+    ...   <define-fault-tree name="ft">
+    ...     <define-gate name="top"><not><basic-event name="a"/></not></define-gate>
+    ...   </define-fault-tree>
+    ... </opsa-mef>''')
+    >>> try:
+    ...     slosim.io.read_openpsa(mef)
+    ... except slosim.io.OpenPSAError as exc:
+    ...     print(exc.line, exc.node)
+    3 top
+    """
+
+    def __init__(self, reason, path=None, line=None, node=None):
+        if path is not None and line is not None:
+            where = f"{path}:{line}: "
+        elif path is not None:
+            where = f"{path}: "
+        else:
+            where = ""
+        super().__init__(where + reason, node)
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+    def __reduce__(self):
+        return (type(self), (self.reason, self.path, self.line, self.node))
+
+
+class DiagramTooLargeError(ValueError):
+    """The decision diagram would exceed the node budget of :func:`~slosim.exact`.
+
+    Attributes
+    ----------
+    nodes : int
+        Diagram nodes when the budget was reached.
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> xs = [ss.Component(f"x{i}", unavailability=0.1) for i in range(40)]
+    >>> half = ss.k_of_n(20, xs, name="half")
+    >>> ss.exact(half).bdd_nodes
+    841
+    >>> try:
+    ...     ss.exact(half, max_nodes=300)
+    ... except ss.DiagramTooLargeError as exc:
+    ...     print(exc)
+    the decision diagram reached the node budget max_nodes=300 (300 nodes) after 40 of 41 graph nodes over 40 components; raise max_nodes, or estimate with slosim.simulate, which has no such limit
+    """
+
+    def __init__(self, message, nodes):
+        super().__init__(message)
+        self.nodes = nodes
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.nodes))
+
+
+class ExactUnsupportedError(ValueError):
+    """The model has a feature :func:`~slosim.exact` cannot evaluate exactly.
+
+    :func:`~slosim.exact` handles independent components, shocks, and at
+    most one one-factor :class:`~slosim.GaussianCopula`;
+    :func:`~slosim.simulate` handles every model.
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> a, b, c = (ss.Component(n, unavailability=1e-3) for n in "abc")
+    >>> cop = ss.GaussianCopula("day", [a, b, c], correlation=[
+    ...     [1.0, 0.5, 0.1], [0.5, 1.0, 0.3], [0.1, 0.3, 1.0]])
+    >>> ss.exact(ss.Model(ss.parallel(a, b, c, name="j"), copulas=[cop]))
+    Traceback (most recent call last):
+    ...
+    slosim.ExactUnsupportedError: copula 'day' has a general correlation matrix (not of one-factor form); exact evaluates one-factor copulas only: estimate this model with slosim.simulate
+    """
+
+
+class ConvergenceError(ArithmeticError):
+    """A numerical method did not reach its tolerance within its limits.
+
+    The model is valid and the method applies, but the answer could not be
+    computed to the precision promised (for example, the integral of
+    :func:`~slosim.exact` over a copula's factor did not converge). The
+    message says what was reached; :func:`~slosim.simulate` answers any
+    model, with an interval.
     """
 
 
@@ -178,3 +303,29 @@ class FewFailuresWarning(SlosimWarning):
     >>> res["hsm"].failures
     1
     """
+
+
+class PrecisionWarning(SlosimWarning):
+    """``rel_error`` was not reached within ``max_samples``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import slosim as ss
+    >>> web = ss.Component("web", unavailability=1e-4)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = ss.simulate(web, samples=10**5, rel_error=0.01,
+    ...                       max_samples=10**6, rng=0)
+    >>> sorted({type(w.message).__name__ for w in caught})
+    ['FewFailuresWarning', 'PrecisionWarning']
+    >>> res.samples
+    1000000
+    """
+
+
+# Tracebacks and reprs name each class where users import it from.
+for _name in __all__:
+    globals()[_name].__module__ = "slosim"
+OpenPSAError.__module__ = "slosim.io"
+del _name

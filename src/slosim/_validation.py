@@ -1,15 +1,23 @@
-"""Parameter checks shared by the public functions.
+"""Parameter checks, and the parsing of probabilities and names.
 
-One helper builds every message, in one form::
+One helper builds every message about a function's parameter, in one form::
 
     The 'samples' parameter of simulate must be an int in the range [1, inf).
     Got 1.5 instead.
+
+Probabilities and names in a model (a component's availability, a shock's
+probability, a node's name) are parsed here too; their errors are
+:class:`~slosim.ModelError` subclasses naming the node.
 """
 
+from decimal import Decimal
+from fractions import Fraction
 import math
 import numbers
 
 import numpy as np
+
+from ._errors import ModelError, ProbabilityError
 
 
 def param_error(name, func, expected, value, cls=ValueError):
@@ -75,3 +83,63 @@ def check_rng(rng, func):
             expected + " seeded from a SeedSequence (a legacy-seeded bit "
             "generator cannot spawn independent streams)", rng)
     return gen
+
+
+def probability_float(owner, name, key, value, exact, what):
+    """``exact`` as a float, refusing a rounding that makes it 0 or 1."""
+    q = float(exact)
+    if (q == 0.0 and exact != 0) or (q == 1.0 and exact != 1):
+        raise ProbabilityError(
+            f"{owner}: {key}={value!r} makes the probability of failure "
+            f"{exact}, which rounds to {q:g} in float64 and would make {what} "
+            f"{'never' if q == 0 else 'always'} fail; give "
+            f"{'0' if q == 0 else '1'} explicitly if that is meant",
+            name,
+        )
+    return q
+
+
+def parse_probability(owner, name, key, value):
+    """Parse ``value`` as an exact number in [0, 1] (Decimal or Fraction).
+
+    A float is read through its shortest decimal form (``repr``), so
+    ``0.9999999`` is exactly ``Decimal("0.9999999")``; ``str``, ``Decimal``
+    and ``Fraction`` are taken exactly. ``owner`` and ``key`` name the node
+    and the parameter in the :class:`ProbabilityError`.
+    """
+    bad = ProbabilityError(
+        f"{owner}: {key} must be a probability in [0, 1], got {value!r}", name)
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        if isinstance(value, (Decimal, Fraction)):
+            exact = value
+        elif isinstance(value, str):
+            exact = Decimal(value.strip())
+        elif isinstance(value, numbers.Real):
+            x = float(value)
+            if math.isnan(x) or math.isinf(x):
+                raise bad
+            exact = Decimal(repr(x))
+        else:
+            raise TypeError
+    except (TypeError, ArithmeticError, ValueError) as exc:
+        if isinstance(exc, ModelError):
+            raise
+        raise ProbabilityError(
+            f"{owner}: {key} must be a number in [0, 1], got {value!r}", name
+        ) from None
+    if isinstance(exact, Decimal) and not exact.is_finite():
+        raise bad
+    if not 0 <= exact <= 1:
+        raise bad
+    return exact
+
+
+def check_name(name, what, *, required):
+    """``name`` if it is a non-empty string (None too, unless ``required``)."""
+    if name is None and not required:
+        return None
+    if not isinstance(name, str) or not name.strip():
+        raise ModelError(f"{what} name must be a non-empty string, got {name!r}", name)
+    return name

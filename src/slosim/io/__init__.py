@@ -1,4 +1,9 @@
-"""Model files: read and write models in the formats of other tools.
+"""The file-format layer: models read from and written to other tools' files.
+
+Files become Models here; nothing below this layer knows a file. Each
+format is a subpackage (:mod:`slosim.io.openpsa`); its readers build models
+with the public model API, its writers read a model's
+:class:`~slosim.model.Structure`.
 
 :func:`read_openpsa` and :func:`write_openpsa` translate between slosim
 models and the Open-PSA Model Exchange Format (MEF), the XML format of
@@ -16,12 +21,12 @@ naming the file, the line and the element (see :doc:`/io`).
 >>> buffer = io.StringIO()
 >>> slosim.io.write_openpsa(ss.Model(db), buffer)
 >>> _ = buffer.seek(0)
->>> slosim.io.read_openpsa(buffer).components
-{'db-0': 0.001, 'db-1': 0.001, 'db-2': 0.001}
+>>> list(slosim.io.read_openpsa(buffer).components.values())
+[Component('db-0', availability=0.999), Component('db-1', availability=0.999),
+ Component('db-2', availability=0.999)]
 """
 
-from ._errors import OpenPSAError
-from ._mef_read import read_openpsa
-from ._mef_write import write_openpsa
+from .._errors import OpenPSAError
+from .openpsa import read_openpsa, write_openpsa
 
 __all__ = ["read_openpsa", "write_openpsa", "OpenPSAError"]

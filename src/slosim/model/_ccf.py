@@ -31,8 +31,10 @@ import numbers
 
 import numpy as np
 
-from ._errors import ModelError
-from .model import Component, Shock, _check_name, _exact_probability
+from .._errors import ModelError
+from .._validation import check_name, parse_probability
+from ._nodes import Component
+from ._shocks import Shock
 
 __all__ = [
     "CommonCauseGroup",
@@ -103,7 +105,7 @@ def _members(name, members):
                          f"of component names, got {members!r}", name)
     members = list(members)
     for i, m in enumerate(members):
-        _check_name(m, f"common-cause group {name!r}: member {i}", required=True)
+        check_name(m, f"common-cause group {name!r}: member {i}", required=True)
     if len(set(members)) != len(members):
         raise ModelError(f"common-cause group {name!r}: a member is given twice",
                          name)
@@ -116,7 +118,7 @@ def _members(name, members):
 
 def _fraction(name, key, value):
     """A factor in [0, 1], exactly parsed."""
-    return float(_exact_probability(f"common-cause group {name!r}", name, key, value))
+    return float(parse_probability(f"common-cause group {name!r}", name, key, value))
 
 
 def _factors(name, key, values, n):
@@ -161,8 +163,8 @@ def _subsets(m, k):
 
 
 def _group_q(name, unavailability):
-    _check_name(name, "common-cause group", required=True)
-    return float(_exact_probability(f"common-cause group {name!r}", name,
+    check_name(name, "common-cause group", required=True)
+    return float(parse_probability(f"common-cause group {name!r}", name,
                                     "unavailability", unavailability))
 
 

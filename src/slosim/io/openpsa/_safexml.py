@@ -16,7 +16,7 @@ The parser is expat, driven directly:
 
 from xml.parsers import expat
 
-from ._errors import OpenPSAError
+from ..._errors import OpenPSAError
 
 __all__ = ["Element", "parse"]
 

@@ -1,10 +1,14 @@
-"""Variable orders for the decision diagrams of :mod:`slosim.exact`.
+"""Variable orders for the decision diagrams of :func:`slosim.exact`.
 
 The size of a reduced ordered BDD depends on the variable order, often
 exponentially, and no one cheap rule suits every model. The orders here
-work on the lowered graph that :func:`slosim.exact._lower` gives the
-diagram builder (leaves ``0..L-1``, then gates, each with its children):
+work on a model's :class:`~slosim.model.Structure` as a graph (leaves
+``0..L-1``, its basic events, then gates, each with its children):
 
+* :func:`given`: leaves in depth-first pre-order from the outputs, children
+  as given, but each component's shocks just before it: the order in which
+  :meth:`Model.walk <slosim.Model.walk>` meets the basic events, a common
+  cause before what it hits.
 * :func:`depth_first`: leaves in depth-first pre-order from the outputs,
   children visited as given, or sorted by a key (stable, so ties keep the
   given order). As given, it keeps a redundant group's components adjacent
@@ -23,7 +27,7 @@ permutation of ``0..L-1``.
 
 import numpy as np
 
-__all__ = ["Graph", "depth_first", "force", "candidates"]
+__all__ = ["Graph", "given", "depth_first", "force", "candidates"]
 
 
 class Graph:
@@ -38,10 +42,14 @@ class Graph:
         ``child_idx[child_ptr[g]:child_ptr[g + 1]]``, each an earlier node.
     outputs : sequence of int
         Nodes whose diagrams are wanted (the journeys), in order.
+    n_components : int, optional
+        Leaves ``0..n_components-1`` are components, the rest shocks
+        (default: all are components).
     """
 
-    def __init__(self, n_leaves, child_ptr, child_idx, outputs):
+    def __init__(self, n_leaves, child_ptr, child_idx, outputs, n_components=None):
         self.n_leaves = int(n_leaves)
+        self.n_components = self.n_leaves if n_components is None else int(n_components)
         self.child_ptr = np.asarray(child_ptr, dtype=np.int64)
         self.child_idx = np.asarray(child_idx, dtype=np.int64)
         self.outputs = [int(o) for o in outputs]
@@ -77,6 +85,23 @@ class Graph:
                 sets.append(s)
             self._support = [s.bit_count() for s in sets]
         return self._support
+
+
+def given(graph):
+    """Leaves depth-first from the outputs, children as given, shocks first.
+
+    :func:`depth_first` with the children of each gate visited shocks
+    first (stable): a component hit by shocks is a gate over its own
+    event and its shocks, so each shock comes just before the first
+    component it hits, and otherwise the order is the model's own.
+
+    Returns
+    -------
+    numpy.ndarray of int32
+        ``rank[leaf]``.
+    """
+    C, L = graph.n_components, graph.n_leaves
+    return depth_first(graph, key=lambda c: 0 if C <= c < L else 1)
 
 
 def depth_first(graph, key=None):
@@ -164,9 +189,8 @@ def force(graph, start, iterations=20):
 def candidates(graph):
     """The orders :mod:`slosim.exact` tries, as ``(name, make_rank)`` pairs.
 
-    The first, ``"given"``, keeps the leaves' own numbering (the lowering
-    numbers them depth-first, children as given); it is tried alone first,
-    the others only when it needs many more nodes than the graph has.
+    The first, ``"given"`` (:func:`given`), is tried alone first, the
+    others only when it needs many more nodes than the graph has.
     ``make_rank()`` computes the order (most are never needed).
     """
     def sized(sign):
@@ -180,7 +204,7 @@ def candidates(graph):
         return make
 
     return [
-        ("given", lambda: np.arange(graph.n_leaves, dtype=np.int32)),
+        ("given", lambda: given(graph)),
         ("largest-first", sized(-1)),
         ("smallest-first", sized(1)),
         ("force", forced(0)),

@@ -1,12 +1,13 @@
-"""Lower a :class:`~slosim.model.Model` to a flat :class:`Program`.
+"""Compile a model's :class:`~slosim.model.Structure` to a flat :class:`Program`.
 
-The Program is what the kernels read: numpy arrays of leaf parameters, gate
-op codes and thresholds, CSR child lists and output node indices. Compiling
-also
+The Program is what the Monte Carlo kernel reads: numpy arrays of leaf
+parameters, gate op codes and thresholds, CSR child lists and output node
+indices. The Structure says what the model means (a shock is one more basic
+event in series with each member); compiling
 
-* turns each common-cause shock into one more leaf, in series with each of
-  its members (a shock is sampled like a component and ORed into its
-  members' down bits);
+* samples each basic event as one leaf (a shock's leaf is ORed into its
+  members' down bits through the Structure's gates), in the order each
+  component is met, followed by its shocks not met before;
 * folds constants: a component with unavailability 0 or 1 is not sampled;
   gates over constants simplify (a series with a down child is down, a
   k-of-n with c children up needs k - c more), and a journey that folds to a
@@ -26,11 +27,14 @@ the same Program, so a seed reproduces a simulation exactly.
 from dataclasses import dataclass, field
 from fractions import Fraction
 import math
+import threading
+import weakref
 
 import numpy as np
 
-from ._core import _kernels as K
-from .model import Component, Service
+from .._core import _kernels as K
+from ..model import Structure, as_model, lower
+from ._copulas import copula_layout
 
 __all__ = ["Program", "compile_model", "CONST_UP", "CONST_DOWN"]
 
@@ -129,70 +133,93 @@ class Program:
 
 
 def compile_model(model):
-    """Compile ``model`` to a :class:`Program`.
+    """The :class:`Program` of a model, compiled once and kept.
 
     Parameters
     ----------
-    model : slosim.Model
+    model : Model, Node, Journey or Structure
+        A model (or the :class:`~slosim.model.Structure` that
+        :func:`~slosim.model.lower` made of it).
 
     Returns
     -------
     Program
+        The same object for the same model while the model lives: programs
+        are cached by the model's Structure, which :func:`~slosim.model.lower`
+        caches by model.
 
     Examples
     --------
     >>> import slosim as ss
-    >>> from slosim.compile import compile_model
+    >>> from slosim.engines import compile_model
     >>> a = ss.Component("a", unavailability=1e-3)
     >>> b = ss.Component("b", unavailability=0.0)
-    >>> compile_model(ss.Model(ss.series(a, b, name="j")))
+    >>> model = ss.Model(ss.series(a, b, name="j"))
+    >>> compile_model(model)
     Program(leaves=1, gates=0, journeys=1, block_words=1024)
+    >>> compile_model(model) is compile_model(model)
+    True
     """
-    folded = {}  # id(model node) -> CONST_UP | CONST_DOWN | int (node key)
-    nodes = []   # node key -> ("leaf", name, q) | ("gate", k, kids, name)
+    structure = model if isinstance(model, Structure) else lower(
+        as_model(model, "compile_model"))
+    with _LOCK:
+        program = _CACHE.get(structure)
+    if program is None:
+        program = _compile(structure)
+        with _LOCK:
+            program = _CACHE.setdefault(structure, program)
+    return program
+
+
+_CACHE = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _leaf_order(s):
+    """Events in the order the kernel samples them: each component, then
+    those of its shocks not met before (the streams depend on it)."""
+    C = s.n_components
+    shocks_of = [[] for _ in range(C)]
+    for k in range(s.n_events - C):
+        for m in s.members(k).tolist():
+            shocks_of[m].append(C + k)
+    placed = bytearray(s.n_events)
+    order = []
+    for i in range(C):
+        order.append(i)
+        for e in shocks_of[i]:
+            if not placed[e]:
+                placed[e] = 1
+                order.append(e)
+    return order
+
+
+def _compile(s):
+    """Fold, flatten and number the Structure ``s``; pick samplers."""
+    folded = [None] * s.n_nodes  # Structure node -> CONST_UP | CONST_DOWN | key
+    nodes = []   # node key -> ("leaf", event) | ("gate", k, kids, name)
     constants = {}
+    q = s.q.tolist()
 
     def add(spec):
         nodes.append(spec)
         return len(nodes) - 1
 
-    def leaf(name, q):
-        if q == 0.0:
-            constants[name] = CONST_UP
-            return CONST_UP
-        if q == 1.0:
-            constants[name] = CONST_DOWN
-            return CONST_DOWN
-        return add(("leaf", name, q))
-
-    shock_leaf = {}
-
-    def own(node):
-        """The node's own component, in series with the shocks that hit it."""
-        key = leaf(node.name, node.unavailability)
-        shocks = model._shocks_of.get(id(node))
-        if not shocks:
-            return key
-        for sh in shocks:
-            if sh.name not in shock_leaf:
-                shock_leaf[sh.name] = leaf(sh.name, sh.probability)
-        kids = [key] + [shock_leaf[sh.name] for sh in shocks]
-        return _fold_gate(len(kids), kids, None, add)
-
-    for node in model._order:
-        kids = [folded[id(c)] for c in model._kids[id(node)]]
-        if isinstance(node, Component):
-            folded[id(node)] = own(node)
-            continue
-        if isinstance(node, Service):
-            kids = [own(node)] + kids
-            k, name = len(kids), node.name
+    for e in _leaf_order(s):
+        if q[e] == 0.0:
+            constants[s.events[e]] = folded[e] = CONST_UP
+        elif q[e] == 1.0:
+            constants[s.events[e]] = folded[e] = CONST_DOWN
         else:
-            k, name = node.k, node.name
-        folded[id(node)] = _fold_gate(k, kids, name, add)
+            folded[e] = add(("leaf", e))
+    E = s.n_events
+    ptr, idx = s.child_ptr.tolist(), s.child_idx.tolist()
+    for g, (k, name) in enumerate(zip(s.gate_k.tolist(), s.gate_names)):
+        kids = [folded[c] for c in idx[ptr[g]:ptr[g + 1]]]
+        folded[E + g] = _fold_gate(k, kids, name, add)
 
     # Keep what the journeys reach; number leaves first, then gates.
-    roots = [folded[id(j.node)] for j in model.journeys]
+    roots = [folded[o] for o in s.outputs.tolist()]
     _flatten(roots, nodes, _reachable(roots, nodes))
     reach = _reachable(roots, nodes)
     leaf_keys = [i for i in reach if nodes[i][0] == "leaf"]
@@ -217,11 +244,12 @@ def compile_model(model):
     )
     n_nodes = L + len(gate_keys)
     block_words = _block_words(n_nodes + scratch)
-    leaf_q = np.array([nodes[k][2] for k in leaf_keys], dtype=np.float64)
-    leaf_names = tuple(nodes[k][1] for k in leaf_keys)
+    leaf_events = [nodes[k][1] for k in leaf_keys]
+    leaf_q = np.array([q[e] for e in leaf_events], dtype=np.float64)
     method, lam, qbits = _choose_samplers(leaf_q, block_words)
-    factor, matrix = _copulas(model, leaf_names, leaf_q, block_words,
-                              method, lam, qbits)
+    leaf_of = dict(zip(leaf_events, range(L)))
+    factor, matrix = copula_layout(s.copulas, leaf_of, leaf_q, block_words,
+                                   method, lam, qbits)
     sub_words = _sub_words(method, lam, block_words)
 
     def frozen(a, dtype):
@@ -230,7 +258,7 @@ def compile_model(model):
         return a
 
     return Program(
-        leaf_names=leaf_names,
+        leaf_names=tuple(s.events[e] for e in leaf_events),
         leaf_q=frozen(leaf_q, np.float64),
         leaf_method=frozen(method, np.int8),
         leaf_lam=frozen(lam, np.float64),
@@ -240,7 +268,7 @@ def compile_model(model):
         gate_param=frozen(gate_param, np.int64),
         child_ptr=frozen(child_ptr, np.int64),
         child_idx=frozen(child_idx, np.int64),
-        journey_names=tuple(j.name for j in model.journeys),
+        journey_names=s.journeys,
         outputs=frozen(outputs, np.int64),
         block_words=block_words,
         sub_words=sub_words,
@@ -339,157 +367,6 @@ def _block_words(rows):
     while bw > 1 and rows * bw > _BUFFER_WORDS:
         bw //= 2
     return bw
-
-
-# --- copulas ----------------------------------------------------------------
-# A factor member's envelope over positions may vary by this ratio within a
-# run; the kernel keeps a hit with probability lam(F) / envelope.
-_ENVELOPE_RATIO = 1.2
-# Above this envelope (Poisson mean per position; q above about 0.26) drawing
-# the member's latent normal at every position is cheaper than thinned hits.
-_DENSE_LAM = 0.3
-
-
-def _copulas(model, leaf_names, leaf_q, block_words, method, lam, qbits):
-    """Kernel arrays for the model's copulas; marks members' leaf methods.
-
-    Members folded to constants (unavailability 0 or 1) do not vary; a
-    one-factor member with loading 0 is independent; a group left with
-    fewer than two varying members is sampled as independent leaves.
-    """
-    from scipy.special import ndtri
-
-    from .copula import latent_factor
-
-    index = {name: i for i, name in enumerate(leaf_names)}
-    factor, matrix = [], []
-    for cop in model._copulas:
-        keep = [k for k, m in enumerate(cop.members)
-                if (m if isinstance(m, str) else m.name) in index]
-        names = [cop.members[k] if isinstance(cop.members[k], str)
-                 else cop.members[k].name for k in keep]
-        if cop.one_factor:
-            loads = cop.loadings[keep]
-            names = [n for n, x in zip(names, loads) if x != 0.0]
-            loads = loads[loads != 0.0]
-            if len(names) >= 2:
-                factor.append(([index[n] for n in names], loads))
-        elif len(names) >= 2:
-            matrix.append(([index[n] for n in names],
-                           cop.correlation[np.ix_(keep, keep)]))
-    per_block = block_words * 64
-    factor_arrays = matrix_arrays = None
-    if factor:
-        edges = _strata_edges(per_block)
-        ptr, leaves, t, l, s, total, bin_ptr = [0], [], [], [], [], [], [0]
-        kind, start, length, env, low, cum = [], [], [], [], [], []
-        for members, loads in factor:
-            for i, li in zip(members, loads.tolist()):
-                ti = float(ndtri(leaf_q[i]))
-                si = math.sqrt(max(0.0, 1.0 - li * li))
-                bins = _factor_bins(ti, li, si, edges)
-                leaves.append(i)
-                t.append(ti)
-                l.append(li)
-                s.append(si)
-                for arr, part in zip((kind, start, length, env, low, cum), bins):
-                    arr.extend(part.tolist())
-                total.append(float(bins[5][-1]) if len(bins[5]) else 0.0)
-                bin_ptr.append(len(kind))
-                method[i], lam[i], qbits[i] = K.LEAF_FACTOR, -math.log1p(
-                    -leaf_q[i]) * per_block, 0
-            ptr.append(len(leaves))
-        factor_arrays = _frozen_tuple(
-            (ptr, np.int64), (leaves, np.int64), (t, np.float64),
-            (l, np.float64), (s, np.float64), (total, np.float64),
-            (bin_ptr, np.int64), (kind, np.int8), (start, np.int64),
-            (length, np.int64), (env, np.float64), (low, np.float64),
-            (cum, np.float64), (edges, np.float64))
-    if matrix:
-        ptr, leaves, t, rank, a_ptr, a = [0], [], [], [], [0], []
-        for members, r in matrix:
-            fac = latent_factor(r)
-            for i in members:
-                leaves.append(i)
-                t.append(float(ndtri(leaf_q[i])))
-                method[i], lam[i], qbits[i] = K.LEAF_MATRIX, -math.log1p(
-                    -leaf_q[i]) * per_block, 0
-            rank.append(fac.shape[1])
-            a.extend(fac.ravel().tolist())
-            a_ptr.append(len(a))
-            ptr.append(len(leaves))
-        matrix_arrays = _frozen_tuple(
-            (ptr, np.int64), (leaves, np.int64), (t, np.float64),
-            (rank, np.int64), (a_ptr, np.int64), (a, np.float64))
-    return factor_arrays, matrix_arrays
-
-
-def _frozen_tuple(*pairs):
-    out = []
-    for values, dtype in pairs:
-        a = np.ascontiguousarray(values, dtype=dtype)
-        a.setflags(write=False)
-        out.append(a)
-    return tuple(out)
-
-
-def _strata_edges(n):
-    """Factor values splitting N(0, 1) into ``n`` equal-probability strata:
-    ``Phi^-1(p / n)`` for ``p = 0..n``, symmetric to the last bit."""
-    from scipy.special import ndtri
-
-    half = ndtri(np.arange(n // 2 + 1) / n)
-    return np.concatenate([half, -half[-2::-1]])
-
-
-def _factor_bins(t, l, s, edges):
-    """Runs of positions for a factor member:
-    (kind, start, length, lam, low, cum).
-
-    Position p holds a factor value in ``[edges[p], edges[p + 1]]``, where
-    the member's failure probability ``q(F) = Phi((t - l F) / s)`` is
-    monotone, so its envelope ``-log(1 - q)`` is largest at an edge. Runs
-    of HITS positions share one envelope (their largest) within a ratio of
-    ``_ENVELOPE_RATIO``; ``low`` is the smallest rate of a run (the kernel
-    keeps a hit without computing its rate when the thinning draw is below
-    it). Positions where q may exceed about 0.26 are DENSE; with a loading
-    of +-1 (``s == 0``) q is 0 or 1 but at one position.
-    """
-    from scipy.special import log_ndtr
-
-    n = len(edges) - 1
-    if s == 0.0:
-        down = l * edges < t                       # at each edge
-        kind = np.full(n, -1, dtype=np.int8)      # -1: never down
-        kind[down[:-1] & down[1:]] = K.BIN_ALL
-        kind[down[:-1] != down[1:]] = K.BIN_DENSE
-        key = kind.astype(np.float64)
-        env = floor = np.zeros(n)
-    else:
-        with np.errstate(invalid="ignore"):
-            x = (t - l * edges) / s
-        x[np.isnan(x)] = t                          # l * (+-inf) with l == 0
-        lam_edge = -log_ndtr(-x)
-        env = np.maximum(lam_edge[:-1], lam_edge[1:])
-        floor = np.minimum(lam_edge[:-1], lam_edge[1:])
-        env = np.maximum(env, 1e-300)               # q > 0 everywhere
-        kind = np.where(env > _DENSE_LAM, K.BIN_DENSE, K.BIN_HITS).astype(np.int8)
-        key = np.where(kind == K.BIN_HITS,
-                       np.floor(np.log(env) / math.log(_ENVELOPE_RATIO)), np.inf)
-    cut = np.flatnonzero((key[1:] != key[:-1]) | (kind[1:] != kind[:-1])) + 1
-    start = np.concatenate([[0], cut])
-    length = np.diff(np.concatenate([start, [n]]))
-    run_kind = kind[start]
-    run_env = np.maximum.reduceat(env, start)
-    run_low = np.minimum.reduceat(floor, start)
-    keep = run_kind >= 0
-    start, length, run_kind, run_env, run_low = (
-        start[keep], length[keep], run_kind[keep], run_env[keep], run_low[keep])
-    mass = np.where(run_kind == K.BIN_HITS, run_env * length, 0.0)
-    run_env = np.where(run_kind == K.BIN_HITS, run_env, 0.0)
-    # rounding may put the rate a hair below the bound at an edge: shade it
-    run_low = np.where(run_kind == K.BIN_HITS, run_low * (1 - 1e-12), 0.0)
-    return run_kind, start, length, run_env, run_low, np.cumsum(mass)
 
 
 def _sub_words(method, lam, block_words):

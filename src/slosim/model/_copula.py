@@ -24,8 +24,9 @@ import numbers
 
 import numpy as np
 
-from ._errors import ModelError
-from .model import _check_members, _check_name
+from .._errors import ModelError
+from .._validation import check_name
+from ._nodes import check_members
 
 __all__ = ["GaussianCopula"]
 
@@ -115,9 +116,9 @@ class GaussianCopula:
     __slots__ = ("_name", "_members", "_correlation", "_loadings", "_from_matrix")
 
     def __init__(self, name, members, *, correlation=None, loadings=None):
-        self._name = _check_name(name, "GaussianCopula", required=True)
+        self._name = check_name(name, "GaussianCopula", required=True)
         owner = f"copula {name!r}"
-        members = _check_members(owner, name, members)
+        members = check_members(owner, name, members)
         if len(members) < 2:
             raise ModelError(f"{owner} has {len(members)} member(s); a copula "
                              f"couples at least two", name)
@@ -262,18 +263,3 @@ def one_factor_loadings(r, tol=1e-12):
     if np.max(np.abs(fit - off)) > tol or np.max(np.abs(l)) > 1.0 + tol:
         return None
     return np.clip(l, -1.0, 1.0)
-
-
-def latent_factor(r):
-    """``A`` with unit rows and ``A @ A.T == r`` (to rounding), rank columns.
-
-    From the eigendecomposition (a semidefinite matrix has no Cholesky
-    factor); tiny negative eigenvalues are rounding and become zero. Rows
-    are rescaled to unit length so each member's latent variable has
-    variance exactly one: the marginals do not depend on rounding.
-    """
-    w, v = np.linalg.eigh(r)
-    keep = w > _PSD_TOL * max(1.0, float(w[-1]))
-    a = v[:, keep] * np.sqrt(w[keep])
-    a /= np.linalg.norm(a, axis=1, keepdims=True)
-    return np.ascontiguousarray(a[:, ::-1])

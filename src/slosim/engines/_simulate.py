@@ -18,18 +18,18 @@ import warnings
 
 import numpy as np
 
-from ._core._kernels import simulate_chunk
-from ._errors import FewFailuresWarning, SlosimWarning
-from ._validation import check_int, check_real, check_rng
-from .compile import CONST_DOWN, CONST_UP
-from .model import Journey, Model, Node, as_model
-from .results import SimulationResult, SimulationResults, binomial_interval
+from .._core._kernels import simulate_chunk
+from .._errors import FewFailuresWarning, PrecisionWarning
+from .._validation import check_int, check_real, check_rng
+from ..model import Journey, Model, Node, as_model, lower
+from ..results import SimulationResult, SimulationResults, binomial_interval
+from ._compile import CONST_DOWN, CONST_UP, compile_model
 
 #: What ``rng=`` accepts (SPEC 7).
 RNGLike = Union[None, int, np.random.SeedSequence, np.random.BitGenerator,
                 np.random.Generator]
 
-__all__ = ["simulate", "PrecisionWarning", "DEFAULT_CHUNK_SIZE"]
+__all__ = ["simulate", "DEFAULT_CHUNK_SIZE", "RNGLike"]
 
 #: Samples per chunk (one independent stream each) unless told otherwise.
 DEFAULT_CHUNK_SIZE = 1 << 22
@@ -38,25 +38,6 @@ DEFAULT_CHUNK_SIZE = 1 << 22
 FEW_FAILURES = 100
 
 _BATCH_CHUNKS = 64  # streams spawned at once: bounds memory, not results
-
-
-class PrecisionWarning(SlosimWarning):
-    """``rel_error`` was not reached within ``max_samples``.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> import slosim as ss
-    >>> web = ss.Component("web", unavailability=1e-4)
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     res = ss.simulate(web, samples=10**5, rel_error=0.01,
-    ...                       max_samples=10**6, rng=0)
-    >>> sorted({type(w.message).__name__ for w in caught})
-    ['FewFailuresWarning', 'PrecisionWarning']
-    >>> res.samples
-    1000000
-    """
 
 
 def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
@@ -168,7 +149,8 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
     elif max_samples is not None:
         max_samples = check_int(max_samples, "max_samples", func, low=1)
 
-    program = model.program
+    structure = lower(model)
+    program = compile_model(structure)
     live = np.flatnonzero(program.outputs >= 0)
     runner = _ChunkRunner(program, live)
     streams = _Streams(rng)
@@ -201,7 +183,7 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
 
     results = {}
     counts = dict(zip(live.tolist(), failures.tolist()))
-    targets = {j.name: j.target for j in model.journeys}
+    targets = dict(zip(structure.journeys, structure.targets))
     for j, (name, out) in enumerate(zip(program.journey_names, program.outputs)):
         const = out in (CONST_UP, CONST_DOWN)
         f = total if out == CONST_DOWN else (0 if out == CONST_UP else counts[j])

@@ -25,11 +25,9 @@ from fractions import Fraction
 import os
 import re
 
-from .. import correlation as _ccf
-from .. import model as _m
-from .._errors import ModelError
-from .._validation import check_int, param_error
-from ._errors import OpenPSAError
+from ... import model as _m
+from ..._errors import ModelError, OpenPSAError
+from ..._validation import check_int, param_error
 from ._safexml import parse
 
 __all__ = ["read_openpsa", "SLOSIM_NAME", "SLOSIM_JOURNEY", "SLOSIM_TARGET",
@@ -347,9 +345,9 @@ class _Reader:
             self.events[id_] = d
             g.members.append(d)
         m = len(g.members)
-        if not 2 <= m <= _ccf.MAX_MEMBERS:
+        if not 2 <= m <= _m.MAX_MEMBERS:
             self.fail(f"{g.what()} has {m} member{'s' if m != 1 else ''}; a group "
-                      f"needs 2 to {_ccf.MAX_MEMBERS}", where, el.line, g.id)
+                      f"needs 2 to {_m.MAX_MEMBERS}", where, el.line, g.id)
 
     def label(self, el, where):
         self.check_attrs(el, where, ())
@@ -721,18 +719,18 @@ class _Reader:
         f = g.factors
         try:
             if g.model == "beta-factor":
-                group = _ccf.beta_factor(g.id, names, unavailability=g.value,
+                group = _m.beta_factor(g.id, names, unavailability=g.value,
                                          beta=f[0])
             elif g.model == "MGL":
-                group = _ccf.multiple_greek_letter(g.id, names,
+                group = _m.multiple_greek_letter(g.id, names,
                                                    unavailability=g.value, factors=f)
             elif g.model == "alpha-factor":
                 # Non-staggered testing, as SCRAM reads it (MEF names no
                 # testing scheme).
-                group = _ccf.alpha_factor(g.id, names, unavailability=g.value,
+                group = _m.alpha_factor(g.id, names, unavailability=g.value,
                                           alphas=f, staggered=False)
             else:
-                group = _ccf.phi_factor(g.id, names, unavailability=g.value, phis=f)
+                group = _m.phi_factor(g.id, names, unavailability=g.value, phis=f)
         except ModelError as exc:
             self.fail(f"{g.what()}: {exc}", g.where, g.line, g.id, exc)
         g.node = group
@@ -1031,8 +1029,8 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
     >>> model = slosim.io.read_openpsa(mef)
     >>> model
     Model(journeys=['checkout'], components=3, gates=2)
-    >>> model.components
-    {'web': 0.0005, 'db-a': 0.001, 'db-b': 0.001}
+    >>> [(c.name, c.unavailability) for c in model.components.values()]
+    [('web', 0.0005), ('db-a', 0.001), ('db-b', 0.001)]
     >>> model.journeys[0].node
     series('web', unnamed parallel('db-a', 'db-b'), name='checkout')
     """

@@ -27,10 +27,11 @@ import io
 import os
 import re
 
-from .. import model as _m
-from .._validation import param_error
-from ._errors import OpenPSAError
-from ._mef_read import (
+from ..._errors import OpenPSAError
+from ..._validation import param_error
+from ..._version import __version__
+from ...model import as_model, lower
+from ._read import (
     SLOSIM_JOURNEY,
     SLOSIM_MEMBER,
     SLOSIM_NAME,
@@ -66,17 +67,29 @@ def _mangle(name):
 
 
 class _Writer:
+    """Names and formulas of a :class:`~slosim.model.Structure` in MEF.
+
+    Every basic event is a MEF basic event; every gate of the Structure a
+    MEF gate (a model gate, a service, or a component hit by shocks), in
+    the failure domain: a gate that needs ``k`` of its ``n`` children up
+    fails when ``n - k + 1`` of them fail.
+    """
+
     def __init__(self, model):
         self.model = model
-        self.nodes = model._order                   # children first
-        self.kids = model._kids
-        self.shocks = model._shocks
-        self.shocks_of = model._shocks_of           # id(member) -> [Shock]
-        self.taken = {n.name for n in (*self.nodes, *self.shocks)
-                      if n.name is not None and _IDENTIFIER.match(n.name)}
-        self.be = {}       # id(node or shock) -> basic event id
-        self.gate = {}     # id(node) -> gate id (gates, services with
-        #                    requires, members of shocks)
+        s = self.s = lower(model)
+        self.E = s.n_events
+        self.C = s.n_components
+        self.kids = [s.children(g).tolist() for g in range(s.n_gates)]
+        # the event a component's or service's gate stands for (its name is
+        # the node's, and node names are unique), else -1
+        events = {name: e for e, name in enumerate(s.events[:self.C])}
+        self.owner = [events.get(name, -1) if name is not None else -1
+                      for name in s.gate_names]
+        self.taken = {n for n in (*s.events, *s.gate_names)
+                      if n is not None and _IDENTIFIER.match(n)}
+        self.be = [None] * self.E           # event -> basic event id
+        self.gate = [None] * s.n_gates      # gate -> MEF gate id
         self.attrs = {}    # MEF id -> [(attribute, value)]
         self.counter = 0
 
@@ -88,86 +101,85 @@ class _Writer:
         self.taken.add(name)
         return name
 
-    def own_name(self, node):
+    def own_name(self, name):
         """The MEF id of a named node: its name, or one made from it."""
-        if _IDENTIFIER.match(node.name):
-            return node.name
-        mef = self.unique(_mangle(node.name))
-        self.attrs.setdefault(mef, []).append((SLOSIM_NAME, node.name))
+        if _IDENTIFIER.match(name):
+            return name
+        mef = self.unique(_mangle(name))
+        self.attrs.setdefault(mef, []).append((SLOSIM_NAME, name))
         return mef
 
     def fresh(self, name, suffix):
         base = _mangle(name)
         return self.unique(base if base not in self.taken else f"{base}-{suffix}")
 
-    def has_gate(self, n):
-        return (isinstance(n, _m.Gate) or id(n) in self.shocks_of
-                or (isinstance(n, _m.Service) and bool(n.requires)))
+    def shocked(self, g):
+        """Whether gate g applies shocks (a shock event among its children)."""
+        return any(self.C <= c < self.E for c in self.kids[g])
 
     def names(self):
-        """Give every node, shock and journey its MEF id."""
-        referenced = {id(c) for n in self.nodes for c in self.kids[id(n)]}
+        """Give every event, gate and journey its MEF id."""
+        s, E = self.s, self.E
+        referenced = {c for kids in self.kids for c in kids}
         uses = {}
-        for j in self.model.journeys:
-            uses[id(j.node)] = uses.get(id(j.node), 0) + 1
-        for n in self.nodes:
-            if isinstance(n, (_m.Component, _m.Service)):
-                self.be[id(n)] = self.own_name(n)
+        for o in s.outputs.tolist():
+            uses[o] = uses.get(o, 0) + 1
+        # Names in the model's topological order, then the shocks, so that
+        # two names made into one identifier are told apart in that order.
+        event = {name: e for e, name in enumerate(s.events)}
+        gate = {name: g for g, name in enumerate(s.gate_names)
+                if name is not None and self.owner[g] < 0}
+        for n in self.model.nodes():
+            if n.name in event and n.name not in gate:
+                self.be[event[n.name]] = self.own_name(n.name)
             elif n.name is not None:
-                self.gate[id(n)] = self.own_name(n)
-        for sh in self.shocks:
-            self.be[id(sh)] = mef = self.own_name(sh)
-            self.attrs.setdefault(mef, []).append((SLOSIM_SHOCK, "true"))
-        self.tops = []     # (journey, MEF id, own gate?)
-        for j in self.model.journeys:
-            n = j.node
-            own = self.has_gate(n) and id(n) not in referenced and uses[id(n)] == 1
-            if own and id(n) in self.gate:
-                mef = self.gate[id(n)]
+                self.gate[gate[n.name]] = self.own_name(n.name)
+        for e in range(self.C, E):
+            self.be[e] = self.own_name(s.events[e])
+            self.attrs.setdefault(self.be[e], []).append((SLOSIM_SHOCK, "true"))
+        self.tops = []     # (journey, target, MEF id, own gate?)
+        for name, target, o in zip(s.journeys, s.targets, s.outputs.tolist()):
+            own = o >= E and o not in referenced and uses[o] == 1
+            if own and self.gate[o - E] is not None:
+                mef = self.gate[o - E]
             else:
-                mef = self.fresh(j.name, "journey")
+                mef = self.fresh(name, "journey")
                 if own:
-                    self.gate[id(n)] = mef
+                    self.gate[o - E] = mef
             extra = self.attrs.setdefault(mef, [])
-            if mef != j.name:     # the journey, whatever other tools call it
-                extra.append((SLOSIM_JOURNEY, j.name))
-            if j.target is not None:
-                extra.append((SLOSIM_TARGET, repr(j.target)))
-            self.tops.append((j, mef, own))
-        for n in reversed(self.nodes):
-            if id(n) in self.gate:
+            if mef != name:       # the journey, whatever other tools call it
+                extra.append((SLOSIM_JOURNEY, name))
+            if target is not None:
+                extra.append((SLOSIM_TARGET, repr(target)))
+            self.tops.append((name, mef, own, o))
+        for g in reversed(range(s.n_gates)):
+            if self.gate[g] is not None:
                 continue
-            if isinstance(n, _m.Service) and n.requires:
-                self.gate[id(n)] = self.unique(_mangle(n.name) + "-service")
-            elif id(n) in self.shocks_of:
-                self.gate[id(n)] = self.unique(_mangle(n.name) + "-shocked")
-            elif isinstance(n, _m.Gate):
+            e = self.owner[g]
+            if e >= 0:
+                requires = any(c != e and not self.C <= c < E for c in self.kids[g])
+                suffix = "-service" if requires else "-shocked"
+                self.gate[g] = self.unique(_mangle(s.events[e]) + suffix)
+            else:
                 while True:
                     self.counter += 1
                     if f"gate-{self.counter}" not in self.taken:
                         break
-                self.gate[id(n)] = self.unique(f"gate-{self.counter}")
-        for n in self.nodes:
-            if id(n) in self.shocks_of:
-                self.attrs.setdefault(self.gate[id(n)], []).append(
-                    (SLOSIM_MEMBER, self.be[id(n)]))
+                self.gate[g] = self.unique(f"gate-{self.counter}")
+        for g in range(s.n_gates):
+            if self.owner[g] >= 0 and self.shocked(g):
+                self.attrs.setdefault(self.gate[g], []).append(
+                    (SLOSIM_MEMBER, self.be[self.owner[g]]))
 
-    def ref(self, node):
-        if id(node) in self.gate:
-            return ("gate", self.gate[id(node)])
-        return ("basic-event", self.be[id(node)])
+    def ref(self, n):
+        if n >= self.E:
+            return ("gate", self.gate[n - self.E])
+        return ("basic-event", self.be[n])
 
-    def formula(self, node):
-        """The failure formula of a gate or service, over MEF references."""
-        kids = [self.ref(c) for c in self.kids[id(node)]]
-        if isinstance(node, (_m.Component, _m.Service)):
-            # Down when its own event or one of its shocks happens, or
-            # (a service) when a requirement is down.
-            shocks = [("basic-event", self.be[id(sh)])
-                      for sh in self.shocks_of.get(id(node), ())]
-            refs, m = [("basic-event", self.be[id(node)])] + shocks + kids, 1
-        else:
-            refs, m = kids, len(kids) - node.k + 1   # failed children that fail it
+    def formula(self, g):
+        """The failure formula of gate ``g``, over MEF references."""
+        refs = [self.ref(c) for c in self.kids[g]]
+        m = len(refs) - int(self.s.gate_k[g]) + 1    # failed children that fail it
         weights = {}
         for r in refs:
             weights[r] = weights.get(r, 0) + 1
@@ -188,9 +200,8 @@ class _Writer:
         return f
 
     def text(self):
-        from .. import __version__
-
         self.names()
+        s, E = self.s, self.E
         out = [
             '<?xml version="1.0" encoding="UTF-8"?>',
             f"<!-- Written by slosim {__version__}: fault trees in the failure "
@@ -200,30 +211,23 @@ class _Writer:
             '  <define-fault-tree name="slosim">',
         ]
         written, parts = set(), []
-        for j, mef, own in self.tops:     # top gates first, in journey order
+        for _, mef, own, o in self.tops:     # top gates first, in journey order
             if own:
-                self.define_gate(out, mef, self.formula(j.node), parts)
-                written.add(id(j.node))
+                self.define_gate(out, mef, self.formula(o - E), parts)
+                written.add(o - E)
             else:
-                self.define_gate(out, mef, ("ref",) + self.ref(j.node))
+                self.define_gate(out, mef, ("ref",) + self.ref(o))
         out.extend(parts)
-        for n in reversed(self.nodes):
-            if id(n) in self.gate and id(n) not in written:
-                self.define_gate(out, self.gate[id(n)], self.formula(n))
+        for g in reversed(range(s.n_gates)):
+            if g not in written:
+                self.define_gate(out, self.gate[g], self.formula(g))
         out.append("  </define-fault-tree>")
         out.append("  <model-data>")
-        for n in self.nodes:
-            if id(n) in self.be:
-                mef = self.be[id(n)]
-                out.append(f"    <define-basic-event name={_quote(mef)}>")
-                self.attributes(out, mef)
-                out.append(f"      <float value=\"{n.unavailability!r}\"/>")
-                out.append("    </define-basic-event>")
-        for sh in self.shocks:
-            mef = self.be[id(sh)]
+        for e in range(E):
+            mef = self.be[e]
             out.append(f"    <define-basic-event name={_quote(mef)}>")
             self.attributes(out, mef)
-            out.append(f"      <float value=\"{sh.probability!r}\"/>")
+            out.append(f"      <float value=\"{float(s.q[e])!r}\"/>")
             out.append("    </define-basic-event>")
         out.append("  </model-data>")
         out.append("</opsa-mef>")
@@ -329,15 +333,6 @@ def _refs(formula):
     return out
 
 
-def _as_model(model):
-    if isinstance(model, _m.Model):
-        return model
-    if isinstance(model, (_m.Node, _m.Journey)):
-        return _m.Model([model])
-    raise param_error("model", "write_openpsa", "a slosim.Model, a node or a Journey",
-                      model, TypeError)
-
-
 def write_openpsa(model, path_or_file):
     """Write a model as Open-PSA MEF fault trees, for SCRAM and other PRA tools.
 
@@ -435,7 +430,7 @@ def write_openpsa(model, path_or_file):
     >>> slosim.io.read_openpsa(buffer).journeys
     (Journey('web', target=0.999),)
     """
-    model = _as_model(model)
+    model = as_model(model, "write_openpsa")
     if model.copulas:
         raise OpenPSAError(
             f"the model has Gaussian copulas ({', '.join(map(repr, model.copulas))}), "

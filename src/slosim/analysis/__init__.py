@@ -1,0 +1,11 @@
+"""The analyses layer: questions asked of the engines.
+
+Decomposition and allocation of targets, importance measures and cut sets,
+sensitivity and uncertainty, time-domain error budgets and alerts each get
+a module here. An analysis reads models through :mod:`slosim.model`, asks
+:mod:`slosim.engines` for availabilities and conditionals (never a kernel)
+and returns a result object of :mod:`slosim.results`. See
+:doc:`/architecture`.
+"""
+
+__all__ = []

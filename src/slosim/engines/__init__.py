@@ -1,0 +1,27 @@
+"""The engines layer: what a model's journeys give, exactly or by sampling.
+
+* :func:`simulate`: Monte Carlo, with exact binomial intervals; a model's
+  :class:`~slosim.model.Structure` is compiled (:func:`compile_model`) to
+  a :class:`Program`, the flat arrays the Cython kernel samples.
+* :func:`exact`: a reduced ordered binary decision diagram over the
+  Structure, with every basic event's conditionals.
+
+Engines read a model only through :func:`slosim.model.lower`; analyses
+(:mod:`slosim.analysis`) ask the engines, never the kernels.
+"""
+
+from ._compile import CONST_DOWN, CONST_UP, Program, compile_model
+from ._exact import DEFAULT_MAX_NODES, exact
+from ._simulate import DEFAULT_CHUNK_SIZE, RNGLike, simulate
+
+__all__ = [
+    "simulate",
+    "exact",
+    "compile_model",
+    "Program",
+    "CONST_UP",
+    "CONST_DOWN",
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_MAX_NODES",
+    "RNGLike",
+]

@@ -1,0 +1,22 @@
+"""The results layer: frozen result objects of the engines and the analyses.
+
+Every result is a frozen dataclass with a ``repr`` a person reads first,
+``to_dict()`` that round-trips through :func:`json.dumps` and
+``to_frame()`` (pandas, imported only when called); the results of a model
+are a read-only mapping of journey name to result.
+
+This package imports no other layer of slosim: engines and analyses build
+its objects.
+"""
+
+from ._exact import ExactResult, ExactResults
+from ._interval import binomial_interval
+from ._simulation import SimulationResult, SimulationResults
+
+__all__ = [
+    "SimulationResult",
+    "SimulationResults",
+    "ExactResult",
+    "ExactResults",
+    "binomial_interval",
+]
