@@ -31,7 +31,7 @@ from ..._errors import OpenPSAError
 from ..._validation import param_error
 from ..._version import __version__
 from ...model import as_model, lower
-from ._read import (
+from ._attributes import (
     SLOSIM_JOURNEY,
     SLOSIM_MEMBER,
     SLOSIM_NAME,
