@@ -57,10 +57,10 @@ def assert_close(got, want, what="", rel=REL, tiny=TINY):
 def _conditionals_of_random(model):
     """{journey: (A, {name: (A_up, A_down)})} over the random components,
     from one enumeration (oracle's state masks and exact weights)."""
-    q, states = oracle._journey_states(model)
+    q, states = oracle.journey_states(model)
     names = list(oracle.random_components(model))
     assert len(names) == len(q)
-    w, denom = oracle._weights_exact(q)
+    w, denom = oracle.weights_exact(q)
     n = len(q)
     index = np.arange(1 << n, dtype=np.int64)
     bits = [((index >> i) & 1).astype(bool) for i in range(n)]

@@ -34,16 +34,22 @@ __all__ = [
     "consistent_bounds",
     "poisson_binomial_pmf",
     "checked_simulate",
+    "journey_down",
+    "journey_states",
+    "weights_exact",
+    "name_map",
+    "postorder",
+    "children",
 ]
 
 #: Largest number of random components :func:`unavailability` enumerates.
 MAX_RANDOM_COMPONENTS = 18
 
 
-def _name_map(model):
+def name_map(model):
     """Name -> node over everything reachable from the journeys by objects,
-    completed with the model's own name table for nodes only given as
-    ``nodes=`` (reachable from nowhere but by name)."""
+    completed with the model's nodes for those only given as ``nodes=``
+    (reachable from nowhere but by name)."""
     names = {}
     seen = set()
     stack = [j.node for j in model.journeys]
@@ -55,22 +61,23 @@ def _name_map(model):
         if node.name is not None:
             names.setdefault(node.name, node)
         stack.extend(node.children)
-    for name, node in getattr(model, "_names", {}).items():
-        names.setdefault(name, node)
+    for node in model.nodes():
+        if node.name is not None:
+            names.setdefault(node.name, node)
     return names
 
 
-def _children(node, names):
+def children(node, names):
     return [names[c] if isinstance(c, str) else c for c in node.children]
 
 
-def _postorder(roots, names):
+def postorder(roots, names):
     """Nodes reachable from ``roots``, children first (iterative DFS)."""
     order, done = [], set()
     for root in roots:
         if id(root) in done:
             continue
-        stack = [(root, iter(_children(root, names)))]
+        stack = [(root, iter(children(root, names)))]
         on_stack = {id(root)}
         while stack:
             node, it = stack[-1]
@@ -83,7 +90,7 @@ def _postorder(roots, names):
             elif id(child) not in done:
                 assert id(child) not in on_stack, "cycle in a validated model"
                 on_stack.add(id(child))
-                stack.append((child, iter(_children(child, names))))
+                stack.append((child, iter(children(child, names))))
     return order
 
 
@@ -91,21 +98,21 @@ def random_components(model):
     """The leaves of ``model`` (components and services' own parts) whose
     unavailability is strictly between 0 and 1, as ``{name: q}`` in a fixed
     order."""
-    names = _name_map(model)
-    order = _postorder([j.node for j in model.journeys], names)
+    names = name_map(model)
+    order = postorder([j.node for j in model.journeys], names)
     return {
         n.name: n.unavailability for n in order
         if isinstance(n, (ss.Component, ss.Service)) and 0.0 < n.unavailability < 1.0
     }
 
 
-def _journey_states(model):
+def journey_states(model):
     """(random leaf q's, {journey: bool array of 'down' over all states}).
 
     State ``s`` has random leaf ``i`` down when bit ``i`` of ``s`` is set.
     """
-    names = _name_map(model)
-    order = _postorder([j.node for j in model.journeys], names)
+    names = name_map(model)
+    order = postorder([j.node for j in model.journeys], names)
     leaves = [n for n in order if isinstance(n, (ss.Component, ss.Service))
               and 0.0 < n.unavailability < 1.0]
     n = len(leaves)
@@ -130,7 +137,7 @@ def _journey_states(model):
         if isinstance(node, ss.Component):
             down[id(node)] = own(node)
             continue
-        kids = [down[id(c)] for c in _children(node, names)]
+        kids = [down[id(c)] for c in children(node, names)]
         if isinstance(node, ss.Service):
             state = own(node).copy()
             for kid in kids:
@@ -158,7 +165,7 @@ def _weights_float(q):
     return w
 
 
-def _weights_exact(q):
+def weights_exact(q):
     """Integer weights and their common denominator (floats are dyadic)."""
     n = len(q)
     index = np.arange(1 << n, dtype=np.int64)
@@ -202,9 +209,9 @@ def unavailability(model, *, exact=False):
     dict
         Journey name -> probability that the journey is down.
     """
-    q, states = _journey_states(model)
+    q, states = journey_states(model)
     if exact:
-        w, denom = _weights_exact(q)
+        w, denom = weights_exact(q)
         return {name: Fraction(int(w[d].sum()), denom) for name, d in states.items()}
     w = _weights_float(q)
     return {name: _float_sum(w, d) for name, d in states.items()}
@@ -213,9 +220,9 @@ def unavailability(model, *, exact=False):
 def availability(model, *, exact=False):
     """Exact availability of every journey (summed over up states, not as
     ``1 - unavailability``); see :func:`unavailability`."""
-    q, states = _journey_states(model)
+    q, states = journey_states(model)
     if exact:
-        w, denom = _weights_exact(q)
+        w, denom = weights_exact(q)
         return {name: Fraction(int(w[~d].sum()), denom) for name, d in states.items()}
     w = _weights_float(q)
     return {name: _float_sum(w, ~d) for name, d in states.items()}
@@ -294,3 +301,28 @@ def assert_consistent(failures, samples, p_exact_unavailability, z=5.0, what="")
             f"unavailability {p!r} expects {samples * p:.6g} ± {sd:.3g}, "
             f"{z}-sigma range [{lo}, {hi}]"
         )
+
+
+def journey_down(model, down):
+    """Each journey's state (True = down) for component and shock states
+    ``down`` (name -> bool array): the structure function, walked over the
+    nodes; a member is down when it or one of its shocks is."""
+    names = name_map(model)
+    order = postorder([j.node for j in model.journeys], names)
+    own = {name: down[name].copy() for name in model.components}
+    for sh in model.shocks.values():
+        for m in sh.members:
+            name = m if isinstance(m, str) else m.name
+            own[name] |= down[sh.name]
+    state = {}
+    for node in order:
+        if isinstance(node, ss.Component):
+            state[id(node)] = own[node.name]
+            continue
+        kids = [state[id(c)] for c in children(node, names)]
+        if isinstance(node, ss.Service):
+            state[id(node)] = np.logical_or.reduce([own[node.name]] + kids)
+        else:
+            up = sum((~k).astype(np.int64) for k in kids)
+            state[id(node)] = up < node.k
+    return {j.name: state[id(j.node)] for j in model.journeys}

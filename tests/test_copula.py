@@ -20,7 +20,7 @@ from scipy.special import ndtr, ndtri
 from scipy.stats import multivariate_normal
 
 import slosim as ss
-from oracle import _journey_states, assert_consistent
+from oracle import assert_consistent, journey_states
 from strategies import dags
 
 C = ss.Component

@@ -1041,31 +1041,6 @@ def test_round_trip(spec, prefix, data):
     assert written(read_text(again)) == again
 
 
-def journey_down(model, down):
-    """Each journey's state (True = down) for component and shock states
-    ``down`` (name -> bool array): the structure function, walked over the
-    nodes; a member is down when it or one of its shocks is."""
-    names = oracle._name_map(model)
-    order = oracle._postorder([j.node for j in model.journeys], names)
-    own = {name: down[name].copy() for name in model.components}
-    for sh in model.shocks.values():
-        for m in sh.members:
-            name = m if isinstance(m, str) else m.name
-            own[name] |= down[sh.name]
-    state = {}
-    for node in order:
-        if isinstance(node, ss.Component):
-            state[id(node)] = own[node.name]
-            continue
-        kids = [state[id(c)] for c in oracle._children(node, names)]
-        if isinstance(node, ss.Service):
-            state[id(node)] = np.logical_or.reduce([own[node.name]] + kids)
-        else:
-            up = sum((~k).astype(np.int64) for k in kids)
-            state[id(node)] = up < node.k
-    return {j.name: state[id(j.node)] for j in model.journeys}
-
-
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(spec=dags(max_leaves=60, max_gates=40, max_children=8, max_journeys=4),
@@ -1077,7 +1052,7 @@ def test_round_trip_large_models_keep_the_structure_function(seed, spec, prefix,
     assert unavailabilities(back) == unavailabilities(model)
     rng = np.random.default_rng([seed, salt])
     down = {name: rng.random(4096) < 0.5 for name in model.components}
-    before, after = journey_down(model, down), journey_down(back, down)
+    before, after = oracle.journey_down(model, down), oracle.journey_down(back, down)
     for name in before:
         np.testing.assert_array_equal(after[name], before[name])
 
@@ -1122,7 +1097,7 @@ def test_round_trip_with_shocks(seed, case, salt):
     # The model read back has the structure function of the model.
     rng = np.random.default_rng([seed, salt])
     down = {name: rng.random(512) < 0.5 for name in (*model.components, *model.shocks)}
-    np.testing.assert_equal(journey_down(back, down), journey_down(model, down))
+    np.testing.assert_equal(oracle.journey_down(back, down), oracle.journey_down(model, down))
 
 
 def test_shock_file_structure():
@@ -1325,7 +1300,7 @@ def exact_with_shocks(model):
     probs = [Fraction(p) for p in (*unavailabilities(model).values(), *probabilities(model).values())]
     n = len(names)
     states = np.array(list(itertools.product((False, True), repeat=n)), dtype=bool)
-    down = journey_down(model, {name: states[:, i] for i, name in enumerate(names)})
+    down = oracle.journey_down(model, {name: states[:, i] for i, name in enumerate(names)})
     weights = [math.prod(p if s else 1 - p for p, s in zip(probs, row)) for row in states]
     return {j: sum((w for w, d in zip(weights, col) if d), Fraction(0))
             for j, col in down.items()}

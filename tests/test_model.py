@@ -406,3 +406,108 @@ def test_deep_cycle_is_reported_without_recursion_error():
                 for i in range(depth)]
     with raises_model_error(CycleError, "s0"):
         ss.Model(services[0], nodes=services)
+
+
+def test_a_cycle_error_names_a_node_when_the_loop_closes_on_an_unnamed_gate():
+    # journey j is an unnamed gate; the loop closes on it through "svc"
+    gate = ss.series("svc", comp("x"))
+    svc = ss.Service("svc", availability=0.99, requires=[gate])
+    with pytest.raises(CycleError) as info:
+        ss.Model(ss.Journey(gate, name="j"), nodes=[svc])
+    assert info.value.node == "svc"
+    assert "dependency cycle: unnamed series('svc', 'x') -> 'svc'" in str(info.value)
+
+
+# --- the traversal API ------------------------------------------------------------------
+
+
+def _traversal_model():
+    db = comp("db", 1e-3)
+    cache = comp("cache", 1e-2)
+    web = ss.Service("web", availability=0.999, requires=[db, "cache"])
+    api = ss.Service("api", availability=0.999, requires=[db])
+    zone = ss.Shock("zone", 1e-4, members=[db, "web"])
+    deploy = ss.Shock("deploy", 1e-3, members=["api"])
+    day = ss.GaussianCopula("day", ["cache", db], loadings=[0.3, 0.4])
+    top = ss.parallel(web, api, name="top")
+    return ss.Model([top, ss.Journey(api, name="api-only")], nodes=[cache],
+                    shocks=[zone, deploy], copulas=[day])
+
+
+def test_nodes_are_topological_and_leaves_are_the_components():
+    model = _traversal_model()
+    order = [n.name for n in model.nodes()]
+    assert order == ["db", "cache", "web", "api", "top"]
+    for i, n in enumerate(model.nodes()):
+        assert all(order.index(c.name) < i for c in model.children(n))
+    assert model.leaves() == tuple(model.components.values())
+    assert [n.name for n in model.leaves()] == ["db", "cache", "web", "api"]
+
+
+def test_children_parents_and_node():
+    model = _traversal_model()
+    db, web = model.node("db"), model.node("web")
+    assert model.children(web) == (db, model.node("cache"))   # names resolved
+    assert model.children("web") == model.children(web)
+    assert model.children(db) == ()
+    assert [p.name for p in model.parents(db)] == ["web", "api"]
+    assert model.parents("top") == ()
+    dup = ss.k_of_n(1, [db, db], name="dup")
+    assert ss.Model(dup).parents(db) == (dup,)                   # once, not twice
+
+
+def test_unknown_nodes_are_refused():
+    model = _traversal_model()
+    with raises_model_error(UnknownNodeError, "nope"):
+        model.node("nope")
+    with raises_model_error(UnknownNodeError, "stranger"):
+        model.children(comp("stranger"))
+    with pytest.raises(TypeError, match="The 'node' parameter of Model.parents must be"):
+        model.parents(3)
+    with pytest.raises(TypeError, match="The 'name' parameter of Model.node must be"):
+        model.node(None)
+    unused = comp("unused")
+    with raises_model_error(UnknownNodeError, "unused"):
+        ss.Model(comp("a"), nodes=[unused]).node("unused")
+
+
+def test_walk_is_depth_first_from_the_journeys():
+    model = _traversal_model()
+    assert [n.name for n in model.walk()] == ["top", "web", "db", "cache", "api"]
+    assert len(model.walk()) == len(model.nodes())
+
+
+def test_shocks_copulas_and_members():
+    model = _traversal_model()
+    db, web, api, cache = (model.node(n) for n in ("db", "web", "api", "cache"))
+    zone, deploy = model.shocks["zone"], model.shocks["deploy"]
+    assert model.shocks_of(db) == (zone,) and model.shocks_of("web") == (zone,)
+    assert model.shocks_of(api) == (deploy,) and model.shocks_of(cache) == ()
+    assert model.members(zone) == (db, web) and model.members("deploy") == (api,)
+    day = model.copulas["day"]
+    assert model.members(day) == (cache, db) and model.members("day") == (cache, db)
+    assert model.copula_of("db") is day and model.copula_of(api) is None
+    assert model.basic_events() == (db, cache, web, api, zone, deploy)
+    with pytest.raises(ValueError, match="The 'leaf' parameter of Model.shocks_of must be"):
+        model.shocks_of("top")
+    with raises_model_error(UnknownNodeError, "nope"):
+        model.members("nope")
+    with pytest.raises(ValueError, match="The 'item' parameter of Model.members"):
+        model.members(ss.Shock("other", 0.1, members=[db]))
+    with pytest.raises(TypeError, match="The 'item' parameter of Model.members"):
+        model.members(db)
+
+
+def test_a_model_is_immutable():
+    model = _traversal_model()
+    with pytest.raises(AttributeError):
+        model.journeys = ()
+    with pytest.raises(AttributeError):
+        model.extra = 1
+    for mapping in (model.components, model.shocks, model.copulas):
+        with pytest.raises(TypeError):
+            mapping["x"] = 1
+    with pytest.raises(KeyError, match="'nope' is no component of the model"):
+        model.components["nope"]
+    assert model.components == dict(model.components) and "db" in model.components
+    assert 3 not in model.components
