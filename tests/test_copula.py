@@ -58,7 +58,7 @@ def factor_reference(model, loadings_by_name, panel=0.05, order=20):
     """Journey unavailabilities of a model with one factor, by composite
     Gauss-Legendre over F in [-38.5, 38.5] (beyond, the density underflows)
     of the oracle at q(F)."""
-    q, states = _journey_states(model)
+    q, states = journey_states(model)
     names = [n for n in _oracle_leaves(model)]
     idx = [names.index(n) for n in loadings_by_name if n in names]
     t = ndtri(np.array([q[i] for i in idx]))
@@ -303,6 +303,26 @@ def test_exact_refuses_what_it_cannot_integrate():
         ss.GaussianCopula("x", [e, f], loadings=[0.9, 0.9]),
         ss.GaussianCopula("y", [a, b], loadings=[0.5, 0.5])])
     assert ss.exact(fine)["t"].unavailability == 0.0
+
+
+def test_an_integral_that_does_not_converge_is_a_convergence_error(monkeypatch):
+    """Not an ExactUnsupportedError: the model is supported, the numbers
+    did not reach their tolerance (here: one no double can meet, within
+    a hundred panels)."""
+    from slosim.engines import _quadrature
+
+    a, b = C("a", unavailability=1e-3), C("b", unavailability=2e-3)
+    model = ss.Model(ss.parallel(a, b, name="ab"), copulas=[
+        ss.GaussianCopula("day", [a, b], loadings=[0.9, 0.8])])
+    monkeypatch.setattr(_quadrature, "_MAX_PANELS", 100)
+    monkeypatch.setattr(_quadrature, "_RTOL", 1e-30)
+    with pytest.raises(ss.ConvergenceError, match="did not converge to a relative "
+                       "error of 1e-30 in 100 panels .*slosim.simulate") as info:
+        ss.exact(model)
+    assert isinstance(info.value, ArithmeticError)
+    assert not isinstance(info.value, ss.ExactUnsupportedError)
+    monkeypatch.undo()
+    assert ss.exact(model)["ab"].unavailability > 2e-6
 
 
 def test_exact_with_shocks_and_copula():

@@ -511,6 +511,37 @@ def test_node_budget_covers_the_whole_diagram():
         ss.exact(ss.Model(gates), max_nodes=2000)
 
 
+def test_memory_that_cannot_be_allocated_is_a_memory_error(monkeypatch):
+    """A diagram that cannot grow raises MemoryError, not the node-budget
+    error (which says to raise max_nodes): here the node store is capped at
+    4096 slots, far below the budget."""
+    from slosim._core import _bdd
+
+    real = _bdd.Diagram
+    monkeypatch.setattr(_bdd, "Diagram",
+                        lambda n_vars, max_nodes: real(n_vars, max_nodes, 4096))
+    model = ss.k_of_n(100, components([0.1] * 200), name="half")   # ~20,000 nodes
+    with pytest.raises(MemoryError, match="could not grow past 4096 node slots"):
+        ss.exact(model)
+    monkeypatch.undo()
+    assert ss.exact(model).bdd_nodes > 4096
+
+
+def test_the_kernel_tells_budget_from_memory():
+    from slosim._core import _bdd
+    from slosim.model import lower
+
+    s = lower(ss.k_of_n(100, components([0.1] * 200), name="half"))
+    args = (np.arange(200, dtype=np.int32), np.full(1, _bdd.GATE_KOFN, dtype=np.int32),
+            s.gate_k, s.child_ptr, s.child_idx)
+    with pytest.raises(_bdd.BudgetExceeded) as info:
+        _bdd.build(_bdd.Diagram(200, 5000), *args)
+    assert info.value.args == (5000, 200)
+    with pytest.raises(MemoryError):
+        _bdd.build(_bdd.Diagram(200, 10**6, 8192), *args)
+    assert len(_bdd.build(_bdd.Diagram(200, 10**6), *args)) == 201
+
+
 # --- results -----------------------------------------------------------------------
 
 

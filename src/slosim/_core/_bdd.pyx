@@ -1,6 +1,6 @@
 """Reduced ordered binary decision diagrams for exact reliability.
 
-Mechanism only: :mod:`slosim.exact` chooses the variable order, validates
+Mechanism only: :func:`slosim.exact` chooses the variable order, validates
 the model and builds results. This module
 
 * builds the ROBDD of every node of a coherent DAG (series = AND,
@@ -30,7 +30,7 @@ that every quantity is a sum of non-negative terms.
 """
 
 cimport cython
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy
 
@@ -44,12 +44,18 @@ cdef enum:
     OP_OR = 1
     OP_NOT = 2
     BUDGET = -1      # a result meaning "node budget exceeded"
+    NOMEM = -2       # a result meaning "memory could not be allocated"
+    # (both negative: every operation passes a negative result straight up)
 
 class BudgetExceeded(Exception):
-    """The node budget was reached: ``args`` are (nodes, graph nodes built)."""
+    """The node budget was reached: ``args`` are (nodes, graph nodes built).
+
+    Distinct from MemoryError, which :func:`build` raises when the memory
+    for nodes within the budget cannot be allocated."""
 
 
-# Gate op codes accepted by build(); the same numbers are in slosim.exact.
+# Gate op codes accepted by build(); slosim.exact maps a Structure's gate
+# kinds to them.
 GATE_SERIES = 0
 GATE_PARALLEL = 1
 GATE_KOFN = 2
@@ -90,21 +96,29 @@ cdef class Diagram:
     an empty bucket, since terminals are never in it); the computed table
     is direct-mapped, one 16-byte entry per slot, and keeps its entries
     when it doubles.
+
+    ``Diagram(n_vars, max_nodes, max_slots=INT64_MAX)``: ``max_nodes`` is
+    the node budget (:func:`build` raises BudgetExceeded past it);
+    ``max_slots`` caps the node slots it allocates, so that a test can make
+    an allocation fail (:func:`build` then raises MemoryError).
     """
 
     cdef Node *nd
     cdef int64_t size          # nodes in use (terminals included)
     cdef int64_t capacity      # allocated node slots
     cdef int64_t max_nodes
+    cdef int64_t max_slots     # node slots it may allocate (tests lower it)
     cdef int32_t n_vars
     cdef int32_t *buckets      # unique table: chain heads, 0 empty
     cdef uint64_t bucket_mask
     cdef Entry *cache          # computed table
     cdef uint64_t cache_mask
 
-    def __cinit__(self, int32_t n_vars, int64_t max_nodes):
+    def __cinit__(self, int32_t n_vars, int64_t max_nodes,
+                  int64_t max_slots=INT64_MAX):
         self.n_vars = n_vars
         self.max_nodes = max_nodes
+        self.max_slots = max_slots
         self.capacity = FIRST_CAPACITY
         self.nd = <Node *> malloc(self.capacity * sizeof(Node))
         self.bucket_mask = self.capacity - 1
@@ -147,6 +161,8 @@ cdef class Diagram:
     cdef int grow(self) noexcept nogil:
         """Double node storage and the unique table; 0 on failure."""
         cdef int64_t cap = self.capacity * 2
+        if cap > self.max_slots:
+            return 0
         cdef Node *p = <Node *> realloc(self.nd, cap * sizeof(Node))
         if p == NULL:
             return 0
@@ -181,7 +197,8 @@ cdef class Diagram:
         return 1
 
     cdef int32_t mk(self, int32_t v, int32_t l, int32_t h) noexcept nogil:
-        """The node (v, l, h), reduced and unique; BUDGET past the budget."""
+        """The node (v, l, h), reduced and unique; BUDGET past the budget,
+        NOMEM when the node store cannot grow."""
         if l == h:
             return l
         cdef uint64_t hv = hash3(v, l, h)
@@ -197,7 +214,7 @@ cdef class Diagram:
             return BUDGET
         if self.size >= self.capacity:
             if not self.grow():
-                return BUDGET
+                return NOMEM
             k = hv & self.bucket_mask
         n = <int32_t>self.size
         self.size += 1
@@ -259,14 +276,14 @@ cdef class Diagram:
         cdef int32_t c[4]
         cdef int32_t v = self.cofactors(f, g, c)
         cdef int32_t r0 = self.and_(c[0], c[2])
-        if r0 == BUDGET:
-            return BUDGET
+        if r0 < 0:
+            return r0
         cdef int32_t r1 = self.and_(c[1], c[3])
-        if r1 == BUDGET:
-            return BUDGET
+        if r1 < 0:
+            return r1
         cdef int32_t r = self.mk(v, r0, r1)
-        if r == BUDGET:
-            return BUDGET
+        if r < 0:
+            return r
         return self.remember(hv, f, g, OP_AND, r)
 
     cdef int32_t or_(self, int32_t f, int32_t g) noexcept nogil:
@@ -289,14 +306,14 @@ cdef class Diagram:
         cdef int32_t c[4]
         cdef int32_t v = self.cofactors(f, g, c)
         cdef int32_t r0 = self.or_(c[0], c[2])
-        if r0 == BUDGET:
-            return BUDGET
+        if r0 < 0:
+            return r0
         cdef int32_t r1 = self.or_(c[1], c[3])
-        if r1 == BUDGET:
-            return BUDGET
+        if r1 < 0:
+            return r1
         cdef int32_t r = self.mk(v, r0, r1)
-        if r == BUDGET:
-            return BUDGET
+        if r < 0:
+            return r
         return self.remember(hv, f, g, OP_OR, r)
 
     cdef int32_t not_(self, int32_t f) noexcept nogil:
@@ -309,14 +326,14 @@ cdef class Diagram:
             return e.r
         cdef int32_t v = self.nd[f].var, f1 = self.nd[f].hi
         cdef int32_t r0 = self.not_(self.nd[f].lo)
-        if r0 == BUDGET:
-            return BUDGET
+        if r0 < 0:
+            return r0
         cdef int32_t r1 = self.not_(f1)
-        if r1 == BUDGET:
-            return BUDGET
+        if r1 < 0:
+            return r1
         cdef int32_t r = self.mk(v, r0, r1)
-        if r == BUDGET:
-            return BUDGET
+        if r < 0:
+            return r
         return self.remember(hv, f, 0, OP_NOT, r)
 
     cdef int32_t fold(self, int op, int32_t *kids, int64_t n) noexcept nogil:
@@ -335,8 +352,8 @@ cdef class Diagram:
                     r = self.and_(kids[2 * i], kids[2 * i + 1])
                 else:
                     r = self.or_(kids[2 * i], kids[2 * i + 1])
-                if r == BUDGET:
-                    return BUDGET
+                if r < 0:
+                    return r
                 kids[i] = r
             if width % 2:
                 kids[width // 2] = kids[width - 1]
@@ -365,11 +382,11 @@ cdef class Diagram:
                 lowest = 1
             while j >= lowest:
                 a = self.and_(kids[i], work[j - 1])
-                if a == BUDGET:
-                    return BUDGET
+                if a < 0:
+                    return a
                 b = self.or_(work[j], a)
-                if b == BUDGET:
-                    return BUDGET
+                if b < 0:
+                    return b
                 work[j] = b
                 j -= 1
         return work[k]
@@ -387,7 +404,7 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
     ``gate_k`` children that must be up. Raises BudgetExceeded (caught by
     slosim.exact) when the node budget is exceeded, with the diagram's
     size in ``args[0]`` and the number of graph nodes finished in
-    ``args[1]``.
+    ``args[1]``; MemoryError when memory for the nodes cannot be allocated.
     """
     cdef int64_t L = leaf_var.shape[0]
     cdef int64_t G = gate_op.shape[0]
@@ -423,12 +440,12 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
     with nogil:
         for i in range(L):
             r = d.mk(leaf_var[i], 0, 1)
-            if r == BUDGET:
+            if r < 0:
                 break
             out[i] = r
             done += 1
         for g in range(G):
-            if r == BUDGET:
+            if r < 0:
                 break
             n = child_ptr[g + 1] - child_ptr[g]
             k = gate_k[g]
@@ -445,18 +462,22 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
                 else:
                     # at least k up == not (at least m down)
                     for c in range(n):
-                        if r == BUDGET:
+                        if r < 0:
                             break
                         r = d.not_(kv[c])
                         kv[c] = r
-                    if r != BUDGET:
+                    if r >= 0:
                         r = d.threshold(&kv[0], n, m, &work[0])
-                    if r != BUDGET:
+                    if r >= 0:
                         r = d.not_(r)
-            if r == BUDGET:
+            if r < 0:
                 break
             out[L + g] = r
             done += 1
+    if r == NOMEM:
+        raise MemoryError(
+            f"the decision diagram could not grow past {d.capacity} node slots "
+            f"({d.size} nodes, {done} graph nodes built): out of memory")
     if r == BUDGET:
         raise BudgetExceeded(d.size, done)
     return ids

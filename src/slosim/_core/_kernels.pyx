@@ -1,11 +1,11 @@
 """Monte Carlo kernels of slosim.
 
-Mechanism only: the Python layer (:mod:`slosim.compile`, :mod:`slosim.simulate`)
-validates models, picks sampling methods and block sizes, allocates every
-buffer and owns the random streams. The kernels trust what they are given once
+Mechanism only: the Python layer (:mod:`slosim.engines`: the compiler and
+:func:`slosim.simulate`) validates models, picks sampling methods and block
+sizes, allocates every buffer and owns the random streams. The kernels trust what they are given once
 :func:`simulate_chunk` has checked shapes and index ranges.
 
-Conventions, shared with :mod:`slosim.compile`:
+Conventions, shared with the compiler (``slosim.engines.compile_model``):
 
 * Samples are packed 64 to a ``uint64`` word; a set bit means the sample is
   **down**. Leaves start all-up (zero) and sampled failures set bits.

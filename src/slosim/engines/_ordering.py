@@ -187,7 +187,7 @@ def force(graph, start, iterations=20):
 
 
 def candidates(graph):
-    """The orders :mod:`slosim.exact` tries, as ``(name, make_rank)`` pairs.
+    """The orders :func:`slosim.exact` tries, as ``(name, make_rank)`` pairs.
 
     The first, ``"given"`` (:func:`given`), is tried alone first, the
     others only when it needs many more nodes than the graph has.
