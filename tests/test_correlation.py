@@ -138,6 +138,15 @@ def test_group_in_a_model_simulates_within_error(seed):
     (lambda: ss.phi_factor("g", ["a", "b"], unavailability=0.1, phis=[0.5]), "2 factors"),
     (lambda: ss.beta_factor("g", [f"x{i}" for i in range(13)], unavailability=0.1,
                             beta=0.1), "2..12 members"),
+    (lambda: ss.multiple_greek_letter("g", ["a", "b", "c"], unavailability=0.1,
+                                      factors=(f for f in [0.1, 0.2])),
+     "factors must be a sequence of 2 factors, got a generator, which is not a sequence"),
+    (lambda: ss.alpha_factor("g", ["a", "b"], unavailability=0.1, alphas=iter([0.9, 0.1])),
+     "alphas must be a sequence of 2 factors, got a list_iterator"),
+    (lambda: ss.phi_factor("g", ["a", "b"], unavailability=0.1, phis={0.9, 0.1}),
+     "phis must be a sequence of 2 factors, got a set"),
+    (lambda: ss.phi_factor("g", ["a", "b"], unavailability=0.1, phis=0.5),
+     "phis must be a sequence of 2 factors, got 0.5"),
 ])
 def test_bad_groups_are_model_errors(call, match):
     with pytest.raises(ss.ModelError, match=match):

@@ -122,10 +122,13 @@ def _fraction(name, key, value):
 
 
 def _factors(name, key, values, n):
-    if isinstance(values, (str, numbers.Real)) or len(values) != n:
+    sized = hasattr(values, "__len__") and hasattr(values, "__getitem__")
+    if isinstance(values, (str, bytes, numbers.Real)) or not sized or len(values) != n:
+        got = (repr(values) if sized or isinstance(values, numbers.Real)
+               else f"a {type(values).__name__}, which is not a sequence")
         raise ModelError(
             f"common-cause group {name!r}: {key} must be a sequence of {n} "
-            f"factors, got {values!r}", name)
+            f"factors, got {got}", name)
     return [_fraction(name, f"{key}[{i}]", v) for i, v in enumerate(values)]
 
 
