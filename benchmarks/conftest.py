@@ -13,17 +13,19 @@
 * ``record_exact``: the exact-engine benchmarks (``bench_exact.py``) report
   their times here; the end of the session prints them with the ratios
   SCRAM / slosim (JSON: ``slosim_exact``).
-* Refuses to run against a compiled kernel older than its ``.pyx``.
+* ``record_import``: the import-time benchmarks (``bench_import.py``) report
+  their medians here; the end of the session prints them and the difference.
+* Refuses to run against a compiled kernel older than its sources.
 """
 
 import os
-import pathlib
 
 import pytest
 
 _RATES = {}  # (model, implementation) -> {samples: (median rate, best rate)}
 _LOAD = {}   # system load average (1 min) at the start and end of the session
 _EXACT = {}  # model -> {implementation: values}, from bench_exact.py
+_IMPORT = {}  # "numpy" / "slosim" -> {"median": s, "min": s}, from bench_import.py
 
 
 def pytest_collect_file(file_path, parent):
@@ -42,17 +44,14 @@ def _loadavg():
 
 
 def pytest_configure(config):
-    import slosim._core._kernels as k
+    from slosim._core import stale_extensions
 
     _LOAD["start"] = _loadavg()
-    so = pathlib.Path(k.__file__)
-    for pyx in so.parent.glob("*.pyx"):
-        built = list(so.parent.glob(pyx.stem + ".*.so")) + \
-            list(so.parent.glob(pyx.stem + ".*.pyd"))
-        if not built or min(b.stat().st_mtime for b in built) < pyx.stat().st_mtime:
-            raise pytest.UsageError(
-                f"compiled slosim kernel is older than {pyx.name}: rebuild with "
-                f"`make dev` before benchmarking")
+    stale = stale_extensions()
+    if stale:
+        raise pytest.UsageError(
+            f"compiled slosim kernels are older than their sources "
+            f"({', '.join(stale)}): rebuild with `make dev` before benchmarking")
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +86,14 @@ def record_exact():
     def record(model, impl, **values):
         _EXACT.setdefault(model, {})[impl] = values
         return _EXACT[model]
+    return record
+
+
+@pytest.fixture(scope="session")
+def record_import():
+    """``record_import(name, median=s, min=s)``, name "numpy" or "slosim"."""
+    def record(name, **values):
+        _IMPORT[name] = values
     return record
 
 
@@ -126,6 +133,12 @@ def pytest_terminal_summary(terminalreporter):
 
         terminalreporter.section("slosim.exact and SCRAM")
         for line in summary_lines(_EXACT):
+            terminalreporter.write_line(line)
+    if _IMPORT:
+        from .bench_import import summary_lines as import_lines
+
+        terminalreporter.section("import time (fresh interpreters)")
+        for line in import_lines(_IMPORT):
             terminalreporter.write_line(line)
     if not _RATES:
         return

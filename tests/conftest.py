@@ -3,37 +3,25 @@
 * ``seed``: the session's random seed, printed in the header. Set
   ``SLOSIM_TEST_SEED`` to reproduce a run; CI gets a new one each run, and
   every statistical test must pass for any seed.
-* Refuses to run against a compiled kernel older than its ``.pyx`` source.
+* Refuses to run against a compiled kernel older than its sources (its
+  ``.pyx``, and the C headers and ``.pxd`` files of ``slosim/_core``).
 """
 
 import os
-import pathlib
 import secrets
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 SEED = int(os.environ.get("SLOSIM_TEST_SEED", secrets.randbelow(2**32)))
 
 
-def _stale_extensions():
-    import slosim._core._kernels as k
-
-    stale = []
-    so = pathlib.Path(k.__file__)
-    for pyx in so.parent.glob("*.pyx"):
-        built = next(so.parent.glob(pyx.stem + ".*.so"), None) or \
-            next(so.parent.glob(pyx.stem + ".*.pyd"), None)
-        if built is None or built.stat().st_mtime < pyx.stat().st_mtime:
-            stale.append(pyx.name)
-    return stale
-
-
 def pytest_configure(config):
-    stale = _stale_extensions()
+    from slosim._core import stale_extensions
+
+    stale = stale_extensions()
     if stale:
         raise pytest.UsageError(
-            f"compiled slosim kernels are older than their source "
+            f"compiled slosim kernels are older than their sources "
             f"({', '.join(stale)}): rebuild with `make dev` "
             f"(or `pip install -e . --no-build-isolation`) before testing"
         )

@@ -551,3 +551,27 @@ def test_leaf_samplers_are_independent(method, seed):
                              n, arrays, 256)
     assert_binomial(int(failures[0]), n, q1 * q2)
     assert_binomial(int(failures[1]), n, 1 - (1 - q1) * (1 - q2))
+
+
+@pytest.mark.parametrize("source", ["_bitops.h", "_kernels.pyx", "_bdd.pyx"])
+def test_a_compiled_kernel_older_than_a_source_is_stale(source):
+    """The test session refuses stale kernels (tests/conftest.py): a kernel
+    older than its .pyx, or than a header of _core (every kernel, since
+    any may include it), is stale."""
+    import os
+    import pathlib
+
+    import slosim._core as core
+
+    path = pathlib.Path(core.__file__).parent / source
+    before = path.stat()
+    assert core.stale_extensions() == []
+    try:
+        later = before.st_mtime + 3600
+        os.utime(path, (later, later))
+        stale = core.stale_extensions()
+    finally:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    expected = ["_bdd.pyx", "_kernels.pyx"] if source.endswith(".h") else [source]
+    assert stale == expected
+    assert core.stale_extensions() == []
