@@ -154,6 +154,41 @@ def test_interval_is_clopper_pearson(f, n, confidence):
         assert hi == 1.0
 
 
+@pytest.mark.parametrize("args, error, match", [
+    ((5, 3), ValueError, r"'failures' parameter of binomial_interval must be an int in "
+                         r"the range \[0, 3\]. Got 5"),
+    ((-1, 3), ValueError, r"'failures' parameter .* Got -1"),
+    ((0, 0), ValueError, r"'samples' parameter of binomial_interval must be an int in "
+                         r"the range \[1, inf\]. Got 0"),
+    ((1.5, 3), TypeError, r"'failures' parameter .* Got 1.5"),
+    ((1, 3.0), TypeError, r"'samples' parameter .* Got 3.0"),
+    ((1, 3, 1.0), ValueError, r"'confidence' parameter of binomial_interval must be a "
+                              r"float in the range \(0, 1\). Got 1.0"),
+    ((1, 3, "0.9"), TypeError, r"'confidence' parameter"),
+])
+def test_interval_arguments_are_checked(args, error, match):
+    with pytest.raises(error, match=match):
+        binomial_interval(*args)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(samples=10, failures=11), ValueError, r"'failures' parameter of "
+     r"SimulationResult must be an int in the range \[0, 10\]. Got 11"),
+    (dict(samples=0, failures=0), ValueError, r"'samples' parameter of SimulationResult"),
+    (dict(samples=10, failures=1, confidence=0), ValueError, r"'confidence' parameter"),
+    (dict(samples=10, failures=1, target=1.5), ValueError, r"'target' parameter"),
+    (dict(samples=10.0, failures=1), TypeError, r"'samples' parameter"),
+])
+def test_result_arguments_are_checked(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        SimulationResult("j", **kwargs)
+
+
+def test_result_counts_become_ints():
+    r = SimulationResult("j", samples=np.int64(1000), failures=np.uint64(3))
+    assert type(r.samples) is int and type(r.failures) is int
+
+
 @pytest.mark.parametrize("n", [10, 1000, 10**6, 10**9])
 def test_interval_at_zero_failures(n):
     """No failures: the bound solves (1 - hi)**n = alpha / 2, about 3.689 / n."""
