@@ -5,8 +5,6 @@
 (:mod:`slosim.engines`) call them; nothing else does.
 """
 
-import pathlib
-
 __all__ = ["stale_extensions"]
 
 
@@ -26,6 +24,8 @@ def stale_extensions():
         the newest of the ``.pyx`` and the shared sources; empty when the
         sources are not installed (a wheel).
     """
+    import pathlib   # here, not at import: only tests and benchmarks ask
+
     here = pathlib.Path(__file__).resolve().parent
     shared = [p.stat().st_mtime for p in (*here.glob("*.h"), *here.glob("*.pxd"))]
     stale = []
