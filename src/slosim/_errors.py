@@ -77,7 +77,8 @@ class AvailabilitySpecError(ModelError):
     >>> ss.Component("db", availability=0.999, unavailability=0.001)
     Traceback (most recent call last):
     ...
-    slosim.AvailabilitySpecError: component 'db': give exactly one of availability= and unavailability= (got both)
+    slosim.AvailabilitySpecError: component 'db': give exactly one of availability= and
+    unavailability= (got both)
     """
 
 
@@ -132,7 +133,8 @@ class DuplicateNameError(ModelError):
     ...                    ss.Component("db", availability=0.999), name="j"))
     Traceback (most recent call last):
     ...
-    slosim.DuplicateNameError: two different nodes are named 'db' (Component and Component); reuse one object for a shared dependency, or rename one
+    slosim.DuplicateNameError: two different nodes are named 'db' (Component and
+    Component); reuse one object for a shared dependency, or rename one
     """
 
 
@@ -145,7 +147,8 @@ class UnknownNodeError(ModelError):
     >>> ss.Model(ss.Service("web", availability=0.999, requires=["db"]))
     Traceback (most recent call last):
     ...
-    slosim.UnknownNodeError: 'web' refers to 'db', which is no node of the model (known names include: web)
+    slosim.UnknownNodeError: 'web' refers to 'db', which is no node of the model (known
+    names include: web)
     """
 
 
@@ -158,7 +161,8 @@ class JourneyError(ModelError):
     >>> ss.Model(ss.parallel("a", "b"))
     Traceback (most recent call last):
     ...
-    slosim.JourneyError: journey unnamed parallel('a', 'b') has no name: name the gate or pass Journey(node, name=...)
+    slosim.JourneyError: journey unnamed parallel('a', 'b') has no name: name the gate
+    or pass Journey(node, name=...)
     """
 
 
@@ -234,7 +238,9 @@ class DiagramTooLargeError(ValueError):
     ...     ss.exact(half, max_nodes=300)
     ... except ss.DiagramTooLargeError as exc:
     ...     print(exc)
-    the decision diagram reached the node budget max_nodes=300 (300 nodes) after 40 of 41 graph nodes over 40 components; raise max_nodes, or estimate with slosim.simulate, which has no such limit
+    the decision diagram reached the node budget max_nodes=300 (300 nodes) after 40 of
+    41 graph nodes over 40 components; raise max_nodes, or estimate with
+    slosim.simulate, which has no such limit
     """
 
     def __init__(self, message, nodes):
@@ -261,7 +267,9 @@ class ExactUnsupportedError(ValueError):
     >>> ss.exact(ss.Model(ss.parallel(a, b, c, name="j"), copulas=[cop]))
     Traceback (most recent call last):
     ...
-    slosim.ExactUnsupportedError: copula 'day' has a general correlation matrix (not of one-factor form); exact evaluates one-factor copulas only: estimate this model with slosim.simulate
+    slosim.ExactUnsupportedError: copula 'day' has a general correlation matrix (not of
+    one-factor form); exact evaluates one-factor copulas only: estimate this model with
+    slosim.simulate
     """
 
 
@@ -324,7 +332,10 @@ class PrecisionWarning(SlosimWarning):
     """
 
 
-# Tracebacks and reprs name each class where users import it from.
+# Tracebacks and reprs name each class where users import it from; the
+# doctest finder, which looks for a module's own objects by __module__, is
+# told where their examples are.
+__test__ = {_name: globals()[_name] for _name in __all__}
 for _name in __all__:
     globals()[_name].__module__ = "slosim"
 OpenPSAError.__module__ = "slosim.io"
