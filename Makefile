@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test dev bench docs clean
+.PHONY: demo test lint dev bench docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,16 @@ demo: $(PY)
 test: $(PY)
 	$(PIP) install -e ".[test]"
 	$(PY) -m pytest
+
+# ruff (configured in pyproject.toml) over the Python, cython-lint over the
+# Cython kernels. The tools are the `lint` extra of pyproject.toml, installed
+# without building slosim; cython-lint runs pycodestyle from the venv's PATH.
+LINT_TOOLS = $(PY) -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['lint']))"
+
+lint: $(PY)
+	$(PIP) install $$($(LINT_TOOLS))
+	$(VENV)/bin/ruff check src tests benchmarks examples docs/conf.py setup.py
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/cython-lint src/slosim/_core/*.pyx
 
 # Rebuild the Cython core after editing a .pyx (no build isolation: fast).
 dev: $(PY)

@@ -13,8 +13,8 @@ checks and C assertions back on for a debug run of the test suite::
 import os
 import sys
 
-import numpy as np
 from Cython.Build import cythonize
+import numpy as np
 from setuptools import Extension, setup
 
 DEBUG = os.environ.get("SLOSIM_DEBUG", "0") not in ("", "0")

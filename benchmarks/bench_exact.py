@@ -39,8 +39,7 @@ from scipy import stats
 
 import slosim as ss
 
-from . import exact_models as em
-from . import scram
+from . import exact_models as em, scram
 
 try:
     import slosim.io as slosim_io

@@ -744,7 +744,7 @@ def model_a_matrix(nodes=64):
     u = 0.0
     for g, wg in zip(x, w):
         qg = dict(zip(structure.names, special.ndtr((t - z * g) / scale).tolist()))
-        inner = _model_a_root(lambda name, availability: ss.Component(
+        inner = _model_a_root(lambda name, availability, qg=qg: ss.Component(
             name, unavailability=qg[name]))
         comps = {n.name: n for n in _walk(inner) if isinstance(n, ss.Component)}
         one = ss.GaussianCopula("day", [comps[n] for n in structure.names],

@@ -22,8 +22,8 @@ import numpy as np
 
 import slosim as ss
 
-import oracle
 from model_numbers import unavailabilities
+import oracle
 
 __all__ = [
     "REL",

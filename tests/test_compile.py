@@ -17,8 +17,8 @@ import slosim as ss
 from slosim._core import _kernels as K
 from slosim.engines import CONST_DOWN, CONST_UP, Program, compile_model
 
-from reference import _evaluate_gates
 from model_numbers import unavailabilities
+from reference import _evaluate_gates
 
 ARRAYS = ["leaf_q", "leaf_method", "leaf_lam", "leaf_qbits", "gate_op", "gate_param",
           "child_ptr", "child_idx", "outputs"]

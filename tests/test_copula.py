@@ -12,14 +12,14 @@ References, independent of slosim's code:
 
 import warnings
 
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 import numpy as np
 import pytest
 from scipy.special import ndtr, ndtri
 from scipy.stats import multivariate_normal
 
 import slosim as ss
+
 from oracle import assert_consistent, journey_states
 from strategies import dags
 
@@ -437,7 +437,6 @@ def test_simulate_with_copula_is_reproducible_at_any_thread_count(seed):
 
 def test_kernel_rejects_inconsistent_copula_arrays():
     from slosim._core import _kernels as K
-
     from slosim.engines import compile_model
 
     p = compile_model(pair_model(1e-3, 2e-3, rho=0.5))

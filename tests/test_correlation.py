@@ -2,12 +2,12 @@
 
 from math import comb
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 import numpy as np
 import pytest
 
 import slosim as ss
+
 from oracle import assert_consistent
 
 unit = st.floats(0.0, 1.0, allow_nan=False)

@@ -34,13 +34,13 @@ from exact_helpers import (
     tree_availability,
     trees,
 )
+from model_numbers import unavailabilities
 from oracle import (
     assert_consistent,
     availability as oracle_availability,
     checked_simulate,
     poisson_binomial_pmf,
 )
-from model_numbers import unavailabilities
 from strategies import dags, probabilities
 
 C = ss.Component

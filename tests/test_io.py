@@ -35,10 +35,10 @@ import slosim as ss
 import slosim.io as sio
 from slosim.io import OpenPSAError, read_openpsa, write_openpsa
 
+from model_numbers import probabilities, unavailabilities
 import oracle
 from oracle import assert_consistent, checked_simulate, unavailability
 from strategies import build_with_shocks, dags, models_with_shocks, shock_reference
-from model_numbers import probabilities, unavailabilities
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "openpsa"
 
@@ -215,8 +215,10 @@ def test_probabilities_are_read_exactly_from_their_digits():
 
 def test_constants_in_formulas():
     text = ('<opsa-mef><define-fault-tree name="ft">'
-            '<define-gate name="g"><or><basic-event name="a"/><constant value="false"/></or></define-gate>'
-            '<define-gate name="h"><and><basic-event name="a"/><constant value="true"/></and></define-gate>'
+            '<define-gate name="g">'
+            '<or><basic-event name="a"/><constant value="false"/></or></define-gate>'
+            '<define-gate name="h">'
+            '<and><basic-event name="a"/><constant value="true"/></and></define-gate>'
             '<define-gate name="always"><constant value="1"/></define-gate>'
             '</define-fault-tree><model-data>'
             '<define-basic-event name="a"><float value="0.25"/></define-basic-event>'
@@ -227,13 +229,15 @@ def test_constants_in_formulas():
         "g": Fraction(1, 4), "h": Fraction(1, 4), "always": 1, "constant-true": Fraction(1, 2)}
     # The constants are components whose names collide with no event.
     assert unavailabilities(model) == {"a": 0.25, "constant-false": 0.0,
-                                "constant-true-2": 1.0, "constant-true": 0.5}
+                                       "constant-true-2": 1.0, "constant-true": 0.5}
 
 
 def test_duplicate_arguments_of_or_and_are_harmless():
     text = ('<opsa-mef><define-fault-tree name="ft">'
-            '<define-gate name="g"><or><basic-event name="a"/><basic-event name="a"/></or></define-gate>'
-            '<define-gate name="h"><and><event name="a"/><basic-event name="a"/></and></define-gate>'
+            '<define-gate name="g">'
+            '<or><basic-event name="a"/><basic-event name="a"/></or></define-gate>'
+            '<define-gate name="h">'
+            '<and><event name="a"/><basic-event name="a"/></and></define-gate>'
             '</define-fault-tree><model-data>'
             '<define-basic-event name="a"><float value="0.25"/></define-basic-event>'
             '</model-data></opsa-mef>')
@@ -585,7 +589,8 @@ def test_bad_references(make, marker, fragment):
 
 @pytest.mark.parametrize("make, marker, fragment", [
     (lambda: doc(gate('<basic-event name="a"/>', name="top")),
-     '<define-gate name="top">\n      <basic', "gate 'top' is defined twice (first as a gate at <stream>:4)"),
+     '<define-gate name="top">\n      <basic',
+     "gate 'top' is defined twice (first as a gate at <stream>:4)"),
     (lambda: doc(gate('<basic-event name="a"/>', name="b")), '<define-basic-event name="b"',
      "basic event 'b' is defined twice (first as a gate at <stream>:"),
     (lambda: doc(data=event('<float value="0.5"/>', name="top")),
@@ -894,7 +899,8 @@ def test_shared_nodes_are_written_once():
 
 
 def test_generated_names_avoid_user_names():
-    a, b = ss.Component("gate-1", unavailability=0.1), ss.Component("web-journey", unavailability=0.2)
+    a = ss.Component("gate-1", unavailability=0.1)
+    b = ss.Component("web-journey", unavailability=0.2)
     inner = ss.parallel(a, b)
     web = ss.Service("web", unavailability=0.01, requires=[inner])
     other = ss.series(ss.Component("gate-2", unavailability=0.3), inner, name="web-service")
@@ -1297,7 +1303,8 @@ def exact_with_shocks(model):
     """Journey -> exact probability of ``model`` (its float values taken as
     exact), enumerating every joint state of its components and shocks."""
     names = [*model.components, *model.shocks]
-    probs = [Fraction(p) for p in (*unavailabilities(model).values(), *probabilities(model).values())]
+    probs = [Fraction(p) for p in (*unavailabilities(model).values(),
+                                   *probabilities(model).values())]
     n = len(names)
     states = np.array(list(itertools.product((False, True), repeat=n)), dtype=bool)
     down = oracle.journey_down(model, {name: states[:, i] for i, name in enumerate(names)})

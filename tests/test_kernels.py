@@ -196,7 +196,7 @@ def test_kernel_equals_reference_every_op_and_method(op, block_words):
     arrays = make_program(leaves, gates, outputs=[6, 7, 8, 9, 2])
     n_samples = 2 * per_block + 37
     for seed in range(2):
-        assert_same_as_reference(lambda: np.random.PCG64(seed), n_samples, arrays,
+        assert_same_as_reference(lambda seed=seed: np.random.PCG64(seed), n_samples, arrays,
                                  block_words, joint=True)
 
 

@@ -24,7 +24,6 @@ from slosim import (
     ProbabilityError,
     UnknownNodeError,
 )
-
 from slosim.engines import compile_model
 
 from model_numbers import unavailabilities

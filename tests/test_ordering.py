@@ -15,7 +15,6 @@ from slosim.model import lower
 from exact_helpers import assert_close, oracle_conditionals
 from strategies import build_with_shocks, dags, models_with_shocks
 
-
 PROPERTY = settings(
     max_examples=40,
     deadline=None,

@@ -10,14 +10,14 @@ are weighted by their probabilities, all in exact rational arithmetic.
 import json
 import warnings
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 import slosim as ss
+
+from model_numbers import probabilities
 from oracle import assert_consistent
 from strategies import build_with_shocks, models_with_shocks, shock_reference
-from model_numbers import probabilities
 
 C = ss.Component
 

@@ -12,6 +12,7 @@ what availability each user journey can promise:
 5021
 """
 
+from . import analysis, engines, io, model, results  # noqa: F401 (subpackages)
 from ._errors import (
     AvailabilitySpecError,
     ConvergenceError,
@@ -29,12 +30,13 @@ from ._errors import (
     SlosimWarning,
     UnknownNodeError,
 )
-from ._version import __version__
+from ._version import __version__ as __version__
+from .engines import exact, simulate
 from .model import (
     CommonCauseGroup,
     Component,
-    GaussianCopula,
     Gate,
+    GaussianCopula,
     Journey,
     Model,
     Node,
@@ -55,8 +57,6 @@ from .results import (
     SimulationResults,
     binomial_interval,
 )
-from .engines import exact, simulate
-from . import analysis, engines, io, model, results  # noqa: F401 (subpackages)
 
 __all__ = [
     "Component",

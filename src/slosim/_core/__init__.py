@@ -24,7 +24,7 @@ def stale_extensions():
         the newest of the ``.pyx`` and the shared sources; empty when the
         sources are not installed (a wheel).
     """
-    import pathlib   # here, not at import: only tests and benchmarks ask
+    import pathlib  # here, not at import: only tests and benchmarks ask
 
     here = pathlib.Path(__file__).resolve().parent
     shared = [p.stat().st_mtime for p in (*here.glob("*.h"), *here.glob("*.pxd"))]

@@ -47,6 +47,7 @@ cdef enum:
     NOMEM = -2       # a result meaning "memory could not be allocated"
     # (both negative: every operation passes a negative result straight up)
 
+
 class BudgetExceeded(Exception):
     """The node budget was reached: ``args`` are (nodes, graph nodes built).
 

@@ -2,8 +2,9 @@
 
 Mechanism only: the Python layer (:mod:`slosim.engines`: the compiler and
 :func:`slosim.simulate`) validates models, picks sampling methods and block
-sizes, allocates every buffer and owns the random streams. The kernels trust what they are given once
-:func:`simulate_chunk` has checked shapes and index ranges.
+sizes, allocates every buffer and owns the random streams. The kernels trust
+what they are given once :func:`simulate_chunk` has checked shapes and index
+ranges.
 
 Conventions, shared with the compiler (``slosim.engines.compile_model``):
 
@@ -141,19 +142,18 @@ cdef struct Matrix:
     double *eps                  # (max rank,) scratch
 
 
-
 cdef inline void scatter_hits(bitgen_t *bg, uint64_t *row, int64_t count,
                               int pbits, int fields, uint8_t *touched,
                               int sub_shift) noexcept nogil:
     """Set ``count`` uniform bit positions of ``row`` (2**pbits bits) and
     flag the sub-blocks (2**sub_shift bits each) they fall in."""
     cdef uint64_t u, pos
-    cdef int f, take
+    cdef int _, take
     while count > 0:
         u = bg.next_uint64(bg.state)
         take = fields if count >= fields else <int>count
         count -= take
-        for f in range(take):
+        for _ in range(take):
             pos = u >> (64 - pbits)
             u <<= pbits
             row[pos >> 6] |= (<uint64_t>1) << (pos & 63)
@@ -276,7 +276,7 @@ cdef void factor_block(bitgen_t *bg, Factor *fc, uint64_t *buf, int64_t nw,
     of a run) draws an independent factor value and member states per
     sample.
     """
-    cdef int64_t g, mi, bi, lo, hi, mid, p, h, hits, j, per_block = nw * 64
+    cdef int64_t g, mi, bi, lo, hi, mid, p, _, hits, j, per_block = nw * 64
     cdef int32_t tmp
     cdef bint shuffled
     cdef double f, u
@@ -314,7 +314,7 @@ cdef void factor_block(bitgen_t *bg, Factor *fc, uint64_t *buf, int64_t nw,
             if fc.total[mi] <= 0.0:
                 continue
             hits = random_poisson(bg, fc.total[mi])
-            for h in range(hits):
+            for _ in range(hits):
                 u = bg.next_double(bg.state) * fc.total[mi]
                 lo = fc.bin_ptr[mi]
                 hi = fc.bin_ptr[mi + 1] - 1

@@ -13,7 +13,6 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 import math
 import threading
-from typing import Union
 import warnings
 
 import numpy as np
@@ -26,8 +25,8 @@ from ..results import SimulationResult, SimulationResults, binomial_interval
 from ._compile import CONST_DOWN, CONST_UP, compile_model
 
 #: What ``rng=`` accepts (SPEC 7).
-RNGLike = Union[None, int, np.random.SeedSequence, np.random.BitGenerator,
-                np.random.Generator]
+RNGLike = (None | int | np.random.SeedSequence | np.random.BitGenerator
+           | np.random.Generator)
 
 __all__ = ["simulate", "DEFAULT_CHUNK_SIZE", "RNGLike"]
 
@@ -124,7 +123,8 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
     >>> res["checkout"].failures
     11048
     >>> res["checkout"]
-    SimulationResult(journey='checkout', availability=0.998895 ± 1.1e-05, 95% CI [0.998874, 0.998916] (Clopper-Pearson), failures=11048, samples=10**7)
+    SimulationResult(journey='checkout', availability=0.998895 ± 1.1e-05, 95% CI
+    [0.998874, 0.998916] (Clopper-Pearson), failures=11048, samples=10**7)
     >>> res
     SimulationResults(samples=10**7, journeys=1)
       checkout  0.998895  [0.998874, 0.998916]  failures=11048

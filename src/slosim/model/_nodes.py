@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 import numbers
-from typing import Union
 
 from .._errors import (
     AvailabilitySpecError,
@@ -33,7 +32,7 @@ from .._errors import (
 from .._validation import check_name, parse_probability, probability_float
 
 #: A probability as accepted by Component and Service.
-Probability = Union[float, str, Decimal, Fraction]
+Probability = float | str | Decimal | Fraction
 
 __all__ = [
     "Node",

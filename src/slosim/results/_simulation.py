@@ -57,7 +57,8 @@ class SimulationResult:
     >>> r.availability, r.unavailability
     (0.999, 0.001)
     >>> r
-    SimulationResult(journey='checkout', availability=0.999000 ± 3.2e-05, 95% CI [0.998936, 0.999061] (Clopper-Pearson), failures=1000, samples=10**6)
+    SimulationResult(journey='checkout', availability=0.999000 ± 3.2e-05, 95% CI
+    [0.998936, 0.999061] (Clopper-Pearson), failures=1000, samples=10**6)
     """
 
     journey: str
