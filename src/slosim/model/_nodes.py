@@ -248,18 +248,22 @@ class Gate(Node):
 
     @property
     def name(self):
+        """The gate's name, or None."""
         return self._name
 
     @property
     def kind(self):
+        """``'series'``, ``'parallel'`` or ``'k_of_n'``."""
         return self._kind
 
     @property
     def children(self):
+        """The children, as given (nodes or name references)."""
         return self._children
 
     @property
     def k(self):
+        """Children that must be up for the gate to be up."""
         return self._k
 
     def __repr__(self):
