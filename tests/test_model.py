@@ -510,3 +510,35 @@ def test_a_model_is_immutable():
         model.components["nope"]
     assert model.components == dict(model.components) and "db" in model.components
     assert 3 not in model.components
+
+
+def test_a_model_pickles_with_its_shared_nodes_shocks_and_copulas(seed):
+    import pickle
+
+    model = _traversal_model()
+    back = pickle.loads(pickle.dumps(model))
+    assert [n.name for n in back.nodes()] == [n.name for n in model.nodes()]
+    assert [n.name for n in back.walk()] == [n.name for n in model.walk()]
+    assert back.node("web").children[0] is back.node("db")      # still shared
+    assert back.members("zone") == (back.node("db"), back.node("web"))
+    assert back.copula_of("cache").name == "day"
+    assert unavailabilities(back) == unavailabilities(model)
+    exact, again = ss.exact(model), ss.exact(back)
+    assert [r.unavailability for r in exact.values()] == [
+        r.unavailability for r in again.values()]
+    a = ss.simulate(model, 10**5, rng=seed)
+    b = ss.simulate(back, 10**5, rng=seed)
+    assert [r.failures for r in a.values()] == [r.failures for r in b.values()]
+
+
+@pytest.mark.parametrize("error", [
+    ss.ModelError("bad", "db"), ss.CycleError("loop", "a"), ss.UnknownNodeError("x", "x"),
+    ss.DiagramTooLargeError("too large", 300),
+])
+def test_errors_pickle_with_what_they_carry(error):
+    import pickle
+
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error) and str(back) == str(error)
+    assert getattr(back, "node", None) == getattr(error, "node", None)
+    assert getattr(back, "nodes", None) == getattr(error, "nodes", None)

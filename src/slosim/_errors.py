@@ -54,6 +54,9 @@ class ModelError(ValueError):
         super().__init__(message)
         self.node = node
 
+    def __reduce__(self):
+        return (type(self), (self.args[0], self.node))
+
 
 class ProbabilityError(ModelError):
     """An availability or unavailability is outside [0, 1], NaN, or not a number.

@@ -511,6 +511,12 @@ class Model:
                               node)
         return node
 
+    def __reduce__(self):
+        # Built again from its parts: the node objects (shared ones stay
+        # shared, as pickle keeps identities) are what the model is made of.
+        return (_rebuild, (self._journeys, self._order,
+                           tuple(self._shocks.values()), tuple(self._copulas.values())))
+
     def __repr__(self):
         names = [j.name for j in self._journeys]
         shown = repr(names) if len(names) <= 6 else repr(names[:6])[:-1] + ", ...]"
@@ -539,6 +545,11 @@ def as_model(model, func):
     raise param_error(
         "model", func, "a slosim.Model, a node or a Journey", model, TypeError
     )
+
+
+def _rebuild(journeys, nodes, shocks, copulas):
+    """A pickled Model, built again (see ``Model.__reduce__``)."""
+    return Model(list(journeys), nodes=nodes, shocks=shocks, copulas=copulas)
 
 
 def _cycle(loop):
