@@ -35,10 +35,11 @@ ALLOWED = {
     "slosim._core": set(),
     "slosim.results": {"slosim._errors", "slosim._validation"},
     "slosim.model": {"slosim._errors", "slosim._validation"},
+    "slosim.cost": {"slosim._errors", "slosim._validation"},
     "slosim.engines": {"slosim._core", "slosim.model", "slosim.results",
                        "slosim._errors", "slosim._validation"},
     "slosim.analysis": {"slosim.engines", "slosim.model", "slosim.results",
-                        "slosim._errors", "slosim._validation"},
+                        "slosim.cost", "slosim._errors", "slosim._validation"},
     "slosim.io": {"slosim.model", "slosim._errors", "slosim._validation",
                   "slosim._version"},
 }

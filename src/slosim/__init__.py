@@ -12,7 +12,7 @@ what availability each user journey can promise:
 5021
 """
 
-from . import analysis, engines, io, model, results  # noqa: F401 (subpackages)
+from . import analysis, cost, engines, io, model, results  # noqa: F401 (subpackages)
 from ._errors import (
     AvailabilitySpecError,
     ConvergenceError,
