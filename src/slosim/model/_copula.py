@@ -171,6 +171,65 @@ class GaussianCopula:
     def one_factor(self):
         return self._loadings is not None
 
+    def with_members(self, members):
+        """This copula over other member objects, with every number kept.
+
+        Parameters
+        ----------
+        members : sequence of Component, Service or str
+            One member per member of this copula, in the same order: member
+            ``i`` keeps row and column ``i`` of the correlation matrix and
+            loading ``i``. No repeats.
+
+        Returns
+        -------
+        GaussianCopula
+            A new copula with the same name and form (given by loadings or
+            by a matrix) and the very same read-only ``correlation`` and
+            ``loadings`` arrays, so every bit is kept; this one is unchanged.
+
+        Raises
+        ------
+        ModelError
+            Naming the copula, if ``members`` is not a sequence of
+            components or names, repeats one, or is of another length.
+
+        See Also
+        --------
+        Model.replace : uses it to move a copula onto rebuilt components.
+
+        Notes
+        -----
+        The constructor would check the matrix again (an eigenvalue
+        decomposition) and look for the one-factor loadings of a matrix
+        again; here nothing is computed, the arrays are shared.
+
+        Examples
+        --------
+        >>> import slosim as ss
+        >>> day = ss.GaussianCopula("day", ["a", "b"], loadings=[0.6, 0.8])
+        >>> a = ss.Component("a", unavailability=1e-3)
+        >>> b = ss.Component("b", unavailability=2e-3)
+        >>> moved = day.with_members([a, b])
+        >>> moved
+        GaussianCopula('day', ['a', 'b'], loadings=[0.6, 0.8])
+        >>> moved.members == (a, b), moved.loadings is day.loadings
+        (True, True)
+        """
+        owner = f"copula {self._name!r}"
+        members = check_members(owner, self._name, members)
+        if len(members) != len(self._members):
+            raise ModelError(f"{owner}: with_members needs {len(self._members)} "
+                             f"members, one per member of the copula, got "
+                             f"{len(members)}", self._name)
+        # A new copula of this class from this one's parts, members aside:
+        # nothing to check again, nothing to compute again.
+        new = object.__new__(type(self))
+        for slot in GaussianCopula.__slots__:
+            object.__setattr__(new, slot,
+                               members if slot == "_members" else getattr(self, slot))
+        return new
+
     def __repr__(self):
         names = ", ".join(repr(_member_name(m)) for m in self._members[:4])
         if len(self._members) > 4:

@@ -5,12 +5,14 @@ names, unknown names and cycles, and resolves the members of shocks and
 copulas. After that a model never changes: its mappings are read-only
 views, and everything below it (the lowering, the engines, the analyses,
 the file writers) reads it through the methods here, never through its
-private attributes.
+private attributes. :meth:`Model.replace` builds a new model with other
+probabilities.
 """
 
 from collections.abc import Mapping, Sequence
 
 from .._errors import (
+    AvailabilitySpecError,
     CycleError,
     DuplicateNameError,
     JourneyError,
@@ -20,8 +22,8 @@ from .._errors import (
 from .._validation import param_error
 from ._ccf import CommonCauseGroup
 from ._copula import GaussianCopula
-from ._nodes import Component, Gate, Journey, Node, Service, describe
-from ._shocks import Shock
+from ._nodes import Component, Gate, Journey, Node, Service, _unavailability, describe
+from ._shocks import Shock, shock_probability
 
 __all__ = ["Model", "NameMap", "as_model"]
 
@@ -55,10 +57,8 @@ class NameMap(Mapping):
         try:
             return self._items[name]
         except (KeyError, TypeError):
-            shown = ", ".join(map(repr, list(self._items)[:8]))
-            more = ", ..." if len(self._items) > 8 else ""
             raise KeyError(f"{name!r} is no {self._what} of the model "
-                           f"({self._what}s: {shown or 'none'}{more})") from None
+                           f"({self._what}s: {_some(self._items)})") from None
 
     def __contains__(self, name):
         try:
@@ -130,6 +130,7 @@ class Model:
     :meth:`shocks_of`, :meth:`copula_of`, :meth:`members`,
     :meth:`basic_events`) are how tools and slosim's own engines read a
     model; node arguments are node objects of the model or their names.
+    :meth:`replace` gives a new model with other probabilities.
 
     Examples
     --------
@@ -491,6 +492,180 @@ class Model:
         """
         return self.leaves() + tuple(self._shocks.values())
 
+    # -- a model with other numbers ------------------------------------------------
+
+    def replace(self, *, availabilities=None, unavailabilities=None,
+                probabilities=None):
+        """A new model equal to this one except for some probabilities.
+
+        Parameters
+        ----------
+        availabilities, unavailabilities : mapping of str to probability, optional
+            Component name -> its new availability (or unavailability); a
+            :class:`Service`'s own part goes by the service's name. Values
+            are parsed as :class:`Component` parses them: a float through
+            its shortest decimal form, a ``str``, ``Decimal`` or
+            ``Fraction`` exactly. A name may be in one of the two mappings
+            only.
+        probabilities : mapping of str to probability, optional
+            Shock name -> its new probability, parsed as :class:`Shock`
+            parses it.
+
+        Returns
+        -------
+        Model
+            The new model; this one is unchanged. With nothing to replace,
+            this very model (a model never changes, so it is its own copy).
+
+        Raises
+        ------
+        UnknownNodeError
+            If a name is no component or service of the model (a gate, a
+            shock, a name the model does not have) in ``availabilities`` or
+            ``unavailabilities``, or no shock in ``probabilities``.
+        AvailabilitySpecError
+            If a name is in both ``availabilities`` and ``unavailabilities``.
+        ProbabilityError
+            If a value is not a probability, with the message the
+            :class:`Component` or :class:`Shock` constructor gives.
+        TypeError
+            If a mapping is not a mapping, or has a key that is not a str.
+
+        Notes
+        -----
+        Every component, service and shock named is a new object, even if
+        its value is unchanged; so is every gate or service above a new
+        node (same kind, ``k`` and name, its children the new model's
+        objects, no name references left), each shock that has a new member
+        and each copula that has one (:meth:`GaussianCopula.with_members
+        <slosim.GaussianCopula.with_members>`: the same arrays, bit for
+        bit). Everything else is reused as the same objects, so a node
+        shared by several parents stays shared. Journeys keep their names,
+        order and targets. One pass over the nodes in topological order:
+        O(nodes + edges), without recursion.
+
+        Examples
+        --------
+        >>> import slosim as ss
+        >>> db = ss.Component("db", availability=0.999)
+        >>> cache = ss.Component("cache", availability=0.99)
+        >>> web = ss.Service("web", availability=0.9995, requires=[db, "cache"])
+        >>> model = ss.Model(web, nodes=[cache])
+        >>> better = model.replace(availabilities={"db": 0.9999})
+        >>> ss.exact(better)["web"].availability
+        0.9894060495
+        >>> ss.exact(model)["web"].availability   # the model is unchanged
+        0.988515495
+        >>> better.node("db")
+        Component('db', availability=0.9999)
+        >>> better.node("cache") is cache, better.node("web") is web
+        (True, False)
+        >>> better.children("web") == (better.node("db"), cache)
+        True
+        >>> model.replace() is model
+        True
+        """
+        avail = _as_mapping(availabilities, "availabilities")
+        unavail = _as_mapping(unavailabilities, "unavailabilities")
+        shock_p = _as_mapping(probabilities, "probabilities")
+        if not (avail or unavail or shock_p):
+            return self
+        q = {}  # id(leaf) -> its new unavailability
+        for key, values in (("availabilities", avail), ("unavailabilities", unavail)):
+            for name, value in values.items():
+                leaf = self._replaced_leaf(name, key)
+                if key == "availabilities" and name in unavail:
+                    raise AvailabilitySpecError(
+                        f"Model.replace: {leaf.kind} {name!r} is in both "
+                        f"availabilities= and unavailabilities=; give one of them",
+                        name)
+                q[id(leaf)] = (_unavailability(leaf.kind, name, value, None)
+                               if key == "availabilities"
+                               else _unavailability(leaf.kind, name, None, value))
+        p = {id(self._replaced_shock(name)): shock_probability(name, value)
+             for name, value in shock_p.items()}
+
+        new = {}  # id(old node) -> its replacement, one per node
+        for node in self._order:                    # children first
+            kids = self._kids[id(node)]
+            if id(node) not in q and not any(id(c) in new for c in kids):
+                continue                            # untouched: reused
+            kids = tuple(new.get(id(c), c) for c in kids)
+            if isinstance(node, Gate):
+                new[id(node)] = Gate(node.kind, kids, node.k, node.name)
+            elif isinstance(node, Service):
+                new[id(node)] = Service(
+                    node.name, unavailability=q.get(id(node), node.unavailability),
+                    requires=kids)
+            else:
+                new[id(node)] = Component(node.name, unavailability=q[id(node)])
+
+        def moved(nodes):
+            return [new.get(id(n), n) for n in nodes]
+
+        journeys = [j if id(j.node) not in new else
+                    Journey(new[id(j.node)], name=j.name, target=j.target)
+                    for j in self._journeys]
+        shocks = []
+        for sh in self._shocks.values():
+            members = self._members[id(sh)]
+            if id(sh) in p or any(id(m) in new for m in members):
+                sh = Shock(sh.name, p.get(id(sh), sh.probability), members=moved(members))
+            shocks.append(sh)
+        copulas = []
+        for c in self._copulas.values():
+            members = self._members[id(c)]
+            if any(id(m) in new for m in members):
+                c = c.with_members(moved(members))
+            copulas.append(c)
+        # Every node is passed, so that the name references of reused
+        # nodes (which name reused nodes only) still resolve.
+        return Model(journeys, nodes=moved(self._order), shocks=shocks,
+                     copulas=copulas)
+
+    def _replaced_leaf(self, name, param):
+        """The component or service ``name`` names, for Model.replace."""
+        if not isinstance(name, str):
+            raise param_error(param, "Model.replace", "a mapping whose keys are "
+                              "component or service names (str)", name, TypeError)
+        node = self._names.get(name)
+        used = node is not None and id(node) in self._position
+        if used and isinstance(node, _LEAF):
+            return node
+        if name in self._shocks:
+            why = ("is a shock of the model, not a component; give its "
+                   "probability in probabilities=")
+        elif used:
+            why = f"is a {_kind(node)}, not a component or service"
+        elif node is not None:
+            why = "is not used by any journey of the model"
+        else:
+            why = (f"is no component or service of the model (components: "
+                   f"{_some(self._components)})")
+        raise UnknownNodeError(f"Model.replace: {param}= names {name!r}, which {why}",
+                               name)
+
+    def _replaced_shock(self, name):
+        """The shock ``name`` names, for Model.replace."""
+        if not isinstance(name, str):
+            raise param_error("probabilities", "Model.replace",
+                              "a mapping whose keys are shock names (str)", name,
+                              TypeError)
+        if name in self._shocks:
+            return self._shocks[name]
+        node = self._names.get(name)
+        if name in self._components:
+            why = (f"is a {node.kind} of the model, not a shock; give its "
+                   f"availability in availabilities= or unavailabilities=")
+        elif node is not None:
+            why = f"is a {_kind(node)} of the model, not a shock"
+        elif name in self._copulas:
+            why = "is a copula of the model, not a shock"
+        else:
+            why = f"is no shock of the model (shocks: {_some(self._shocks)})"
+        raise UnknownNodeError(f"Model.replace: probabilities= names {name!r}, "
+                               f"which {why}", name)
+
     def _own(self, node, method):
         """``node`` (a node of the model, or its name) as the model's node."""
         if isinstance(node, str):
@@ -545,6 +720,23 @@ def as_model(model, func):
     raise param_error(
         "model", func, "a slosim.Model, a node or a Journey", model, TypeError
     )
+
+
+def _as_mapping(values, param):
+    """A ``Model.replace`` argument as a mapping (None is an empty one)."""
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise param_error(param, "Model.replace", "a mapping of names to "
+                          "probabilities, or None", values, TypeError)
+    return values
+
+
+def _some(names):
+    """The first names of ``names``, quoted, for a message."""
+    names = list(names)
+    shown = ", ".join(map(repr, names[:8]))
+    return (shown or "none") + (", ..." if len(names) > 8 else "")
 
 
 def _rebuild(journeys, nodes, shocks, copulas):

@@ -9,6 +9,15 @@ from ._nodes import Node, Probability, check_members
 __all__ = ["Shock"]
 
 
+def shock_probability(name, value):
+    """``value`` as the probability of shock ``name``, parsed as :class:`Shock`
+    parses it (a float through its ``repr``; ``str``, ``Decimal`` and
+    ``Fraction`` exactly; a :class:`ProbabilityError` naming the shock)."""
+    owner = f"shock {name!r}"
+    exact = parse_probability(owner, name, "probability", value)
+    return probability_float(owner, name, "probability", value, exact, "the shock")
+
+
 class Shock:
     """A common-cause shock: an event that takes every member down at once.
 
@@ -65,9 +74,7 @@ class Shock:
                  members: Sequence[Node | str]) -> None:
         self._name = check_name(name, "Shock", required=True)
         owner = f"shock {name!r}"
-        exact = parse_probability(owner, name, "probability", probability)
-        self._p = probability_float(owner, name, "probability", probability, exact,
-                            "the shock")
+        self._p = shock_probability(name, probability)
         members = check_members(owner, name, members)
         if not members:
             raise ModelError(f"{owner} has no members; it needs at least one", name)
