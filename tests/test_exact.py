@@ -41,7 +41,7 @@ from oracle import (
     checked_simulate,
     poisson_binomial_pmf,
 )
-from strategies import dags, probabilities
+from strategies import build_with_shocks, dags, models_with_shocks, probabilities
 
 C = ss.Component
 
@@ -713,3 +713,53 @@ def test_bad_max_nodes(value, cls):
 def test_numpy_int_max_nodes_accepted():
     r = ss.exact(C("a", unavailability=0.1), max_nodes=np.int64(100))["a"]
     assert_close(r.unavailability, Fraction(0.1), "a")
+
+
+# --- one diagram, many probabilities ----------------------------------------------------
+
+
+@settings(PROPERTY, max_examples=25)
+@given(case=models_with_shocks(), data=st.data())
+def test_a_diagram_evaluated_at_other_probabilities_is_exact_there(case, data):
+    """ExactDiagram.evaluate(q) gives, to the bit, what exact gives for the
+    model with those probabilities (Model.replace builds it)."""
+    from slosim.engines import ExactDiagram
+
+    model = build_with_shocks(*case)
+    diagram = ExactDiagram(model)
+    s = diagram.structure
+    q = np.array([data.draw(probabilities(), label=e) for e in s.events])
+    C = s.n_components
+    other = model.replace(
+        unavailabilities=dict(zip(s.events[:C], q[:C].tolist())),
+        probabilities=dict(zip(s.events[C:], q[C:].tolist())))
+    want = ss.exact(other)
+    got = diagram.evaluate(q)
+    for j, name in enumerate(s.journeys):
+        r = want[name]
+        assert got.availability[j] == r.availability or r.availability == 1.0
+        assert got.unavailability[j] == r.unavailability or r.unavailability == 1.0
+        np.testing.assert_array_equal(np.clip(got.availability_if_up[j], 0, 1),
+                                      r.availability_if_up)
+        np.testing.assert_array_equal(np.clip(got.unavailability_if_down[j], 0, 1),
+                                      r.unavailability_if_down)
+        np.testing.assert_array_equal(got.birnbaum[j], r.birnbaum)
+    fast = diagram.evaluate(q, conditionals=False)
+    np.testing.assert_array_equal(fast.unavailability, got.unavailability)
+    assert fast.availability_if_up is None
+
+
+def test_a_diagram_refuses_bad_probabilities():
+    from slosim.engines import ExactDiagram
+
+    d = ExactDiagram(ss.parallel(C("a", unavailability=0.1), C("b", unavailability=0.2),
+                                 name="p"))
+    with pytest.raises(ValueError, match=r"'q' parameter of ExactDiagram.evaluate must "
+                       r"be an array of 2 probabilities. Got \(3,\)"):
+        d.evaluate([0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=r"must hold probabilities in \[0, 1\]. Got "
+                       r"q\[1\] = .*nan.* \(event 'b'\)"):
+        d.evaluate([0.1, float("nan")])
+    with pytest.raises(ValueError, match=r"q\[0\] = .*-0.5.* \(event 'a'\)"):
+        d.evaluate([-0.5, 0.1])
+    assert d.evaluate([0.0, 1.0]).unavailability.tolist() == [0.0]

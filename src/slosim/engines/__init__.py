@@ -11,12 +11,14 @@ Engines read a model only through :func:`slosim.model.lower`; analyses
 """
 
 from ._compile import CONST_DOWN, CONST_UP, Program, compile_model
-from ._exact import DEFAULT_MAX_NODES, exact
+from ._exact import DEFAULT_MAX_NODES, Evaluation, ExactDiagram, exact
 from ._simulate import DEFAULT_CHUNK_SIZE, RNGLike, simulate
 
 __all__ = [
     "simulate",
     "exact",
+    "ExactDiagram",
+    "Evaluation",
     "compile_model",
     "Program",
     "CONST_UP",

@@ -25,17 +25,19 @@ every component, the journey's availability with the component forced up
 and forced down, which importance measures and allocation gradients need.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .._core import _bdd
 from .._errors import DiagramTooLargeError, ExactUnsupportedError
-from .._validation import check_int
-from ..model import K_OF_N, PARALLEL, SERIES, as_model, lower
+from .._validation import check_int, param_error
+from ..model import K_OF_N, PARALLEL, SERIES, Structure, as_model, lower
 from ..results import ExactResult, ExactResults
 from . import _ordering
 from ._quadrature import integrate_factor
 
-__all__ = ["exact", "DEFAULT_MAX_NODES"]
+__all__ = ["exact", "ExactDiagram", "Evaluation", "DEFAULT_MAX_NODES"]
 
 #: Diagram nodes allowed by default (about 28 bytes per node slot with the
 #: hash tables; the store grows by doubling).
@@ -215,49 +217,186 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
     >>> dict(zip(r.components, r.birnbaum.round(6).tolist()))
     {'web': 0.9999, 'db-a': 0.00999, 'db-b': 0.00999}
     """
-    model = as_model(model, "exact")
-    max_nodes = check_int(max_nodes, "max_nodes", "exact", low=2, high=2**31 - 1)
-    s = lower(model)
-    rank, diagram, ids = _diagram(s, max_nodes)
-    order = rank.astype(np.intp)            # event -> its level
-    q = np.empty(s.n_events, dtype=np.float64)
-    q[order] = s.q                          # unavailability per level
-    roots = [int(ids[out]) for out in s.outputs.tolist()]
-    n_vars = s.n_events
-
-    def evaluate(qv, rv=None):
-        """(J, 2 + 4V): each journey's up, down and conditionals at
-        unavailabilities qv (availabilities rv, default 1 - qv)."""
-        up, down = _bdd.probabilities(diagram, qv, rv)
-        out = np.empty((len(roots), 2 + 4 * n_vars))
-        for j, root in enumerate(roots):
-            out[j, 0], out[j, 1] = up[root], down[root]
-            out[j, 2:] = np.concatenate(
-                _bdd.conditionals(diagram, root, qv, up, down, rv))
-        return out
-
-    factor = _one_factor(s, order, q)
-    if factor is None:
-        values = evaluate(q)
-    else:
-        values = integrate_factor(evaluate, q, *factor)
-    events = s.events
+    diagram = ExactDiagram(model, max_nodes=max_nodes, _func="exact")
+    values = diagram.evaluate()
+    s = diagram.structure
     results = {}
     for j, (name, target) in enumerate(zip(s.journeys, s.targets)):
-        uu, ud, du, dd = values[j, 2:].reshape(4, n_vars)
         results[name] = ExactResult(
             journey=name,
-            availability=min(float(values[j, 0]), 1.0),
-            unavailability=min(float(values[j, 1]), 1.0),
+            availability=min(float(values.availability[j]), 1.0),
+            unavailability=min(float(values.unavailability[j]), 1.0),
             target=target,
-            components=events,
-            availability_if_up=_frozen(uu[order]),
-            availability_if_down=_frozen(ud[order]),
-            unavailability_if_up=_frozen(du[order]),
-            unavailability_if_down=_frozen(dd[order]),
+            components=s.events,
+            availability_if_up=_frozen(values.availability_if_up[j]),
+            availability_if_down=_frozen(values.availability_if_down[j]),
+            unavailability_if_up=_frozen(values.unavailability_if_up[j]),
+            unavailability_if_down=_frozen(values.unavailability_if_down[j]),
         )
-    return ExactResults(results, components=events,
-                        bdd_nodes=int(diagram.nodes))
+    return ExactResults(results, components=s.events, bdd_nodes=diagram.nodes)
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """What a model's diagram gives at one set of probabilities.
+
+    Arrays are indexed by journey, then by basic event in the order of the
+    Structure's ``events`` (components, then shocks).
+
+    Attributes
+    ----------
+    availability, unavailability : ndarray, shape (J,)
+        Each journey's probability of being up and of being down, each
+        computed directly (neither as one minus the other).
+    availability_if_up, availability_if_down : ndarray, shape (J, E) or None
+        Each journey's availability with the event forced up (not
+        happening) and forced down (happening); None when not asked for.
+    unavailability_if_up, unavailability_if_down : ndarray, shape (J, E) or None
+        The same in unavailability, computed directly.
+    """
+
+    availability: np.ndarray
+    unavailability: np.ndarray
+    availability_if_up: np.ndarray | None = None
+    availability_if_down: np.ndarray | None = None
+    unavailability_if_up: np.ndarray | None = None
+    unavailability_if_down: np.ndarray | None = None
+
+    @property
+    def birnbaum(self):
+        """``(J, E)``: each event's Birnbaum importance for each journey,
+        ``U(i down) - U(i up)``, the derivative of a journey's unavailability
+        in the event's probability (and of its availability in the event's
+        availability), from the pair that keeps more digits."""
+        by_u = self.unavailability_if_down - self.unavailability_if_up
+        by_r = self.availability_if_up - self.availability_if_down
+        small = (self.unavailability < self.availability)[:, None]
+        return np.maximum(np.where(small, by_u, by_r), 0.0)
+
+
+class ExactDiagram:
+    """The decision diagram of a model, built once, evaluated at any probabilities.
+
+    :func:`exact` builds one and evaluates it at the model's own
+    probabilities. Analyses that ask the same structure many questions
+    (allocation, uncertainty) build it once and call :meth:`evaluate` with
+    other probabilities of the basic events: the diagram, the costly part,
+    depends on the structure only.
+
+    Parameters
+    ----------
+    model : Model, Node, Journey or Structure
+    max_nodes : int, default 5_000_000
+        Budget of decision-diagram nodes, as for :func:`exact`.
+
+    Attributes
+    ----------
+    structure : slosim.model.Structure
+        The structure the diagram is built over; its ``events`` and
+        ``journeys`` order every array.
+    nodes : int
+        Nodes of the diagram (terminals included).
+
+    Raises
+    ------
+    DiagramTooLargeError, ExactUnsupportedError
+        As :func:`exact`.
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> from slosim.engines import ExactDiagram
+    >>> a = ss.Component("a", unavailability=1e-3)
+    >>> b = ss.Component("b", unavailability=1e-3)
+    >>> d = ExactDiagram(ss.parallel(a, b, name="pair"))
+    >>> d.structure.events, d.nodes
+    (('a', 'b'), 5)
+    >>> d.evaluate().unavailability
+    array([1.e-06])
+    >>> d.evaluate([1e-2, 1e-3], conditionals=False).unavailability
+    array([1.e-05])
+    """
+
+    def __init__(self, model, *, max_nodes=DEFAULT_MAX_NODES, _func="ExactDiagram"):
+        if not isinstance(model, Structure):
+            model = lower(as_model(model, _func))
+        max_nodes = check_int(max_nodes, "max_nodes", _func, low=2, high=2**31 - 1)
+        s = self.structure = model
+        rank, self._diagram, ids = _diagram(s, max_nodes)
+        self._level = rank.astype(np.intp)      # event -> its variable (level)
+        self._roots = [int(ids[out]) for out in s.outputs.tolist()]
+        # fails now, not at the first evaluation, for an unsupported copula
+        _one_factor(s, self._level, self._by_level(s.q))
+
+    @property
+    def nodes(self):
+        return int(self._diagram.nodes)
+
+    def _by_level(self, q):
+        out = np.empty(len(q), dtype=np.float64)
+        out[self._level] = q
+        return out
+
+    def evaluate(self, q=None, *, conditionals=True):
+        """Every journey's probabilities at the events' probabilities ``q``.
+
+        Parameters
+        ----------
+        q : array_like, shape (E,), optional
+            Each basic event's probability (a component's unavailability, a
+            shock's probability), in the order of ``structure.events``;
+            default: the model's own.
+        conditionals : bool, default True
+            Also each journey's availability and unavailability with each
+            event forced up and forced down (one more pass per journey).
+
+        Returns
+        -------
+        Evaluation
+
+        Raises
+        ------
+        ValueError
+            If ``q`` has the wrong length or an entry outside [0, 1].
+        """
+        s = self.structure
+        if q is None:
+            q = s.q
+        else:
+            q = np.asarray(q, dtype=np.float64)
+            if q.shape != (s.n_events,):
+                raise param_error("q", "ExactDiagram.evaluate",
+                                  f"an array of {s.n_events} probabilities", q.shape)
+            bad = ~((q >= 0.0) & (q <= 1.0))
+            if bad.any():
+                e = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"The 'q' parameter of ExactDiagram.evaluate must hold "
+                    f"probabilities in [0, 1]. Got q[{e}] = {q[e]!r} (event "
+                    f"{s.events[e]!r}) instead.")
+        qv = self._by_level(q)
+        diagram, roots, n = self._diagram, self._roots, s.n_events
+        width = 2 + 4 * n if conditionals else 2
+
+        def evaluate(qv, rv=None):
+            """(J, width): each journey's up, down (and conditionals) at
+            unavailabilities qv (availabilities rv, default 1 - qv)."""
+            up, down = _bdd.probabilities(diagram, qv, rv)
+            out = np.empty((len(roots), width))
+            for j, root in enumerate(roots):
+                out[j, 0], out[j, 1] = up[root], down[root]
+                if conditionals:
+                    out[j, 2:] = np.concatenate(
+                        _bdd.conditionals(diagram, root, qv, up, down, rv))
+            return out
+
+        factor = _one_factor(s, self._level, qv)
+        values = evaluate(qv) if factor is None else integrate_factor(evaluate, qv, *factor)
+        if not conditionals:
+            return Evaluation(values[:, 0].copy(), values[:, 1].copy())
+        cond = values[:, 2:].reshape(len(roots), 4, n)[:, :, self._level]
+        return Evaluation(values[:, 0].copy(), values[:, 1].copy(),
+                          cond[:, 0], cond[:, 1], cond[:, 2], cond[:, 3])
 
 
 def _one_factor(structure, level, q):
