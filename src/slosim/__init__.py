@@ -23,6 +23,7 @@ from ._errors import (
     ExactUnsupportedError,
     FewFailuresWarning,
     GateArityError,
+    InfeasibleTargetError,
     JourneyError,
     ModelError,
     PrecisionWarning,
@@ -31,6 +32,7 @@ from ._errors import (
     UnknownNodeError,
 )
 from ._version import __version__ as __version__
+from .analysis import allocate
 from .engines import exact, simulate
 from .model import (
     CommonCauseGroup,
@@ -51,6 +53,7 @@ from .model import (
     series,
 )
 from .results import (
+    AllocationResult,
     ExactResult,
     ExactResults,
     SimulationResult,
@@ -85,6 +88,9 @@ __all__ = [
     "SimulationResult",
     "SimulationResults",
     "binomial_interval",
+    "allocate",
+    "AllocationResult",
+    "InfeasibleTargetError",
     "ModelError",
     "ProbabilityError",
     "AvailabilitySpecError",

@@ -26,6 +26,7 @@ __all__ = [
     "DiagramTooLargeError",
     "ExactUnsupportedError",
     "ConvergenceError",
+    "InfeasibleTargetError",
     "SlosimWarning",
     "FewFailuresWarning",
     "PrecisionWarning",
@@ -285,6 +286,51 @@ class ConvergenceError(ArithmeticError):
     message says what was reached; :func:`~slosim.simulate` answers any
     model, with an interval.
     """
+
+
+class InfeasibleTargetError(ValueError):
+    """No allocation meets a journey's target: the message says what caps it.
+
+    Raised by :func:`~slosim.allocate` when, with every free component at
+    its ceiling, a journey still misses its target.
+
+    Attributes
+    ----------
+    journey : str
+    target : float
+        The journey's target availability.
+    reachable : float
+        The highest availability the journey reaches (every free component
+        at its ceiling).
+    limits : tuple of (str, float)
+        The events that cap it, most limiting first: fixed components and
+        shocks (with their availability) whose failures make up most of
+        the journey's remaining unavailability.
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> bureau = ss.Component("bureau", availability=0.995)
+    >>> web = ss.Component("web", availability=0.999)
+    >>> model = ss.Model(ss.Journey(ss.series(web, bureau, name="open"), target=0.9995))
+    >>> ss.allocate(model, fixed=["bureau"])
+    Traceback (most recent call last):
+    ...
+    slosim.InfeasibleTargetError: target 0.9995 for journey 'open' is unreachable: with every
+    free component at its ceiling it reaches at most 0.995; the fixed component bureau
+    (0.995) caps it
+    """
+
+    def __init__(self, message, journey, target, reachable, limits):
+        super().__init__(message)
+        self.journey = journey
+        self.target = target
+        self.reachable = reachable
+        self.limits = tuple(limits)
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.journey, self.target, self.reachable,
+                             self.limits))
 
 
 class SlosimWarning(UserWarning):

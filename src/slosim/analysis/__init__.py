@@ -8,4 +8,6 @@ and returns a result object of :mod:`slosim.results`. See
 :doc:`/architecture`.
 """
 
-__all__ = []
+from ._allocate import MAX_NINES, METHODS, allocate
+
+__all__ = ["allocate", "METHODS", "MAX_NINES"]

@@ -9,6 +9,7 @@ This package imports no other layer of slosim: engines and analyses build
 its objects.
 """
 
+from ._allocation import AllocationResult
 from ._exact import ExactResult, ExactResults
 from ._interval import binomial_interval
 from ._simulation import SimulationResult, SimulationResults
@@ -19,4 +20,5 @@ __all__ = [
     "ExactResult",
     "ExactResults",
     "binomial_interval",
+    "AllocationResult",
 ]

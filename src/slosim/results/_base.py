@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 import math
 
-__all__ = ["JourneyMapping", "fmt_samples", "fmt_estimate", "pandas"]
+__all__ = ["JourneyMapping", "fmt_samples", "fmt_estimate", "pandas", "pyplot"]
 
 
 def fmt_samples(n):
@@ -33,6 +33,18 @@ def pandas():
             "(or `pip install slosim[frame]`)"
         ) from None
     return pd
+
+
+def pyplot():
+    """matplotlib's pyplot, or an ImportError saying how to install it."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(
+            "plot() needs matplotlib; install it with `pip install matplotlib` "
+            "(or `pip install slosim[plot]`)"
+        ) from None
+    return plt
 
 
 class JourneyMapping(Mapping):
