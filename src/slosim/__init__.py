@@ -30,11 +30,13 @@ from ._errors import (
     ProbabilityError,
     SlosimWarning,
     UnknownNodeError,
+    UnresolvedChoiceError,
 )
 from ._version import __version__ as __version__
-from .analysis import allocate
+from .analysis import allocate, choose
 from .engines import exact, simulate
 from .model import (
+    Choice,
     CommonCauseGroup,
     Component,
     Gate,
@@ -42,6 +44,7 @@ from .model import (
     Journey,
     Model,
     Node,
+    Option,
     Service,
     Shock,
     alpha_factor,
@@ -50,10 +53,12 @@ from .model import (
     multiple_greek_letter,
     parallel,
     phi_factor,
+    redundancy_options,
     series,
 )
 from .results import (
     AllocationResult,
+    DesignResult,
     ExactResult,
     ExactResults,
     SimulationResult,
@@ -75,6 +80,9 @@ __all__ = [
     "alpha_factor",
     "phi_factor",
     "GaussianCopula",
+    "Choice",
+    "Option",
+    "redundancy_options",
     "series",
     "parallel",
     "k_of_n",
@@ -90,6 +98,8 @@ __all__ = [
     "binomial_interval",
     "allocate",
     "AllocationResult",
+    "choose",
+    "DesignResult",
     "InfeasibleTargetError",
     "ModelError",
     "ProbabilityError",
@@ -100,6 +110,7 @@ __all__ = [
     "DuplicateNameError",
     "UnknownNodeError",
     "JourneyError",
+    "UnresolvedChoiceError",
     "SlosimWarning",
     "FewFailuresWarning",
     "PrecisionWarning",

@@ -22,6 +22,7 @@ __all__ = [
     "DuplicateNameError",
     "UnknownNodeError",
     "JourneyError",
+    "UnresolvedChoiceError",
     "OpenPSAError",
     "DiagramTooLargeError",
     "ExactUnsupportedError",
@@ -170,6 +171,28 @@ class JourneyError(ModelError):
     """
 
 
+class UnresolvedChoiceError(ModelError):
+    """A model still has design choices, where one design is needed.
+
+    :func:`~slosim.exact`, :func:`~slosim.simulate` and the file writers
+    work on one design: resolve the choices with :meth:`Model.resolve
+    <slosim.Model.resolve>`, or let :func:`~slosim.choose` pick the best.
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> zones = ss.Choice("zones", [
+    ...     ss.Option("one", ss.Component("a", availability=0.999)),
+    ...     ss.Option("two", ss.parallel(ss.Component("b", availability=0.999),
+    ...                                  ss.Component("c", availability=0.999)))])
+    >>> ss.exact(ss.Journey(zones, name="j"))
+    Traceback (most recent call last):
+    ...
+    slosim.UnresolvedChoiceError: the model has unresolved choices ('zones'): pick one
+    option of each with Model.resolve({'zones': ...}), or let slosim.choose find the best
+    """
+
+
 class OpenPSAError(ModelError):
     """A model file cannot be read or written; the message says where and why.
 
@@ -292,7 +315,8 @@ class InfeasibleTargetError(ValueError):
     """No allocation meets a journey's target: the message says what caps it.
 
     Raised by :func:`~slosim.allocate` when, with every free component at
-    its ceiling, a journey still misses its target.
+    its ceiling, a journey still misses its target, and by
+    :func:`~slosim.choose` when it misses it whatever the choices.
 
     Attributes
     ----------
@@ -301,11 +325,12 @@ class InfeasibleTargetError(ValueError):
         The journey's target availability.
     reachable : float
         The highest availability the journey reaches (every free component
-        at its ceiling).
+        at its ceiling; for ``choose``, a bound: every choice up whenever
+        any of its options would be).
     limits : tuple of (str, float)
         The events that cap it, most limiting first: fixed components and
         shocks (with their availability) whose failures make up most of
-        the journey's remaining unavailability.
+        the journey's remaining unavailability (empty from ``choose``).
 
     Examples
     --------

@@ -9,5 +9,6 @@ and returns a result object of :mod:`slosim.results`. See
 """
 
 from ._allocate import MAX_NINES, METHODS, allocate
+from ._choose import choose
 
-__all__ = ["allocate", "METHODS", "MAX_NINES"]
+__all__ = ["allocate", "choose", "METHODS", "MAX_NINES"]

@@ -19,12 +19,13 @@ import numbers
 
 import numpy as np
 
-from .._errors import InfeasibleTargetError, UnknownNodeError
+from .._errors import InfeasibleTargetError
 from .._validation import check_int, check_real, param_error
 from ..cost import Cost, CostStack, per_nine
 from ..engines import DEFAULT_MAX_NODES, ExactDiagram
 from ..model import PARALLEL, SERIES, as_model, lower
 from ..results import AllocationResult
+from ._common import journey_targets, unknown
 from ._sqp import LN10, Problem, solve
 
 __all__ = ["allocate", "METHODS", "MAX_NINES"]
@@ -217,20 +218,7 @@ class _Setup:
     # -- checking the parameters -----------------------------------------------
 
     def _targets(self, targets, s):
-        out = {j: t for j, t in zip(s.journeys, s.targets) if t is not None}
-        if targets is not None:
-            if not hasattr(targets, "items"):
-                raise param_error("targets", _FUNC, "a dict of journey name -> target",
-                                  targets, TypeError)
-            for j, t in targets.items():
-                if j not in s.journeys:
-                    raise _unknown("targets", "journey", j, s.journeys)
-                out[j] = t
-        for j, t in out.items():
-            t = check_real(t, f"targets[{j!r}]", _FUNC, low=0, high=1, low_open=True,
-                           high_open=True)
-            out[j] = t
-        return {j: out[j] for j in s.journeys if j in out}
+        return journey_targets(s.journeys, s.targets, targets, _FUNC, high_open=True)
 
     def _loss(self, loss, s):
         if loss is None:
@@ -793,10 +781,7 @@ def _info(message, status, kkt=None, multipliers=None, starts=1, iterations=0,
 
 
 def _unknown(key, what, name, known):
-    shown = ", ".join(map(repr, list(known)[:8]))
-    more = ", ..." if len(known) > 8 else ""
-    return UnknownNodeError(f"{key} of allocate names {name!r}, which is no {what} of the "
-                            f"model ({what}s: {shown}{more})", name)
+    return unknown(_FUNC, key, what, name, known)
 
 
 def _and(items):

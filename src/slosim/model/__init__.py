@@ -19,6 +19,7 @@ from ._ccf import (
     multiple_greek_letter,
     phi_factor,
 )
+from ._choice import Choice, Option, redundancy_options
 from ._copula import GaussianCopula
 from ._lower import K_OF_N, PARALLEL, SERIES, CopulaGroup, Structure, lower
 from ._model import Model, NameMap, as_model
@@ -51,6 +52,9 @@ __all__ = [
     "phi_factor",
     "MAX_MEMBERS",
     "GaussianCopula",
+    "Choice",
+    "Option",
+    "redundancy_options",
     "Model",
     "NameMap",
     "as_model",

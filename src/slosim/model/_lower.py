@@ -26,6 +26,7 @@ import weakref
 
 import numpy as np
 
+from .._errors import UnresolvedChoiceError
 from ._model import as_model
 from ._nodes import Component, Service
 
@@ -203,6 +204,12 @@ def lower(model):
     Structure
         Built once per model (a model never changes) and shared.
 
+    Raises
+    ------
+    UnresolvedChoiceError
+        If the model has design choices (:class:`~slosim.Choice`) not yet
+        resolved: a Structure is one design.
+
     Notes
     -----
     The rules, written here once for every engine:
@@ -241,6 +248,13 @@ def lower(model):
 
 
 def _lower(model):
+    if model.choices:
+        names = ", ".join(map(repr, list(model.choices)[:8]))
+        first = list(model.choices)[0]
+        raise UnresolvedChoiceError(
+            f"the model has unresolved choices ({names}): pick one option of each with "
+            f"Model.resolve({{{first!r}: ...}}), or let slosim.choose find the best",
+            first)
     leaves = model.leaves()
     shocks = tuple(model.shocks.values())
     C = len(leaves)

@@ -21,6 +21,7 @@ from .._errors import (
 )
 from .._validation import param_error
 from ._ccf import CommonCauseGroup
+from ._choice import Choice, Option
 from ._copula import GaussianCopula
 from ._nodes import Component, Gate, Journey, Node, Service, _unavailability, describe
 from ._shocks import Shock, shock_probability
@@ -112,6 +113,9 @@ class Model:
         in the group's order).
     copulas : NameMap
         Copula name -> :class:`~slosim.GaussianCopula`.
+    choices : NameMap
+        Choice name -> :class:`~slosim.Choice`: the design choices still
+        open (the components of every option are among ``components``).
 
     Raises
     ------
@@ -148,7 +152,7 @@ class Model:
 
     __slots__ = ("_journeys", "_names", "_order", "_kids", "_position",
                  "_parents", "_components", "_shocks", "_shocks_of",
-                 "_copulas", "_copula_of", "_members", "__weakref__")
+                 "_copulas", "_copula_of", "_members", "_choices", "__weakref__")
 
     def __init__(self, journeys: Node | Journey | str | Sequence[Node | Journey | str],
                  *, nodes: Sequence[Node] = (), shocks: Sequence[Shock] = (),
@@ -190,6 +194,8 @@ class Model:
         self._parents = {k: tuple(v) for k, v in parents.items()}
         self._components = NameMap(
             {n.name: n for n in self._order if isinstance(n, _LEAF)}, "component")
+        self._choices = NameMap(
+            {n.name: n for n in self._order if isinstance(n, Choice)}, "choice")
         self._members = {}
         self._resolve_shocks(shocks)
         self._resolve_copulas(copulas)
@@ -332,6 +338,12 @@ class Model:
     @property
     def copulas(self):
         return self._copulas
+
+    @property
+    def choices(self):
+        """Choice name -> :class:`~slosim.Choice`, for the design choices
+        still open (:meth:`resolve` makes them)."""
+        return self._choices
 
     def nodes(self):
         """Every node the journeys reach, children before parents.
@@ -585,9 +597,87 @@ class Model:
         p = {id(self._replaced_shock(name)): shock_probability(name, value)
              for name, value in shock_p.items()}
 
+        return self._rebuilt(q, {}, p)
+
+    def resolve(self, choices, *, others=None):
+        """The model with some of its design choices made.
+
+        Parameters
+        ----------
+        choices : mapping of str to str
+            Choice name -> the label of the option to take.
+        others : {None, 'any'}, default None
+            The choices not named: left open (None), or each replaced by
+            its options in parallel, up whenever any option would be
+            (``'any'``): for coherent logic no design is more available
+            than that model, the bound :func:`slosim.choose` prunes with.
+
+        Returns
+        -------
+        Model
+            Each named :class:`~slosim.Choice` replaced by its option's
+            node; what only the other options used is gone (with the shocks
+            and copula members it alone had). This model is unchanged.
+
+        Raises
+        ------
+        UnknownNodeError
+            If a name is no choice of the model.
+        ModelError
+            If a choice has no option with that label.
+
+        See Also
+        --------
+        slosim.choose : the best design, under targets and resources.
+
+        Examples
+        --------
+        >>> import slosim as ss
+        >>> a, b = ss.Component("a", availability=0.99), ss.Component("b", availability=0.99)
+        >>> zones = ss.Choice("zones", [ss.Option("one", a), ss.Option("two", ss.parallel(a, b))])
+        >>> model = ss.Model(ss.Journey(zones, name="j"))
+        >>> list(model.choices), len(model.components)
+        (['zones'], 2)
+        >>> one = model.resolve({"zones": "one"})
+        >>> list(one.choices), list(one.components)
+        ([], ['a'])
+        >>> ss.exact(model.resolve({"zones": "two"}))["j"].availability
+        0.9999
+        """
+        choices = _as_mapping(choices, "choices")
+        if others not in (None, "any"):
+            raise param_error("others", "Model.resolve", "None or 'any'", others)
+        chosen = {}
+        for name, label in choices.items():
+            node = self._choices.get(name) if isinstance(name, str) else None
+            if node is None:
+                raise UnknownNodeError(
+                    f"Model.resolve: {name!r} is no choice of the model (choices: "
+                    f"{_some(self._choices)})", name if isinstance(name, str) else None)
+            option = node.option(label)
+            chosen[id(node)] = node.options.index(option)
+        if others == "any":
+            for node in self._choices.values():
+                chosen.setdefault(id(node), None)
+        if not chosen:
+            return self
+        return self._rebuilt({}, chosen, {})
+
+    def _rebuilt(self, q, chosen, p):
+        """A new model: leaves with new unavailabilities ``q`` (by id),
+        choices resolved to option ``chosen[id]``, shocks with new
+        probabilities ``p`` (by id). One pass in topological order."""
         new = {}  # id(old node) -> its replacement, one per node
         for node in self._order:                    # children first
             kids = self._kids[id(node)]
+            if id(node) in chosen:
+                if chosen[id(node)] is None:        # any option: in parallel
+                    new[id(node)] = Gate("parallel", tuple(new.get(id(c), c) for c in kids),
+                                         1, None)
+                    continue
+                picked = kids[chosen[id(node)]]
+                new[id(node)] = new.get(id(picked), picked)
+                continue
             if id(node) not in q and not any(id(c) in new for c in kids):
                 continue                            # untouched: reused
             kids = tuple(new.get(id(c), c) for c in kids)
@@ -597,6 +687,9 @@ class Model:
                 new[id(node)] = Service(
                     node.name, unavailability=q.get(id(node), node.unavailability),
                     requires=kids)
+            elif isinstance(node, Choice):
+                new[id(node)] = Choice(node.name, [
+                    Option(o.label, k, **o.resources) for o, k in zip(node.options, kids)])
             else:
                 new[id(node)] = Component(node.name, unavailability=q[id(node)])
 
@@ -606,22 +699,48 @@ class Model:
         journeys = [j if id(j.node) not in new else
                     Journey(new[id(j.node)], name=j.name, target=j.target)
                     for j in self._journeys]
+        # what the journeys still reach (a resolved choice drops its others),
+        # walked on this model's resolved children, then mapped to the new
+        reached_old = set()
+        stack = [j.node for j in self._journeys]
+        while stack:
+            n = stack.pop()
+            if id(n) in reached_old:
+                continue
+            reached_old.add(id(n))
+            kids = self._kids[id(n)]
+            if chosen.get(id(n)) is not None:
+                kids = (kids[chosen[id(n)]],)
+            stack.extend(kids)
+        reached = {id(new.get(i, n)) for i, n in
+                   ((id(n), n) for n in self._order if id(n) in reached_old)}
         shocks = []
         for sh in self._shocks.values():
             members = self._members[id(sh)]
-            if id(sh) in p or any(id(m) in new for m in members):
-                sh = Shock(sh.name, p.get(id(sh), sh.probability), members=moved(members))
+            kept = [m for m in moved(members) if id(m) in reached]
+            if not kept:
+                continue
+            if id(sh) in p or len(kept) < len(members) or any(id(m) in new for m in members):
+                sh = Shock(sh.name, p.get(id(sh), sh.probability), members=kept)
             shocks.append(sh)
         copulas = []
         for c in self._copulas.values():
-            members = self._members[id(c)]
-            if any(id(m) in new for m in members):
-                c = c.with_members(moved(members))
+            members = moved(self._members[id(c)])
+            keep = [i for i, m in enumerate(members) if id(m) in reached]
+            if len(keep) < 2:
+                continue
+            if len(keep) < len(members):
+                kept = [members[i] for i in keep]
+                c = (GaussianCopula(c.name, kept, loadings=c.loadings[keep])
+                     if c.one_factor else
+                     GaussianCopula(c.name, kept, correlation=c.correlation[keep][:, keep]))
+            elif any(id(m) in new for m in self._members[id(c)]):
+                c = c.with_members(members)
             copulas.append(c)
         # Every node is passed, so that the name references of reused
         # nodes (which name reused nodes only) still resolve.
-        return Model(journeys, nodes=moved(self._order), shocks=shocks,
-                     copulas=copulas)
+        nodes = [n for n in moved(self._order) if id(n) in reached]
+        return Model(journeys, nodes=nodes, shocks=shocks, copulas=copulas)
 
     def _replaced_leaf(self, name, param):
         """The component or service ``name`` names, for Model.replace."""

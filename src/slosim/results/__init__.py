@@ -10,6 +10,7 @@ its objects.
 """
 
 from ._allocation import AllocationResult
+from ._design import DesignResult
 from ._exact import ExactResult, ExactResults
 from ._interval import binomial_interval
 from ._simulation import SimulationResult, SimulationResults
@@ -21,4 +22,5 @@ __all__ = [
     "ExactResults",
     "binomial_interval",
     "AllocationResult",
+    "DesignResult",
 ]
