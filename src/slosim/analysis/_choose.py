@@ -27,8 +27,8 @@ import numpy as np
 
 from .._errors import InfeasibleTargetError, ModelError
 from .._validation import check_int, check_real, param_error
-from ..engines import DEFAULT_MAX_NODES, exact
-from ..model import Choice, Component, Gate, Journey, Model, Service, Shock, as_model
+from ..engines import DEFAULT_MAX_NODES, ExactDiagram
+from ..model import Choice, Component, Gate, Journey, Model, Service, as_model
 from ..results import DesignResult
 from ._common import journey_targets, unknown
 
@@ -194,8 +194,10 @@ class _Search:
 
     def _evaluate(self, model):
         """Journey name -> (availability, unavailability), exactly."""
-        res = exact(model, max_nodes=self.max_nodes)
-        return {j: (r.availability, r.unavailability) for j, r in res.items()}
+        diagram = ExactDiagram(model, max_nodes=self.max_nodes, _func=_FUNC)
+        values = diagram.evaluate(conditionals=False)
+        return {j: (float(a), float(u)) for j, a, u in zip(
+            diagram.structure.journeys, values.availability, values.unavailability)}
 
     def _meets(self, values):
         return all(values[j][1] <= (1.0 - t) * (1.0 + 1e-12) for j, t in self.targets.items())
@@ -216,10 +218,9 @@ class _Search:
             value=float(value), optimal=optimal, gap=float(gap), method=method,
             nodes=int(nodes), message=message)
 
-    def _check_reachable(self):
-        """Every target met when every choice is at its union of options;
-        else the journey and what it can reach."""
-        values = self._evaluate(self.model.resolve({}, others="any"))
+    def _check_reachable(self, values):
+        """Every target met when every choice is up whenever any option is
+        (``values`` of that model); else the journey and what it reaches."""
         for j, t in self.targets.items():
             if values[j][1] > (1.0 - t) * (1.0 + 1e-12):
                 raise InfeasibleTargetError(
@@ -228,23 +229,32 @@ class _Search:
                     values[j][0], ())
 
     def run(self):
-        self._check_reachable()
-        factors = None if self.method == "branch and bound" else self._factors()
-        if factors is not None:
-            return self._milp(*factors)
-        if self.method == "milp":
+        slots_of = None if self.method == "branch and bound" else self._factorisation()
+        if slots_of is None and self.method == "milp":
             raise ValueError("choose: method='milp' needs every journey's availability to "
                              "factorise over the choices (each choice in series on its "
                              "journeys, its options sharing no component, shock or copula "
                              "with the rest); this model does not: use "
                              "method='branch and bound'")
-        return self._branch_and_bound()
+        bound = self.model.resolve({}, others="any")
+        if slots_of is None:
+            self._check_reachable(self._evaluate(bound))
+            return self._branch_and_bound()
+        values, log_a = self._evaluate_options(bound)
+        self._check_reachable(values)
+        # each journey's rest: its availability at one design over the options'
+        first = [int(np.argmax(v)) for v in log_a]
+        base = self._evaluate(self.model.resolve(
+            {s.name: s.options[o].label for s, o in zip(self.slots, first)}))
+        log_rest = {j: math.log1p(-base[j][1]) - sum(log_a[k][first[k]] for k in slots_of[j])
+                    for j in self.relevant}
+        return self._milp(log_rest, log_a, slots_of)
 
     # -- factorisation and the MILP ------------------------------------------------------
 
-    def _factors(self):
-        """(log A_rest per relevant journey, log A_s(o) per slot, slots per
-        journey), or None when some journey does not factorise."""
+    def _factorisation(self):
+        """Relevant journey -> the slots it has in series, or None when some
+        journey's availability does not factorise over the slots."""
         m = self.model
         slot_index = {id(s): k for k, s in enumerate(self.slots)}
         option_leaves = []                   # per slot: set of leaf ids under any option
@@ -303,49 +313,31 @@ class _Search:
                     sides.add("rest")
             if len(sides) > 1:
                 return None
-        # log availability of each option alone, and of each journey's rest
-        log_a = []
-        for s in self.slots:
-            values = []
-            for o in s.options:
-                values.append(self._option_log_availability(s, o))
-            log_a.append(np.array(values))
-        first = [int(np.argmax(v)) for v in log_a]
-        base = self._evaluate(self.model.resolve(
-            {s.name: s.options[o].label for s, o in zip(self.slots, first)}))
-        log_rest = {}
-        for j in self.relevant:
-            log_rest[j] = math.log1p(-base[j][1]) - sum(log_a[k][first[k]]
-                                                        for k in slots_of[j])
-        return log_rest, log_a, slots_of
+        return slots_of
 
-    def _option_log_availability(self, slot, option):
-        """ln of the availability of ``option``'s node alone (with the shocks
-        and copulas among its components), from the exact engine."""
-        m = self.model
-        node = m.children(slot)[slot.options.index(option)]
-        inside, named = set(), []
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            if id(n) in inside:
-                continue
-            inside.add(id(n))
-            if n.name is not None:
-                named.append(n)
-            stack.extend(m.children(n))
-        shocks = []
-        for sh in m.shocks.values():
-            members = [x for x in m.members(sh) if id(x) in inside]
-            if members:
-                shocks.append(Shock(sh.name, sh.probability, members=members))
-        copulas = [c for c in m.copulas.values()
-                   if all(id(x) in inside for x in m.members(c))]
-        alone = Model(Journey(node, name=f"{slot.name}:{option.label}"), nodes=named,
-                      shocks=shocks, copulas=copulas)
-        u = exact(alone, max_nodes=self.max_nodes)[f"{slot.name}:{option.label}"]
-        u = u.unavailability
-        return math.log1p(-u) if u < 1.0 else -math.inf
+    def _evaluate_options(self, bound):
+        """(journey values of ``bound``, ln of each option's availability per
+        slot): one exact evaluation of ``bound`` with every option's node a
+        journey too, so each option's availability is its marginal under
+        every shock and copula of the model."""
+        names = {j.name for j in bound.journeys}
+        extra, keys = [], []
+        for s in self.slots:
+            row = []
+            for option, node in zip(s.options, self.model.children(s)):
+                name = f"{s.name}={option.label}"
+                while name in names:
+                    name += "'"
+                names.add(name)
+                row.append(name)
+                extra.append(Journey(node, name=name))
+            keys.append(row)
+        both = Model([*bound.journeys, *extra], nodes=bound.nodes(),
+                     shocks=list(bound.shocks.values()), copulas=list(bound.copulas.values()))
+        values = self._evaluate(both)
+        log_a = [np.array([math.log1p(-values[name][1]) if values[name][1] < 1.0
+                           else -math.inf for name in row]) for row in keys]
+        return values, log_a
 
     def _milp(self, log_rest, log_a, slots_of):
         from scipy.optimize import Bounds, LinearConstraint, milp
