@@ -82,7 +82,9 @@ def check_against_enumeration(model, **kwargs):
     for j in model.journeys:
         if j.target is not None:
             assert res[j.name].unavailability <= (1 - j.target) * (1 + 1e-12)
-        assert design.journeys[j.name] == res[j.name].availability
+        # (the same to the last bits, but for a copula's quadrature)
+        assert design.journeys[j.name] == pytest.approx(res[j.name].availability,
+                                                        rel=1e-13)
     for r, limit in (kwargs.get("limits") or {}).items():
         assert design.resources[r] <= limit * (1 + 1e-12)
     return design
@@ -221,6 +223,25 @@ def test_shock_inside_an_option_counts():
     # 2e-3 it would be 0.99999 and cheaper; the dearer pair of v is the answer
     design = check_against_enumeration(model)
     assert design["s"] == "2v" and design.method == "milp"
+
+
+def test_copula_across_a_slots_options_counts():
+    """Correlated units: an option's availability is its marginal under the
+    copula (the pair fails together more often than independence says)."""
+    u = [C(f"u{i}", unavailability=0.01) for i in range(3)]
+    s = ss.Choice("s", [ss.Option("pair", ss.parallel(u[0], u[1]), cost=2),
+                        ss.Option("one", u[2], cost=1)])
+    model = ss.Model(ss.Journey(ss.series(C("w", unavailability=1e-4), s, name="j"),
+                                target=0.9998),
+                     copulas=[ss.GaussianCopula("zone", u, loadings=[0.9] * 3)])
+    pair = ss.exact(model.resolve({"s": "pair"}))["j"].unavailability
+    assert pair > 1e-4 + 1e-4 * 1.5          # much worse than independent units
+    for target in (0.9998, 1 - pair * 1.01, 1 - pair * 0.99):
+        m = ss.Model(ss.Journey(model.journeys[0].node, name="j", target=target),
+                     copulas=[ss.GaussianCopula("zone", u, loadings=[0.9] * 3)])
+        for kwargs in ({}, {"maximize": "j", "limits": {"cost": 1.5}}):
+            design = check_against_enumeration(m, **kwargs)
+            assert design is None or design.method == "milp"
 
 
 # --- small cases by hand ------------------------------------------------------------
