@@ -112,8 +112,6 @@ class Choice(Node):
     ----------
     name : str
     options : tuple of Option
-    children : tuple
-        Every option's node (the nodes of all the alternatives).
 
     Examples
     --------
@@ -162,6 +160,7 @@ class Choice(Node):
 
     @property
     def children(self):
+        """Every option's node (the nodes of all the alternatives)."""
         return tuple(opt.node for opt in self._options)
 
     def option(self, label):
