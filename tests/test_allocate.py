@@ -221,7 +221,7 @@ def test_the_shadow_price_is_the_derivative_of_the_least_cost(journey):
     j1 = ss.series(shared, c, ss.parallel(C("d1", unavailability=0.01),
                                           C("d2", unavailability=0.01), name="d"), name="j1")
     cost = {"shared": per_nine(3.0), "a": per_nine(1.0), "b": per_nine(2.0),
-            "c": per_nine(1.5)}
+            "c": per_nine(1.5), "d1": per_nine(1.0), "d2": per_nine(1.0)}
 
     def least(t0, t1):
         m = ss.Model([ss.Journey(j0, target=t0), ss.Journey(j1, target=t1)])
@@ -296,7 +296,9 @@ def test_fixed_components_keep_their_availability():
 
 def test_bounds_are_kept():
     model = account_opening()
-    plan = ss.allocate(model, cost={"web": per_nine(1e-3)}, bounds={"web": (0.99, 0.9999)})
+    cost = {name: per_nine(1.0) for name in model.components}
+    cost["web"] = per_nine(1e-3)
+    plan = ss.allocate(model, cost=cost, bounds={"web": (0.99, 0.9999)})
     assert 0.99 <= plan["web"] <= 0.9999 + 1e-15
     assert plan["web"] == pytest.approx(0.9999, rel=1e-12)   # cheap: at its ceiling
     meets_every_target(plan)
@@ -396,8 +398,10 @@ def test_ceilings_can_cap_a_journey():
     (dict(bounds={"web": 0.9}), TypeError, r"bounds\['web'\].* a pair"),
     (dict(bounds={"bureau": (0.9, 0.99)}, fixed=["bureau"]), ValueError, "'bureau' is fixed"),
     (dict(cost={"web": 2.0}), TypeError, r"cost\['web'\].* a slosim.cost.Cost"),
+    (dict(cost={"web": ss.cost.per_nine(1.0)}), ValueError,
+     r"gives no cost for 6 free components \('idv', 'bureau', 'docs'"),
     (dict(cost=3), TypeError, "The 'cost' parameter of allocate"),
-    (dict(cost={"web": ss.cost.Cost(lambda r: -r, lambda r: -1.0 + 0 * r)}), ValueError,
+    (dict(cost=ss.cost.Cost(lambda r: -r, lambda r: -1.0 + 0 * r)), ValueError,
      "a cost increasing in availability"),
     (dict(weights={"web": -1.0}, method="proportional"), ValueError, r"weights\['web'\]"),
     (dict(loss={"open": 1.0}, method="equal"), ValueError, "loss"),

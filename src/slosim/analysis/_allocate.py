@@ -75,8 +75,9 @@ def allocate(model, *, method="cost", targets=None, fixed=(), bounds=None, cost=
     cost : Cost or dict, optional
         The cost of each free component's availability
         (:mod:`slosim.cost`): one :class:`~slosim.cost.Cost` for all, or
-        component name -> Cost; default ``per_nine(1.0)`` (cost linear in
-        nines). Every method reports the plan's total cost under it.
+        a dict component name -> Cost naming every free component; default
+        ``per_nine(1.0)`` for all (cost linear in nines). Every method
+        reports the plan's total cost under it.
     weights : dict, optional
         For ``'proportional'``: component name -> positive weight; by
         default each free component's current unavailability.
@@ -298,10 +299,21 @@ class _Setup:
             costs = [cost or default] * len(self.free)
         elif hasattr(cost, "items"):
             self._per_component(cost, "cost", index, fixed, shocks, "Cost")
-            costs = [cost.get(name, default) for name in self.free_names]
+            costs = [cost.get(name) for name in self.free_names]
         else:
             raise param_error("cost", _FUNC, "a slosim.cost.Cost or a dict of component "
                               "name -> Cost", cost, TypeError)
+        for name, c in cost.items() if hasattr(cost, "items") else ():
+            if not isinstance(c, Cost):
+                raise param_error(f"cost[{name!r}]", _FUNC, "a slosim.cost.Cost", c,
+                                  TypeError)
+        missing = [name for name, c in zip(self.free_names, costs) if c is None]
+        if missing:
+            shown = ", ".join(map(repr, missing[:8])) + (", ..." if len(missing) > 8 else "")
+            raise ValueError(
+                f"cost of allocate gives no cost for {len(missing)} free "
+                f"component{'s' if len(missing) > 1 else ''} ({shown}): a dict must give "
+                f"every free component's cost (or fix the component with fixed=)")
         for k, (name, c) in enumerate(zip(self.free_names, costs)):
             if not isinstance(c, Cost):
                 raise param_error(f"cost[{name!r}]", _FUNC, "a slosim.cost.Cost", c,
@@ -375,7 +387,9 @@ class _Setup:
         limits = [(self.structure.events[e], float(1.0 - q[e])) for e in order
                   if share[e] >= 0.01 and not is_free[e]][:3]
         bounded = [self.structure.events[e] for e in order
-                   if share[e] >= 0.01 and is_free[e]][:3]
+                   if share[e] >= 0.01 and is_free[e]]
+        if len(bounded) > 3:
+            bounded = bounded[:3] + [f"{len(bounded) - 3} more"]
         target = self.targets[name]
         reachable = float(ev.availability[j])
         parts = []
@@ -394,7 +408,11 @@ class _Setup:
         if bounded:
             parts.append("the ceilings of " + _and(bounded))
         verb = "caps" if len(parts) == 1 and len(limits) <= 1 and not bounded else "cap"
-        cause = f"; {_and(parts)} {verb} it" if parts else ""
+        if len(parts) > 2 or (len(parts) == 2 and " and " in parts[0]):
+            listed = ", ".join(parts[:-1]) + ", and " + parts[-1]
+        else:
+            listed = _and(parts) if parts else ""
+        cause = f"; {listed} {verb} it" if parts else ""
         raise InfeasibleTargetError(
             f"target {target!r} for journey {name!r} is unreachable: with every free "
             f"component at its ceiling it reaches at most {_fmt(reachable)}{cause}",
@@ -790,11 +808,11 @@ def _and(items):
 
 
 def _fmt(a):
-    """An availability with the digits that matter (up to its nines + 3)."""
+    """An availability with the digits that matter (its nines + 4)."""
     if a >= 1.0:
         return "1"
     nines = -math.log10(1.0 - a)
-    return f"{a:.{max(3, min(15, int(nines) + 3))}g}"
+    return f"{a:.{max(4, min(15, int(nines) + 4))}g}"
 
 
 def _is_number(x):
