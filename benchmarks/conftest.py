@@ -15,6 +15,10 @@
   SCRAM / slosim (JSON: ``slosim_exact``).
 * ``record_import``: the import-time benchmarks (``bench_import.py``) report
   their medians here; the end of the session prints them and the difference.
+* ``record_allocate``: the allocation benchmarks (``bench_allocate.py``)
+  report slosim's and the naive way's times here; the end of the session
+  prints them with the ratios and the goals' verdicts (JSON:
+  ``slosim_allocate``).
 * Refuses to run against a compiled kernel older than its sources.
 """
 
@@ -26,6 +30,7 @@ _RATES = {}  # (model, implementation) -> {samples: (median rate, best rate)}
 _LOAD = {}   # system load average (1 min) at the start and end of the session
 _EXACT = {}  # model -> {implementation: values}, from bench_exact.py
 _IMPORT = {}  # "numpy" / "slosim" -> {"median": s, "min": s}, from bench_import.py
+_ALLOCATE = {}  # model -> {kind: values}, from bench_allocate.py
 
 
 def pytest_collect_file(file_path, parent):
@@ -99,6 +104,15 @@ def record_import():
     return record
 
 
+@pytest.fixture(scope="session")
+def record_allocate():
+    """``record_allocate(model, kind, **values)``, kind "slosim",
+    "naive-slsqp" or "naive-gradient"."""
+    def record(model, kind, **values):
+        _ALLOCATE.setdefault(model, {})[kind] = values
+    return record
+
+
 def _best(model, impl, which):
     runs = _RATES.get((model, impl))
     if not runs:
@@ -142,6 +156,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("import time (fresh interpreters)")
         for line in import_lines(_IMPORT):
             terminalreporter.write_line(line)
+    if _ALLOCATE:
+        from .bench_allocate import summary_lines as allocate_lines
+
+        terminalreporter.section("allocate(method='cost') beside the naive way "
+                                 "(SLSQP, finite differences over exact)")
+        for line in allocate_lines(_ALLOCATE):
+            terminalreporter.write_line(line)
     if not _RATES:
         return
     tr = terminalreporter
@@ -169,3 +190,7 @@ def pytest_benchmark_update_json(config, benchmarks, output_json):
         from .bench_exact import summary as exact_summary
 
         output_json["slosim_exact"] = exact_summary(_EXACT)
+    if _ALLOCATE:
+        from .bench_allocate import summary as allocate_summary
+
+        output_json["slosim_allocate"] = allocate_summary(_ALLOCATE)
