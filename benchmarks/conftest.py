@@ -19,6 +19,9 @@
   report slosim's and the naive way's times here; the end of the session
   prints them with the ratios and the goals' verdicts (JSON:
   ``slosim_allocate``).
+* ``record_choose``: the design-choice benchmarks (``bench_choose.py``)
+  report each redundancy-allocation instance and the dynamic programme's
+  time here; the end of the session prints them (JSON: ``slosim_choose``).
 * Refuses to run against a compiled kernel older than its sources.
 """
 
@@ -31,6 +34,7 @@ _LOAD = {}   # system load average (1 min) at the start and end of the session
 _EXACT = {}  # model -> {implementation: values}, from bench_exact.py
 _IMPORT = {}  # "numpy" / "slosim" -> {"median": s, "min": s}, from bench_import.py
 _ALLOCATE = {}  # model -> {kind: values}, from bench_allocate.py
+_CHOOSE = {}  # weight limit (or "all") -> {kind: values}, from bench_choose.py
 
 
 def pytest_collect_file(file_path, parent):
@@ -113,6 +117,15 @@ def record_allocate():
     return record
 
 
+@pytest.fixture(scope="session")
+def record_choose():
+    """``record_choose(key, kind, **values)``: key a weight limit and kind
+    "slosim", or key "all" and kind "dp"."""
+    def record(key, kind, **values):
+        _CHOOSE.setdefault(key, {})[kind] = values
+    return record
+
+
 def _best(model, impl, which):
     runs = _RATES.get((model, impl))
     if not runs:
@@ -163,6 +176,13 @@ def pytest_terminal_summary(terminalreporter):
                                  "(SLSQP, finite differences over exact)")
         for line in allocate_lines(_ALLOCATE):
             terminalreporter.write_line(line)
+    if _CHOOSE:
+        from .bench_choose import summary_lines as choose_lines
+
+        terminalreporter.section("choose: redundancy allocation (Fyffe, Hines and Lee) "
+                                 "beside the dynamic programme")
+        for line in choose_lines(_CHOOSE):
+            terminalreporter.write_line(line)
     if not _RATES:
         return
     tr = terminalreporter
@@ -194,3 +214,7 @@ def pytest_benchmark_update_json(config, benchmarks, output_json):
         from .bench_allocate import summary as allocate_summary
 
         output_json["slosim_allocate"] = allocate_summary(_ALLOCATE)
+    if _CHOOSE:
+        from .bench_choose import summary as choose_summary
+
+        output_json["slosim_choose"] = choose_summary(_CHOOSE)

@@ -22,6 +22,7 @@ Two methods, both exact:
 import heapq
 import math
 import time
+import weakref
 
 import numpy as np
 
@@ -35,6 +36,7 @@ from ._common import journey_targets, unknown
 __all__ = ["choose"]
 
 _FUNC = "choose"
+_FACTORS = weakref.WeakKeyDictionary()     # model -> {journeys: factors}
 _METHODS = ("auto", "milp", "branch and bound")
 
 
@@ -229,26 +231,44 @@ class _Search:
                     values[j][0], ())
 
     def run(self):
-        slots_of = None if self.method == "branch and bound" else self._factorisation()
-        if slots_of is None and self.method == "milp":
-            raise ValueError("choose: method='milp' needs every journey's availability to "
-                             "factorise over the choices (each choice in series on its "
-                             "journeys, its options sharing no component, shock or copula "
-                             "with the rest); this model does not: use "
-                             "method='branch and bound'")
-        bound = self.model.resolve({}, others="any")
-        if slots_of is None:
-            self._check_reachable(self._evaluate(bound))
-            return self._branch_and_bound()
-        values, log_a = self._evaluate_options(bound)
-        self._check_reachable(values)
-        # each journey's rest: its availability at one design over the options'
-        first = [int(np.argmax(v)) for v in log_a]
-        base = self._evaluate(self.model.resolve(
-            {s.name: s.options[o].label for s, o in zip(self.slots, first)}))
-        log_rest = {j: math.log1p(-base[j][1]) - sum(log_a[k][first[k]] for k in slots_of[j])
-                    for j in self.relevant}
-        return self._milp(log_rest, log_a, slots_of)
+        if self.method != "branch and bound":
+            factors = self._factors()
+            if factors is not None:
+                values, log_rest, log_a, slots_of = factors
+                self._check_reachable(values)
+                return self._milp(log_rest, log_a, slots_of)
+            if self.method == "milp":
+                raise ValueError("choose: method='milp' needs every journey's availability "
+                                 "to factorise over the choices (each choice in series on "
+                                 "its journeys, its options sharing no component, shock or "
+                                 "copula with the rest); this model does not: use "
+                                 "method='branch and bound'")
+        self._check_reachable(self._evaluate(self.model.resolve({}, others="any")))
+        return self._branch_and_bound()
+
+    def _factors(self):
+        """(values of the open model, ln A of each journey's rest, ln A of
+        each option per slot, each journey's slots), or None when some
+        journey does not factorise. Kept per model and set of journeys: a
+        model is immutable, and a study asks it many questions."""
+        per_model = _FACTORS.setdefault(self.model, {})
+        key = tuple(self.relevant)
+        if key not in per_model:
+            slots_of = self._factorisation()
+            if slots_of is None:
+                per_model[key] = None
+            else:
+                bound = self.model.resolve({}, others="any")
+                values, log_a = self._evaluate_options(bound)
+                # each journey's rest: its availability at one design over the options'
+                first = [int(np.argmax(v)) for v in log_a]
+                base = self._evaluate(self.model.resolve(
+                    {s.name: s.options[o].label for s, o in zip(self.slots, first)}))
+                log_rest = {j: math.log1p(-base[j][1])
+                            - sum(log_a[k][first[k]] for k in slots_of[j])
+                            for j in self.relevant}
+                per_model[key] = (values, log_rest, log_a, slots_of)
+        return per_model[key]
 
     # -- factorisation and the MILP ------------------------------------------------------
 
