@@ -152,7 +152,9 @@ def allocate(model, *, method="cost", targets=None, fixed=(), bounds=None, cost=
     >>> plan = ss.allocate(model, method="equal")
     >>> round(plan["s0"], 10)                    # 0.999 ** (1 / 4)
     0.9997499062
-    >>> plan = ss.allocate(model, cost={"s0": ss.cost.per_nine(4.0)})
+    >>> cost = {"s0": ss.cost.per_nine(4.0), **{f"s{i}": ss.cost.per_nine(1.0)
+    ...                                         for i in range(1, 4)}}
+    >>> plan = ss.allocate(model, cost=cost)
     >>> plan.status, plan.binding
     ('optimal', ('j',))
     >>> [round(plan.nines[f"s{i}"], 3) for i in range(4)]
