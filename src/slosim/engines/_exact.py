@@ -323,6 +323,7 @@ class ExactDiagram:
         max_nodes = check_int(max_nodes, "max_nodes", _func, low=2, high=2**31 - 1)
         s = self.structure = model
         rank, self._diagram, ids = _diagram(s, max_nodes)
+        self._arrays = None
         self._level = rank.astype(np.intp)      # event -> its variable (level)
         self._roots = [int(ids[out]) for out in s.outputs.tolist()]
         # fails now, not at the first evaluation, for an unsupported copula
@@ -331,6 +332,36 @@ class ExactDiagram:
     @property
     def nodes(self):
         return int(self._diagram.nodes)
+
+    @property
+    def levels(self):
+        """``(E,)`` int array: each basic event's variable (its level in the
+        diagram), in the order of ``structure.events``."""
+        out = self._level.view()
+        out.setflags(write=False)
+        return out
+
+    @property
+    def roots(self):
+        """Each journey's root node id, in the order of ``structure.journeys``
+        (0 is the terminal "down", 1 the terminal "up")."""
+        return tuple(self._roots)
+
+    def node_arrays(self):
+        """``(var, lo, hi)``: read-only int32 arrays over node ids: each
+        node's variable (its level), its child with the variable down and
+        its child with the variable up. Nodes 0 (down) and 1 (up) are the
+        terminals, at level ``structure.n_events``; a node's children have
+        smaller ids, so ids are a topological order, children first.
+
+        For engine modules and tools that walk the diagram themselves.
+        """
+        if self._arrays is None:
+            arrays = self._diagram.arrays()
+            for a in arrays:
+                a.setflags(write=False)
+            self._arrays = arrays
+        return self._arrays
 
     def _by_level(self, q):
         out = np.empty(len(q), dtype=np.float64)
