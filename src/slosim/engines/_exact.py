@@ -356,12 +356,68 @@ class ExactDiagram:
 
         For engine modules and tools that walk the diagram themselves.
         """
-        if self._arrays is None:
+        if self._arrays is None or len(self._arrays[0]) != self._diagram.nodes:
             arrays = self._diagram.arrays()
             for a in arrays:
                 a.setflags(write=False)
             self._arrays = arrays
         return self._arrays
+
+    @property
+    def manager(self):
+        """The kernel's diagram manager (``slosim._core._bdd.Diagram``), for
+        engine modules that build more functions in the same variable
+        order; :meth:`probabilities_of` evaluates them."""
+        return self._diagram
+
+    def probabilities_of(self, nodes, q=None):
+        """Probability that each of ``nodes`` is up and that it is down.
+
+        Parameters
+        ----------
+        nodes : sequence of int
+            Node ids of the diagram (a journey's root, or a function an
+            engine module built in :attr:`manager`).
+        q : array_like, shape (E,), optional
+            Each basic event's probability, as for :meth:`evaluate`.
+
+        Returns
+        -------
+        up, down : ndarray, shape (len(nodes),)
+            Each computed directly; a one-factor copula is integrated out.
+        """
+        q = self._checked_q(q, "ExactDiagram.probabilities_of")
+        nodes = np.asarray(nodes, dtype=np.intp)
+        size = self._diagram.nodes
+        if nodes.ndim != 1 or np.any((nodes < 0) | (nodes >= size)):
+            raise ValueError(f"nodes must be node ids of the diagram (0..{size - 1})")
+        qv = self._by_level(q)
+        diagram = self._diagram
+
+        def evaluate(qv, rv=None):
+            up, down = _bdd.probabilities(diagram, qv, rv)
+            return np.stack([up[nodes], down[nodes]])
+
+        factor = _one_factor(self.structure, self._level, qv)
+        values = evaluate(qv) if factor is None else integrate_factor(evaluate, qv, *factor)
+        return values[0].copy(), values[1].copy()
+
+    def _checked_q(self, q, func):
+        """The events' probabilities: the model's own, or ``q`` checked."""
+        s = self.structure
+        if q is None:
+            return s.q
+        q = np.asarray(q, dtype=np.float64)
+        if q.shape != (s.n_events,):
+            raise param_error("q", func, f"an array of {s.n_events} probabilities",
+                              q.shape)
+        bad = ~((q >= 0.0) & (q <= 1.0))
+        if bad.any():
+            e = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"The 'q' parameter of {func} must hold probabilities in [0, 1]. "
+                f"Got q[{e}] = {q[e]!r} (event {s.events[e]!r}) instead.")
+        return q
 
     def _by_level(self, q):
         out = np.empty(len(q), dtype=np.float64)
@@ -391,20 +447,7 @@ class ExactDiagram:
             If ``q`` has the wrong length or an entry outside [0, 1].
         """
         s = self.structure
-        if q is None:
-            q = s.q
-        else:
-            q = np.asarray(q, dtype=np.float64)
-            if q.shape != (s.n_events,):
-                raise param_error("q", "ExactDiagram.evaluate",
-                                  f"an array of {s.n_events} probabilities", q.shape)
-            bad = ~((q >= 0.0) & (q <= 1.0))
-            if bad.any():
-                e = int(np.flatnonzero(bad)[0])
-                raise ValueError(
-                    f"The 'q' parameter of ExactDiagram.evaluate must hold "
-                    f"probabilities in [0, 1]. Got q[{e}] = {q[e]!r} (event "
-                    f"{s.events[e]!r}) instead.")
+        q = self._checked_q(q, "ExactDiagram.evaluate")
         qv = self._by_level(q)
         diagram, roots, n = self._diagram, self._roots, s.n_events
         width = 2 + 4 * n if conditionals else 2
