@@ -57,13 +57,13 @@ extensions = [
         define_macros=macros,
         extra_compile_args=compile_args,
     ),
-    Extension(
-        "slosim._core._bdd",
-        sources=["src/slosim/_core/_bdd.pyx"],
+    *(Extension(
+        f"slosim._core.{name}",
+        sources=[f"src/slosim/_core/{name}.pyx"],
         include_dirs=[np.get_include()],
         define_macros=macros,
         extra_compile_args=compile_args,
-    ),
+    ) for name in ("_bdd", "_pairs")),
 ]
 
 setup(

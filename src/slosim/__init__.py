@@ -33,7 +33,7 @@ from ._errors import (
     UnresolvedChoiceError,
 )
 from ._version import __version__ as __version__
-from .analysis import allocate, choose
+from .analysis import allocate, choose, sobol
 from .engines import exact, simulate
 from .model import (
     Choice,
@@ -63,6 +63,8 @@ from .results import (
     ExactResults,
     SimulationResult,
     SimulationResults,
+    SobolResult,
+    SobolResults,
     binomial_interval,
 )
 
@@ -100,6 +102,9 @@ __all__ = [
     "AllocationResult",
     "choose",
     "DesignResult",
+    "sobol",
+    "SobolResult",
+    "SobolResults",
     "InfeasibleTargetError",
     "ModelError",
     "ProbabilityError",

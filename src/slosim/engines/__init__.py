@@ -12,13 +12,19 @@ Engines read a model only through :func:`slosim.model.lower`; analyses
 
 from ._compile import CONST_DOWN, CONST_UP, Program, compile_model
 from ._exact import DEFAULT_MAX_NODES, Evaluation, ExactDiagram, exact
-from ._simulate import DEFAULT_CHUNK_SIZE, RNGLike, simulate
+from ._given import apply_given, given_labels
+from ._pairs import DEFAULT_MAX_PAIRS, PairMoments
+from ._simulate import DEFAULT_CHUNK_SIZE, JointCounts, RNGLike, simulate, simulate_joint
 
 __all__ = [
     "simulate",
+    "simulate_joint",
+    "JointCounts",
     "exact",
     "ExactDiagram",
     "Evaluation",
+    "PairMoments",
+    "DEFAULT_MAX_PAIRS",
     "compile_model",
     "Program",
     "CONST_UP",
@@ -26,4 +32,6 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_MAX_NODES",
     "RNGLike",
+    "apply_given",
+    "given_labels",
 ]

@@ -35,6 +35,7 @@ from .._validation import check_int, param_error
 from ..model import K_OF_N, PARALLEL, SERIES, Structure, as_model, lower
 from ..results import ExactResult, ExactResults
 from . import _ordering
+from ._given import apply_given, given_labels
 from ._quadrature import integrate_factor
 
 __all__ = ["exact", "ExactDiagram", "Evaluation", "DEFAULT_MAX_NODES"]
@@ -137,7 +138,7 @@ def _diagram(structure, max_nodes):
     ) from None
 
 
-def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
+def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES):
     """Exact availability of every journey, with per-component conditionals.
 
     Parameters
@@ -147,6 +148,13 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
         component is one variable), apart from shocks (each one more
         independent event) and at most one one-factor
         :class:`~slosim.GaussianCopula`, integrated over its factor.
+    given : dict, optional
+        What-if: basic event (component, service or shock name) -> ``True``
+        or ``'up'``, ``False`` or ``'down'``; those events are forced to
+        that state and everything else keeps its law ("what does losing
+        zone A do to every journey?"). For an event outside a copula this
+        is also the probability conditional on that state; a copula member
+        is forced without moving the common factor.
     max_nodes : int, default 5_000_000
         Budget of decision-diagram nodes. Past it, :func:`exact` stops with
         :class:`DiagramTooLargeError` instead of exhausting memory; use
@@ -216,8 +224,17 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
     0.9989001000 1.099900e-03
     >>> dict(zip(r.components, r.birnbaum.round(6).tolist()))
     {'web': 0.9999, 'db-a': 0.00999, 'db-b': 0.00999}
+
+    With one database replica down, the other carries the journey:
+
+    >>> ss.exact(ss.series(web, db, name="checkout"), given={"db-a": "down"})
+    ExactResults(journeys=1, components=3, bdd_nodes=7, given={'db-a': 'down'})
+      checkout  availability=0.98901  unavailability=0.01099
     """
-    diagram = ExactDiagram(model, max_nodes=max_nodes, _func="exact")
+    structure = lower(as_model(model, "exact"))
+    labels = given_labels(structure, given, "exact")
+    structure = apply_given(structure, given, "exact")
+    diagram = ExactDiagram(structure, max_nodes=max_nodes, _func="exact")
     values = diagram.evaluate()
     s = diagram.structure
     results = {}
@@ -233,7 +250,8 @@ def exact(model, *, max_nodes=DEFAULT_MAX_NODES):
             unavailability_if_up=_frozen(values.unavailability_if_up[j]),
             unavailability_if_down=_frozen(values.unavailability_if_down[j]),
         )
-    return ExactResults(results, components=s.events, bdd_nodes=diagram.nodes)
+    return ExactResults(results, components=s.events, bdd_nodes=diagram.nodes,
+                        given=labels)
 
 
 @dataclass(frozen=True, eq=False)
@@ -253,6 +271,12 @@ class Evaluation:
         happening) and forced down (happening); None when not asked for.
     unavailability_if_up, unavailability_if_down : ndarray, shape (J, E) or None
         The same in unavailability, computed directly.
+    availability_and_up, availability_and_down : ndarray, shape (J, E) or None
+        The probability that the journey is up and the event up (does not
+        happen), and that the journey is up and the event down; None when
+        not asked for (``joint=True``).
+    unavailability_and_up, unavailability_and_down : ndarray, shape (J, E) or None
+        The same with the journey down.
     """
 
     availability: np.ndarray
@@ -261,6 +285,10 @@ class Evaluation:
     availability_if_down: np.ndarray | None = None
     unavailability_if_up: np.ndarray | None = None
     unavailability_if_down: np.ndarray | None = None
+    availability_and_up: np.ndarray | None = None
+    availability_and_down: np.ndarray | None = None
+    unavailability_and_up: np.ndarray | None = None
+    unavailability_and_down: np.ndarray | None = None
 
     @property
     def birnbaum(self):
@@ -424,7 +452,7 @@ class ExactDiagram:
         out[self._level] = q
         return out
 
-    def evaluate(self, q=None, *, conditionals=True):
+    def evaluate(self, q=None, *, conditionals=True, joint=False):
         """Every journey's probabilities at the events' probabilities ``q``.
 
         Parameters
@@ -436,6 +464,14 @@ class ExactDiagram:
         conditionals : bool, default True
             Also each journey's availability and unavailability with each
             event forced up and forced down (one more pass per journey).
+        joint : bool, default False
+            Also the joint probabilities of each journey's state and each
+            event's (``unavailability_and_down`` and the three others);
+            implies ``conditionals``. For an event outside a copula they are
+            the forced conditionals times the event's probability; for a
+            copula member, whose state carries information about the
+            factor, they are integrated over the factor with the member's
+            own conditional probability.
 
         Returns
         -------
@@ -450,27 +486,37 @@ class ExactDiagram:
         q = self._checked_q(q, "ExactDiagram.evaluate")
         qv = self._by_level(q)
         diagram, roots, n = self._diagram, self._roots, s.n_events
-        width = 2 + 4 * n if conditionals else 2
+        conditionals = conditionals or joint
+        blocks = 8 if joint else 4
+        width = 2 + blocks * n if conditionals else 2
 
         def evaluate(qv, rv=None):
-            """(J, width): each journey's up, down (and conditionals) at
-            unavailabilities qv (availabilities rv, default 1 - qv)."""
+            """(J, width): each journey's up, down (and conditionals, and
+            joint probabilities) at unavailabilities qv (availabilities rv,
+            default 1 - qv)."""
             up, down = _bdd.probabilities(diagram, qv, rv)
             out = np.empty((len(roots), width))
+            r = 1.0 - qv if rv is None else rv
             for j, root in enumerate(roots):
                 out[j, 0], out[j, 1] = up[root], down[root]
                 if conditionals:
-                    out[j, 2:] = np.concatenate(
-                        _bdd.conditionals(diagram, root, qv, up, down, rv))
+                    uu, ud, du, dd = _bdd.conditionals(diagram, root, qv, up, down, rv)
+                    parts = [uu, ud, du, dd]
+                    if joint:
+                        parts += [r * uu, qv * ud, r * du, qv * dd]
+                    out[j, 2:] = np.concatenate(parts)
             return out
 
         factor = _one_factor(s, self._level, qv)
         values = evaluate(qv) if factor is None else integrate_factor(evaluate, qv, *factor)
+        a, u = values[:, 0].copy(), values[:, 1].copy()
         if not conditionals:
-            return Evaluation(values[:, 0].copy(), values[:, 1].copy())
-        cond = values[:, 2:].reshape(len(roots), 4, n)[:, :, self._level]
-        return Evaluation(values[:, 0].copy(), values[:, 1].copy(),
-                          cond[:, 0], cond[:, 1], cond[:, 2], cond[:, 3])
+            return Evaluation(a, u)
+        cond = values[:, 2:].reshape(len(roots), blocks, n)[:, :, self._level]
+        if not joint:
+            return Evaluation(a, u, cond[:, 0], cond[:, 1], cond[:, 2], cond[:, 3])
+        return Evaluation(a, u, cond[:, 0], cond[:, 1], cond[:, 2], cond[:, 3],
+                          cond[:, 4], cond[:, 5], cond[:, 6], cond[:, 7])
 
 
 def _one_factor(structure, level, q):

@@ -11,6 +11,7 @@ batches, and counts are accumulated as they come.
 
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 import math
 import threading
 import warnings
@@ -23,12 +24,13 @@ from .._validation import check_int, check_real, check_rng
 from ..model import Journey, Model, Node, as_model, lower
 from ..results import SimulationResult, SimulationResults, binomial_interval
 from ._compile import CONST_DOWN, CONST_UP, compile_model
+from ._given import apply_given, given_labels
 
 #: What ``rng=`` accepts (SPEC 7).
 RNGLike = (None | int | np.random.SeedSequence | np.random.BitGenerator
            | np.random.Generator)
 
-__all__ = ["simulate", "DEFAULT_CHUNK_SIZE", "RNGLike"]
+__all__ = ["simulate", "simulate_joint", "JointCounts", "DEFAULT_CHUNK_SIZE", "RNGLike"]
 
 #: Samples per chunk (one independent stream each) unless told otherwise.
 DEFAULT_CHUNK_SIZE = 1 << 22
@@ -40,7 +42,7 @@ _BATCH_CHUNKS = 64  # streams spawned at once: bounds memory, not results
 
 
 def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
-             rng: RNGLike = None, threads: int = 1,
+             rng: RNGLike = None, given: dict | None = None, threads: int = 1,
              rel_error: float | None = None, max_samples: int | None = None,
              chunk_size: int = DEFAULT_CHUNK_SIZE,
              confidence: float = 0.95) -> SimulationResults:
@@ -58,6 +60,10 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
         the same result every time, while a SeedSequence, BitGenerator or
         Generator passed twice gives two independent results (each call
         spawns new children).
+    given : dict, optional
+        What-if: basic event (component, service or shock name) -> ``True``
+        or ``'up'``, ``False`` or ``'down'``, forced to that state as in
+        :func:`exact`.
     threads : int, default 1
         Worker threads. The result does not depend on it.
     rel_error : float, optional
@@ -150,6 +156,8 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
         max_samples = check_int(max_samples, "max_samples", func, low=1)
 
     structure = lower(model)
+    labels = given_labels(structure, given, func)
+    structure = apply_given(structure, given, func)
     program = compile_model(structure)
     live = np.flatnonzero(program.outputs >= 0)
     runner = _ChunkRunner(program, live)
@@ -192,7 +200,111 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
             target=targets[name], exact=const)
         if not const and f < FEW_FAILURES:
             _warn_few(results[name], stacklevel=2)
-    return SimulationResults(results, samples=total, chunk_size=chunk_size)
+    return SimulationResults(results, samples=total, chunk_size=chunk_size, given=labels)
+
+
+@dataclass(frozen=True, eq=False)
+class JointCounts:
+    """Failure counts of every journey, alone and with each basic event.
+
+    What :func:`simulate_joint` counted; the raw material of Monte Carlo
+    importance measures (:func:`slosim.importance`).
+
+    Attributes
+    ----------
+    structure : slosim.model.Structure
+        The structure simulated (``given`` applied); ``events`` and
+        ``journeys`` order the arrays.
+    samples : int
+    failures : ndarray of int64, shape (J,)
+        Samples where each journey is down.
+    joint : ndarray of int64, shape (J, E)
+        Samples where the journey is down and the event has happened (a
+        component down, a shock happening). An event of probability 0 or 1
+        is not sampled: its count is 0, or the journey's failures.
+    constant : tuple
+        Per journey, None, or ``'up'`` / ``'down'`` for a journey whose
+        state depends on no sampled event: its failures are then 0 or
+        ``samples``, and its joint counts 0 (the joint probability of a
+        journey always down and an event is the event's probability).
+    """
+
+    structure: object
+    samples: int
+    failures: np.ndarray
+    joint: np.ndarray
+    constant: tuple
+
+
+def simulate_joint(model, samples=1_000_000, *, rng=None, given=None, threads=1,
+                   chunk_size=DEFAULT_CHUNK_SIZE):
+    """Count each journey's failures and, with each, each event's.
+
+    The same samples as :func:`simulate` with the same ``rng``,
+    ``samples``, ``given`` and ``chunk_size`` (the same failures), plus, per
+    journey and basic event, the samples where both are down.
+
+    Parameters
+    ----------
+    model : Model, Node, Journey
+    samples, rng, given, threads, chunk_size
+        As for :func:`simulate` (no ``rel_error``: the count is fixed).
+
+    Returns
+    -------
+    JointCounts
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> from slosim.engines import simulate_joint
+    >>> a = ss.Component("a", unavailability=0.01)
+    >>> b = ss.Component("b", unavailability=0.02)
+    >>> c = simulate_joint(ss.series(a, b, name="j"), 10**6, rng=1)
+    >>> c.failures, c.joint
+    (array([30042]), array([[10171, 20090]]))
+    >>> ss.simulate(ss.series(a, b, name="j"), 10**6, rng=1)["j"].failures
+    30042
+
+    ``joint[0, 0]`` counts the samples where the journey and ``a`` are
+    down: every sample with ``a`` down, since ``a`` is in series.
+    """
+    func = "simulate_joint"
+    model = as_model(model, func)
+    samples = check_int(samples, "samples", func, low=1)
+    rng = check_rng(rng, func)
+    threads = check_int(threads, "threads", func, low=1)
+    chunk_size = check_int(chunk_size, "chunk_size", func, low=64)
+    structure = apply_given(lower(model), given, func)
+    program = compile_model(structure)
+    live = np.flatnonzero(program.outputs >= 0)
+    J, E = len(structure.journeys), structure.n_events
+    failures = np.zeros(J, dtype=np.int64)
+    joint = np.zeros((J, E), dtype=np.int64)
+    if len(live):
+        runner = _ChunkRunner(program, live, joint=True)
+        pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+        try:
+            counts = runner.run(_Streams(rng), 0, samples, chunk_size, pool, threads)
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        event_of = {name: e for e, name in enumerate(structure.events)}
+        leaves = np.array([event_of[n] for n in program.leaf_names], dtype=np.intp)
+        failures[live] = counts[:, 0].astype(np.int64)
+        joint[np.ix_(live, leaves)] = counts[:, 1:].astype(np.int64)
+        always = np.flatnonzero(structure.q == 1.0)
+        joint[np.ix_(live, always)] = failures[live][:, None]
+    constant = []
+    for j, out in enumerate(program.outputs.tolist()):
+        if out == CONST_DOWN:
+            failures[j] = samples
+            constant.append("down")
+        else:
+            constant.append("up" if out == CONST_UP else None)
+    for a in (failures, joint):
+        a.setflags(write=False)
+    return JointCounts(structure, samples, failures, joint, tuple(constant))
 
 
 def _warn_few(res, stacklevel):
@@ -241,22 +353,30 @@ class _Streams:
 
 
 class _ChunkRunner:
-    """Runs chunks of one program; each thread reuses its own work buffers."""
+    """Runs chunks of one program; each thread reuses its own work buffers.
 
-    def __init__(self, program, live):
+    ``run`` returns the failures per live output; with ``joint``, one row
+    per live output ``[failures, j_0, ..., j_(L-1)]``, ``j_i`` the samples
+    where the output and leaf ``i`` are both down (the kernel's ``joint``
+    counts).
+    """
+
+    def __init__(self, program, live, joint=False):
         self.p = program
         self.outputs = np.ascontiguousarray(program.outputs[live], dtype=np.int64)
+        self.joint = joint
         self._local = threading.local()
 
     def run(self, streams, start, stop, chunk_size, pool, threads):
-        """Samples ``start..stop`` in chunks; return failures per live output.
+        """Samples ``start..stop`` in chunks; return counts per live output.
 
         With a pool, chunks are submitted continuously, at most four per
         thread in flight, so no thread waits at a batch boundary and memory
         stays bounded. Counts are integers: their sum does not depend on the
         order.
         """
-        total = np.zeros(len(self.outputs), dtype=np.uint64)
+        shape = (len(self.outputs), 1 + self.p.n_leaves) if self.joint else len(self.outputs)
+        total = np.zeros(shape, dtype=np.uint64)
         pending = deque()
         pos = start
         while pos < stop:
@@ -276,7 +396,7 @@ class _ChunkRunner:
         return total
 
     def chunk(self, kind, seed_seq, n):
-        """Failures per live output in one chunk of ``n`` samples."""
+        """Counts per live output in one chunk of ``n`` samples."""
         p = self.p
         buffers = getattr(self._local, "buffers", None)
         if buffers is None:
@@ -286,8 +406,13 @@ class _ChunkRunner:
             )
         nodes, scratch = buffers
         failures = np.zeros(len(self.outputs), dtype=np.uint64)
+        joint = (np.zeros((len(self.outputs), p.n_leaves), dtype=np.uint64)
+                 if self.joint else None)
         simulate_chunk(kind(seed_seq), n, p.leaf_lam, p.leaf_method,
                        p.leaf_qbits, p.gate_op, p.gate_param, p.child_ptr,
                        p.child_idx, self.outputs, nodes, scratch, failures,
-                       sub_words=p.sub_words, factor=p.factor, matrix=p.matrix)
-        return failures
+                       joint=joint, sub_words=p.sub_words, factor=p.factor,
+                       matrix=p.matrix)
+        if joint is None:
+            return failures
+        return np.concatenate([failures[:, None], joint], axis=1)

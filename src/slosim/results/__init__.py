@@ -14,6 +14,7 @@ from ._design import DesignResult
 from ._exact import ExactResult, ExactResults
 from ._interval import binomial_interval
 from ._simulation import SimulationResult, SimulationResults
+from ._sobol import SobolResult, SobolResults
 
 __all__ = [
     "SimulationResult",
@@ -23,4 +24,6 @@ __all__ = [
     "binomial_interval",
     "AllocationResult",
     "DesignResult",
+    "SobolResult",
+    "SobolResults",
 ]

@@ -1,7 +1,7 @@
 """Exact results: one journey's availability with every component's
 conditionals, and a model's journeys."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -115,6 +115,9 @@ class ExactResults(JourneyMapping):
         arrays.
     bdd_nodes : int
         Nodes of the shared decision diagram (terminals included).
+    given : dict
+        Basic event -> ``'up'`` or ``'down'``: the events the run forced
+        (``given=``), empty when none.
 
     Examples
     --------
@@ -132,11 +135,13 @@ class ExactResults(JourneyMapping):
     journeys: dict
     components: tuple
     bdd_nodes: int
+    given: dict = field(default_factory=dict)
 
     def __repr__(self):
+        given = f", given={self.given!r}" if self.given else ""
         return self._table(
             f"ExactResults(journeys={len(self.journeys)}, "
-            f"components={len(self.components)}, bdd_nodes={self.bdd_nodes})",
+            f"components={len(self.components)}, bdd_nodes={self.bdd_nodes}{given})",
             lambda r: f"availability={r.availability:.12g}  "
                       f"unavailability={r.unavailability:.12g}")
 
@@ -145,6 +150,7 @@ class ExactResults(JourneyMapping):
         return {
             "components": list(self.components),
             "bdd_nodes": int(self.bdd_nodes),
+            "given": dict(self.given),
             "journeys": {k: v.to_dict() for k, v in self.journeys.items()},
         }
 

@@ -160,6 +160,9 @@ class SimulationResults(JourneyMapping):
         Samples drawn (the same for every journey).
     chunk_size : int
         Samples per independent stream; with the seed it fixes the result.
+    given : dict
+        Basic event -> ``'up'`` or ``'down'``: the events the run forced
+        (``given=``), empty when none.
 
     Examples
     --------
@@ -179,6 +182,7 @@ class SimulationResults(JourneyMapping):
     journeys: dict
     samples: int
     chunk_size: int
+    given: dict = field(default_factory=dict)
 
     def __repr__(self):
         def row(r):
@@ -187,14 +191,16 @@ class SimulationResults(JourneyMapping):
             lo, hi = r.ci
             return f"{r.availability:.6f}  [{lo:.6f}, {hi:.6f}]  failures={r.failures}"
 
+        given = f", given={self.given!r}" if self.given else ""
         return self._table(f"SimulationResults(samples={fmt_samples(self.samples)}, "
-                           f"journeys={len(self.journeys)})", row)
+                           f"journeys={len(self.journeys)}{given})", row)
 
     def to_dict(self):
         """A JSON-safe dict: samples, chunk_size and every journey's dict."""
         return {
             "samples": int(self.samples),
             "chunk_size": int(self.chunk_size),
+            "given": dict(self.given),
             "journeys": {k: v.to_dict() for k, v in self.journeys.items()},
         }
 
