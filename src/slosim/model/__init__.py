@@ -3,9 +3,12 @@
 Everything a user builds a model from (:class:`Component`,
 :class:`Service`, :func:`series`, :func:`parallel`, :func:`k_of_n`,
 :class:`Journey`, :class:`Shock`, the common-cause groups,
-:class:`GaussianCopula`), the validated :class:`Model` with its read-only
-traversal API, and :func:`lower`, the one place that says what a model
-means, which gives the :class:`Structure` every engine reads.
+:class:`GaussianCopula`), the distributions of uncertain parameters
+(:class:`Beta`, :class:`LogNormal`, :class:`Uniform`), the validated
+:class:`Model` with its read-only traversal API, and :func:`lower`, the
+one place that says what a model means, which gives the :class:`Structure`
+every engine reads (and, in :class:`Parameter` records, which basic
+events each uncertain parameter drives).
 
 This package imports nothing from the engines, the analyses, the results
 or the file formats: a model knows no engine.
@@ -21,7 +24,7 @@ from ._ccf import (
 )
 from ._choice import Choice, Option, redundancy_options
 from ._copula import GaussianCopula
-from ._lower import K_OF_N, PARALLEL, SERIES, CopulaGroup, Structure, lower
+from ._lower import K_OF_N, PARALLEL, SERIES, CopulaGroup, Parameter, Structure, lower
 from ._model import Model, NameMap, as_model
 from ._nodes import (
     Component,
@@ -34,6 +37,7 @@ from ._nodes import (
     series,
 )
 from ._shocks import Shock
+from ._uncertain import Beta, Distribution, LogNormal, Uniform
 
 __all__ = [
     "Node",
@@ -52,6 +56,10 @@ __all__ = [
     "phi_factor",
     "MAX_MEMBERS",
     "GaussianCopula",
+    "Distribution",
+    "Beta",
+    "LogNormal",
+    "Uniform",
     "Choice",
     "Option",
     "redundancy_options",
@@ -61,6 +69,7 @@ __all__ = [
     "lower",
     "Structure",
     "CopulaGroup",
+    "Parameter",
     "SERIES",
     "PARALLEL",
     "K_OF_N",

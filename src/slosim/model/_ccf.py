@@ -23,11 +23,19 @@ failure probability is exactly ``Q``:
 which equals ``Q_1`` to first order (``Q_1 = Q - sum_{k>=2} C(m-1,k-1) Q_k``
 is the rare-event form PRA tables quote). Groups of up to 12 members are
 accepted (``2**m`` sets).
+
+Any of a group's parameters (``unavailability`` and the factors) may be a
+:class:`~slosim.model.Distribution`: an uncertain parameter. The group is
+then built at the parameters' means, and its components and shocks keep
+the formulas, so that :attr:`Structure.parameters
+<slosim.model.Structure.parameters>` can give their probabilities at any
+value of the parameters.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import comb
 import numbers
+from types import MappingProxyType
 
 import numpy as np
 
@@ -35,6 +43,7 @@ from .._errors import ModelError
 from .._validation import check_name, parse_probability
 from ._nodes import Component
 from ._shocks import Shock
+from ._uncertain import Distribution, probability_distribution
 
 __all__ = [
     "CommonCauseGroup",
@@ -45,6 +54,12 @@ __all__ = [
 ]
 
 MAX_MEMBERS = 12
+
+#: The multiple Greek letter factors, by order: ``factors[i]`` is
+#: ``_GREEK[i]``, the conditional probability that a failure involves at
+#: least ``i + 2`` members given it involves ``i + 1``.
+_GREEK = ("beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota",
+          "kappa", "lambda", "mu")
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +84,12 @@ class CommonCauseGroup:
     shocks : tuple of Shock
         One per set of two or more members with ``Q_k > 0``, named
         ``"<group>[<member>,<member>...]"``.
+    distributions : mapping of str to Distribution
+        The parameters given as distributions, by their names in the
+        parametric model (``'unavailability'``, ``'beta'``, the MGL letters
+        ``'beta'``, ``'gamma'``, ..., ``'alpha_1'``, ..., ``'phi_1'``, ...);
+        empty when every parameter is a number. ``unavailability`` and
+        ``q_k`` are then the values at the parameters' means.
 
     Examples
     --------
@@ -91,12 +112,209 @@ class CommonCauseGroup:
     q_k: np.ndarray
     components: tuple
     shocks: tuple
+    distributions: MappingProxyType = field(
+        default_factory=lambda: MappingProxyType({}))
 
     def __repr__(self):
+        uncertain = (f", uncertain={list(self.distributions)!r}"
+                     if self.distributions else "")
         return (f"CommonCauseGroup({self.name!r}, model={self.model!r}, "
                 f"members={len(self.components)}, "
                 f"unavailability={self.unavailability!r}, "
-                f"shocks={len(self.shocks)})")
+                f"shocks={len(self.shocks)}{uncertain})")
+
+
+class CommonCauseParameters:
+    """The parameters of a common-cause group and its formulas, vectorised.
+
+    What the components and shocks of a group with uncertain parameters
+    keep (as ``common_cause``), so that :func:`~slosim.model.lower` can
+    give their probabilities at any value of the parameters. Immutable.
+
+    Attributes
+    ----------
+    name : str
+        The group's name.
+    model : str
+        ``'beta-factor'``, ``'MGL'``, ``'alpha-factor'`` or ``'phi-factor'``.
+    m : int
+        The number of members.
+    staggered : bool
+        Staggered testing (alpha-factor only).
+    keys : tuple of str
+        The parameters' names: ``'unavailability'``, then the factors
+        (``'beta'``; ``'beta'``, ``'gamma'``, ...; ``'alpha_1'``, ...;
+        ``'phi_1'``, ...).
+    values : tuple
+        Each parameter as given: a float or a Distribution.
+    uncertain : tuple of int
+        The positions in ``keys`` of the distributions.
+    means : ndarray
+        Each parameter's value, or its distribution's mean.
+
+    Notes
+    -----
+    Alpha and phi factors must sum to 1. Given as numbers only, they are
+    divided by their sum (which must be 1 within 1e-9). When some are
+    distributions, the others absorb the difference: at sampled values
+    ``x_j`` of the uncertain factors, each factor given as a number ``f_i``
+    becomes ``f_i (1 - sum_j x_j) / sum_i f_i``, so that each uncertain
+    factor keeps exactly its sampled value. At least one factor must then
+    be a number, with a positive sum; a sample whose uncertain factors sum
+    above 1 is refused.
+    """
+
+    __slots__ = ("_name", "_model", "_m", "_staggered", "_keys", "_values",
+                 "_uncertain", "_means", "_fixed_sum")
+
+    def __init__(self, name, model, m, keys, values, staggered=False):
+        uncertain = tuple(i for i, v in enumerate(values) if isinstance(v, Distribution))
+        means = np.array([v.mean if isinstance(v, Distribution) else v for v in values],
+                         dtype=np.float64)
+        means.setflags(write=False)
+        for slot, value in (("_name", name), ("_model", model), ("_m", m),
+                            ("_staggered", bool(staggered)), ("_keys", tuple(keys)),
+                            ("_values", tuple(values)), ("_uncertain", uncertain),
+                            ("_means", means)):
+            object.__setattr__(self, slot, value)
+        fixed_sum = None
+        if model in ("alpha-factor", "phi-factor") and any(i > 0 for i in uncertain):
+            fixed = [float(v) for v in values[1:] if not isinstance(v, Distribution)]
+            fixed_sum = sum(fixed)
+            if not fixed or not fixed_sum > 0:
+                what = "alphas" if model == "alpha-factor" else "phis"
+                raise ModelError(
+                    f"common-cause group {name!r}: when some {what} are "
+                    f"distributions, at least one must be a number, and those "
+                    f"given as numbers must have a positive sum (they absorb "
+                    f"what the sampled ones leave of 1); got "
+                    f"{', '.join(map(repr, values[1:]))}", name)
+        object.__setattr__(self, "_fixed_sum", fixed_sum)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("CommonCauseParameters is immutable")
+
+    def __reduce__(self):
+        return (type(self), (self._name, self._model, self._m, self._keys,
+                             self._values, self._staggered))
+
+    def __repr__(self):
+        return (f"CommonCauseParameters({self._name!r}, model={self._model!r}, "
+                f"m={self._m}, keys={self._keys!r})")
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def model(self):
+        return self._model
+
+    @property
+    def m(self):
+        return self._m
+
+    @property
+    def staggered(self):
+        return self._staggered
+
+    @property
+    def keys(self):
+        return self._keys
+
+    @property
+    def values(self):
+        return self._values
+
+    @property
+    def uncertain(self):
+        return self._uncertain
+
+    @property
+    def means(self):
+        return self._means
+
+    def distributions(self):
+        """The uncertain parameters, ``{key: distribution}``, in key order."""
+        return {self._keys[i]: self._values[i] for i in self._uncertain}
+
+    def q_k(self, values):
+        """``Q_k`` and each member's independent part, at parameter values.
+
+        Parameters
+        ----------
+        values : ndarray, shape (K, len(keys))
+            Values of every parameter (the ones given as numbers at their
+            values), each in [0, 1].
+
+        Returns
+        -------
+        q_k : ndarray, shape (K, m)
+            ``Q_k`` for ``k = 1..m`` (column ``k - 1``).
+        q_ind : ndarray, shape (K,)
+            Each member's independent part (see the module notes).
+
+        Raises
+        ------
+        ValueError
+            If the uncertain alpha or phi factors of a row sum above 1.
+        """
+        values = np.asarray(values, dtype=np.float64)
+        K, m = values.shape[0], self._m
+        Q = values[:, 0]
+        f = [values[:, i] for i in range(1, values.shape[1])]
+        q = np.zeros((K, m))
+        if self._model == "beta-factor":
+            q[:, 0] = (1 - f[0]) * Q
+            q[:, m - 1] = f[0] * Q
+        elif self._model == "MGL":
+            rho = [np.ones(K)] + f + [np.zeros(K)]
+            prod = np.ones(K)
+            for k in range(1, m + 1):
+                prod = prod * rho[k - 1]
+                q[:, k - 1] = prod * (1 - rho[k]) * Q / comb(m - 1, k - 1)
+        else:
+            a = self._fractions(f)
+            if self._model == "alpha-factor" and not self._staggered:
+                alpha_t = 0
+                for k in range(1, m + 1):
+                    alpha_t = alpha_t + k * a[k - 1]
+                for k in range(1, m + 1):
+                    q[:, k - 1] = k * a[k - 1] * Q / (comb(m - 1, k - 1) * alpha_t)
+            else:
+                for k in range(1, m + 1):
+                    q[:, k - 1] = a[k - 1] * Q / comb(m - 1, k - 1)
+        survive = np.ones(K)
+        for k in range(2, m + 1):
+            survive = survive * (1.0 - q[:, k - 1]) ** comb(m - 1, k - 1)
+        ratio = np.divide(1.0 - Q, survive, out=np.ones(K), where=survive > 0)
+        # 1 - (1 - Q) / survive >= 0 in exact arithmetic (the shocks' part
+        # is at most Q); the maximum only removes rounding below 0
+        q_ind = np.where(survive > 0, np.maximum(0.0, 1.0 - ratio), 0.0)
+        return q, q_ind
+
+    def _fractions(self, f):
+        """The alpha or phi factors of each row, summing to 1 (class notes)."""
+        if self._fixed_sum is None:
+            total = 0
+            for v in f:
+                total = total + v
+            return [v / total for v in f]
+        uncertain = [i - 1 for i in self._uncertain if i > 0]
+        taken = 0
+        for i in uncertain:
+            taken = taken + f[i]
+        slack = 1.0 - taken
+        if (slack < 0).any():
+            row = int(np.argmax(slack < 0))
+            what = "alphas" if self._model == "alpha-factor" else "phis"
+            got = ", ".join(f"{self._keys[i + 1]}={float(f[i][row])!r}" for i in uncertain)
+            raise ValueError(
+                f"common-cause group {self._name!r}: the {what} given as "
+                f"distributions sum above 1 in row {row} ({got}); those given as "
+                f"numbers cannot make the sum 1")
+        scale = slack / self._fixed_sum
+        return [f[i] if i in uncertain else f[i] * scale for i in range(len(f))]
 
 
 def _members(name, members):
@@ -117,8 +335,11 @@ def _members(name, members):
 
 
 def _fraction(name, key, value):
-    """A factor in [0, 1], exactly parsed."""
-    return float(parse_probability(f"common-cause group {name!r}", name, key, value))
+    """A factor in [0, 1], exactly parsed, or a distribution on [0, 1]."""
+    owner = f"common-cause group {name!r}"
+    if isinstance(value, Distribution):
+        return probability_distribution(owner, name, key, value)
+    return float(parse_probability(owner, name, key, value))
 
 
 def _factors(name, key, values, n):
@@ -132,20 +353,24 @@ def _factors(name, key, values, n):
     return [_fraction(name, f"{key}[{i}]", v) for i, v in enumerate(values)]
 
 
-def _build(name, model, members, Q, q_k):
-    """The group from its ``Q_k`` (index k-1), checking they sum to Q."""
+def _build(name, model, members, keys, values, staggered=False):
+    """The group from its parameters (``keys``, ``values``: numbers or
+    distributions), at their means; checks the ``Q_k`` sum to ``Q``."""
     m = len(members)
+    params = CommonCauseParameters(name, model, m, keys, values, staggered)
+    Q = float(params.means[0])
+    q_k, q_ind = params.q_k(params.means[None, :])
+    q_k, q_ind = q_k[0].tolist(), float(q_ind[0])
     total = sum(comb(m - 1, k - 1) * q for k, q in enumerate(q_k, start=1))
     if abs(total - Q) > 1e-12 * max(Q, 1e-300) + 1e-300:
         raise ModelError(
             f"common-cause group {name!r}: its factors give a total failure "
             f"probability {total!r} per member, not {Q!r}; check that they sum "
             f"as the {model} model requires", name)
-    survive = 1.0
-    for k in range(2, m + 1):
-        survive *= (1.0 - q_k[k - 1]) ** comb(m - 1, k - 1)
-    q_ind = max(0.0, 1.0 - (1.0 - Q) / survive) if survive > 0 else 0.0
-    components = tuple(Component(n, unavailability=q_ind) for n in members)
+    if params.uncertain:
+        components = tuple(CommonCauseComponent(n, q_ind, params) for n in members)
+    else:
+        components = tuple(Component(n, unavailability=q_ind) for n in members)
     shocks = []
     for k in range(2, m + 1):
         if q_k[k - 1] <= 0:
@@ -153,10 +378,65 @@ def _build(name, model, members, Q, q_k):
         for subset in _subsets(m, k):
             picked = [components[i] for i in subset]
             label = ",".join(members[i] for i in subset)
-            shocks.append(Shock(f"{name}[{label}]", q_k[k - 1], members=picked))
+            shocks.append(
+                CommonCauseShock(f"{name}[{label}]", q_k[k - 1], picked, params, k)
+                if params.uncertain else
+                Shock(f"{name}[{label}]", q_k[k - 1], members=picked))
     arr = np.asarray(q_k, dtype=np.float64)
     arr.setflags(write=False)
-    return CommonCauseGroup(name, model, Q, arr, components, tuple(shocks))
+    return CommonCauseGroup(name, model, Q, arr, components, tuple(shocks),
+                            MappingProxyType(params.distributions()))
+
+
+class CommonCauseComponent(Component):
+    """A member of a common-cause group with uncertain parameters.
+
+    A :class:`Component` whose unavailability (its independent part, at the
+    parameters' means) is a function of the group's parameters, which it
+    keeps as ``common_cause`` (:class:`CommonCauseParameters`).
+    """
+
+    __slots__ = ("_ccf",)
+
+    def __init__(self, name, unavailability, params):
+        super().__init__(name, unavailability=unavailability)
+        self._ccf = params
+
+    @property
+    def common_cause(self):
+        """The group's :class:`CommonCauseParameters`."""
+        return self._ccf
+
+    @property
+    def order(self):
+        """1: the member's independent part is the group's order-1 event."""
+        return 1
+
+
+class CommonCauseShock(Shock):
+    """A shock of a common-cause group with uncertain parameters.
+
+    A :class:`Shock` failing ``order`` members, whose probability (``Q_k``
+    at the parameters' means) is a function of the group's parameters,
+    which it keeps as ``common_cause`` (:class:`CommonCauseParameters`).
+    """
+
+    __slots__ = ("_ccf", "_order")
+
+    def __init__(self, name, probability, members, params, order):
+        super().__init__(name, probability, members)
+        self._ccf = params
+        self._order = order
+
+    @property
+    def common_cause(self):
+        """The group's :class:`CommonCauseParameters`."""
+        return self._ccf
+
+    @property
+    def order(self):
+        """``k``: the shock is one of the group's events of order ``k``."""
+        return self._order
 
 
 def _subsets(m, k):
@@ -167,8 +447,7 @@ def _subsets(m, k):
 
 def _group_q(name, unavailability):
     check_name(name, "common-cause group", required=True)
-    return float(parse_probability(f"common-cause group {name!r}", name,
-                                    "unavailability", unavailability))
+    return _fraction(name, "unavailability", unavailability)
 
 
 def beta_factor(name, members, *, unavailability, beta):
@@ -179,9 +458,9 @@ def beta_factor(name, members, *, unavailability, beta):
     name : str
     members : list of str
         Names of the member components (2 to 12).
-    unavailability : float
+    unavailability : float or Distribution
         Each member's total failure probability ``Q``.
-    beta : float
+    beta : float or Distribution
         Fraction of ``Q`` due to the common cause, in [0, 1].
 
     Returns
@@ -205,15 +484,23 @@ def beta_factor(name, members, *, unavailability, beta):
     ...                    beta=0.1)
     >>> g
     CommonCauseGroup('db', model='beta-factor', members=3, unavailability=0.002, shocks=1)
+
+    An uncertain beta (its parameter in the Structure is ``"db.beta"``);
+    the group is built at its mean:
+
+    >>> from slosim.model import LogNormal
+    >>> g = ss.beta_factor("db", ["db-0", "db-1", "db-2"], unavailability=2e-3,
+    ...                    beta=LogNormal.from_error_factor(0.05, 3))
+    >>> g
+    CommonCauseGroup('db', model='beta-factor', members=3, unavailability=0.002,
+                     shocks=1, uncertain=['beta'])
+    >>> g.q_k.round(9).tolist()
+    [0.00187501, 0.0, 0.00012499]
     """
     Q = _group_q(name, unavailability)
     members = _members(name, members)
     b = _fraction(name, "beta", beta)
-    m = len(members)
-    q_k = [0.0] * m
-    q_k[0] = (1 - b) * Q
-    q_k[m - 1] = b * Q
-    return _build(name, "beta-factor", members, Q, q_k)
+    return _build(name, "beta-factor", members, ("unavailability", "beta"), (Q, b))
 
 
 def multiple_greek_letter(name, members, *, unavailability, factors):
@@ -224,12 +511,13 @@ def multiple_greek_letter(name, members, *, unavailability, factors):
     name : str
     members : list of str
         Names of the member components (``m`` of them, 2 to 12).
-    unavailability : float
+    unavailability : float or Distribution
         Each member's total failure probability ``Q``.
-    factors : sequence of float
+    factors : sequence of float or Distribution
         ``m - 1`` factors ``beta, gamma, delta, ...``: the conditional
         probability that a failure involves at least 2, 3, 4, ... members,
-        given it involves at least 1, 2, 3, ...
+        given it involves at least 1, 2, 3, ... (an uncertain one is the
+        parameter ``"<name>.beta"``, ``"<name>.gamma"``, ...).
 
     Returns
     -------
@@ -256,12 +544,9 @@ def multiple_greek_letter(name, members, *, unavailability, factors):
     Q = _group_q(name, unavailability)
     members = _members(name, members)
     m = len(members)
-    rho = [1.0] + _factors(name, "factors", factors, m - 1) + [0.0]
-    q_k, prod = [], 1.0
-    for k in range(1, m + 1):
-        prod *= rho[k - 1]
-        q_k.append(prod * (1 - rho[k]) * Q / comb(m - 1, k - 1))
-    return _build(name, "MGL", members, Q, q_k)
+    rho = _factors(name, "factors", factors, m - 1)
+    return _build(name, "MGL", members, ("unavailability",) + _GREEK[:m - 1],
+                  (Q, *rho))
 
 
 def alpha_factor(name, members, *, unavailability, alphas, staggered=False):
@@ -272,11 +557,14 @@ def alpha_factor(name, members, *, unavailability, alphas, staggered=False):
     name : str
     members : list of str
         Names of the member components (``m`` of them, 2 to 12).
-    unavailability : float
+    unavailability : float or Distribution
         Each member's total failure probability ``Q``.
-    alphas : sequence of float
+    alphas : sequence of float or Distribution
         ``alpha_1..alpha_m``: the fraction of failure events that fail
-        exactly ``k`` members; they must sum to 1.
+        exactly ``k`` members; they must sum to 1 (distributions by their
+        means). When some are distributions, at least one must be a
+        number: at sampled values, the numbers are scaled to make the sum
+        1 (see :class:`CommonCauseParameters`).
     staggered : bool, default False
         Staggered testing (each member tested at a different time) or not.
 
@@ -306,13 +594,8 @@ def alpha_factor(name, members, *, unavailability, alphas, staggered=False):
     members = _members(name, members)
     m = len(members)
     a = _sums_to_one(name, "alphas", _factors(name, "alphas", alphas, m))
-    if staggered:
-        q_k = _per_event(a, Q)
-    else:
-        alpha_t = sum(k * a[k - 1] for k in range(1, m + 1))
-        q_k = [k * a[k - 1] * Q / (comb(m - 1, k - 1) * alpha_t)
-               for k in range(1, m + 1)]
-    return _build(name, "alpha-factor", members, Q, q_k)
+    keys = ("unavailability",) + tuple(f"alpha_{k}" for k in range(1, m + 1))
+    return _build(name, "alpha-factor", members, keys, (Q, *a), bool(staggered))
 
 
 def phi_factor(name, members, *, unavailability, phis):
@@ -323,11 +606,12 @@ def phi_factor(name, members, *, unavailability, phis):
     name : str
     members : list of str
         Names of the member components (``m`` of them, 2 to 12).
-    unavailability : float
+    unavailability : float or Distribution
         Each member's total failure probability ``Q``.
-    phis : sequence of float
+    phis : sequence of float or Distribution
         ``phi_1..phi_m``: the fraction of a member's failure probability due
-        to events of order ``k``; they must sum to 1.
+        to events of order ``k``; they must sum to 1, as ``alphas`` do for
+        :func:`alpha_factor`.
 
     Returns
     -------
@@ -352,21 +636,19 @@ def phi_factor(name, members, *, unavailability, phis):
     members = _members(name, members)
     m = len(members)
     p = _sums_to_one(name, "phis", _factors(name, "phis", phis, m))
-    return _build(name, "phi-factor", members, Q, _per_event(p, Q))
-
-
-def _per_event(fractions, Q):
-    """``Q_k = f_k Q / C(m-1, k-1)``: the part ``f_k Q`` of a member's
-    failure probability shared by the events of order ``k`` it is in."""
-    m = len(fractions)
-    return [fractions[k - 1] * Q / comb(m - 1, k - 1) for k in range(1, m + 1)]
+    keys = ("unavailability",) + tuple(f"phi_{k}" for k in range(1, m + 1))
+    return _build(name, "phi-factor", members, keys, (Q, *p))
 
 
 def _sums_to_one(name, key, values):
-    """The factors divided by their sum, which must be 1 within 1e-9."""
-    total = sum(values)
+    """The factors (numbers or distributions), checked to sum to 1 within
+    1e-9 (a distribution by its mean); :class:`CommonCauseParameters`
+    divides them by their sum, or lets the numbers absorb the rest."""
+    total = sum(v.mean if isinstance(v, Distribution) else v for v in values)
     if abs(total - 1.0) > 1e-9:
+        means = " (distributions by their means)" if any(
+            isinstance(v, Distribution) for v in values) else ""
         raise ModelError(
-            f"common-cause group {name!r}: {key} must sum to 1, got "
+            f"common-cause group {name!r}: {key} must sum to 1{means}, got "
             f"{total!r}", name)
-    return [v / total for v in values]
+    return values

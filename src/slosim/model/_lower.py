@@ -14,7 +14,11 @@ the engines:
   nor requirements is its own event);
 * a series gate needs all its children up, a parallel gate one, a k-of-n
   gate ``k``;
-* a copula couples the latent variables of its members' own events.
+* a copula couples the latent variables of its members' own events;
+* an uncertain parameter (a distribution given for a component's
+  availability or unavailability, a shock's probability, a parameter of a
+  common-cause group) is a :class:`Parameter`: the events whose
+  probabilities it drives, and the function that gives them.
 
 Both engines, the file writers and the analyses read the Structure, so none
 of them re-derives these rules.
@@ -26,11 +30,14 @@ import weakref
 
 import numpy as np
 
-from .._errors import UnresolvedChoiceError
+from .._errors import DuplicateNameError, UnresolvedChoiceError
+from ._ccf import CommonCauseComponent, CommonCauseShock
 from ._model import as_model
 from ._nodes import Component, Service
+from ._uncertain import Distribution
 
-__all__ = ["Structure", "CopulaGroup", "lower", "SERIES", "PARALLEL", "K_OF_N"]
+__all__ = ["Structure", "CopulaGroup", "Parameter", "lower", "SERIES", "PARALLEL",
+           "K_OF_N"]
 
 #: Gate kinds of a :class:`Structure` (``Structure.gate_op``).
 SERIES = 0
@@ -71,6 +78,175 @@ class CopulaGroup:
     def one_factor(self):
         """Whether the copula has one-factor form (``loadings`` is given)."""
         return self.loadings is not None
+
+
+class _OwnProbability:
+    """The probability of one event from its own parameter: the value
+    itself, or ``1 - value`` for an availability. Picklable."""
+
+    __slots__ = ("kind", "means")
+
+    def __init__(self, kind, mean):
+        self.kind = kind
+        self.means = _frozen([mean], np.float64)
+
+    def __call__(self, values):
+        x = values[:, 0]
+        return (1.0 - x if self.kind == "availability" else x + 0.0)[:, None]
+
+    def __repr__(self):
+        return "1 - availability" if self.kind == "availability" else self.kind
+
+
+class _GroupProbabilities:
+    """The probabilities of a common-cause group's events in a model (its
+    members' independent parts, order 1, and its shocks, order ``k``) from
+    the group's uncertain parameters, the others at their values. Picklable."""
+
+    __slots__ = ("params", "orders", "means")
+
+    def __init__(self, params, orders):
+        self.params = params
+        self.orders = _frozen(orders, np.int64)
+        self.means = _frozen(params.means[list(params.uncertain)], np.float64)
+
+    def __call__(self, values):
+        full = np.empty((values.shape[0], len(self.params.keys)))
+        full[:] = self.params.means
+        full[:, list(self.params.uncertain)] = values
+        q_k, q_ind = self.params.q_k(full)
+        out = q_k[:, self.orders - 1]
+        out[:, self.orders == 1] = q_ind[:, None]
+        return out
+
+    def __repr__(self):
+        return (f"{self.params.model} formulas of group {self.params.name!r}, "
+                f"orders {self.orders.tolist()}")
+
+
+@dataclass(frozen=True, eq=False)
+class Parameter:
+    """An uncertain parameter of a model, and the basic events it drives.
+
+    Built by :func:`lower` for each distribution of the model: a
+    component's or service's availability or unavailability, a shock's
+    probability, a parameter of a common-cause group. Read from
+    :attr:`Structure.parameters`.
+
+    Attributes
+    ----------
+    name : str
+        Unique among the model's parameters: the component's, service's or
+        shock's name; ``"<group>.<kind>"`` for a common-cause group
+        (``"pumps.unavailability"``, ``"pumps.gamma"``).
+    kind : str
+        What the parameter is: ``'availability'`` or ``'unavailability'``
+        (a component's or service's own part, or a group's members'
+        ``'unavailability'``), ``'probability'`` (a shock), or a
+        common-cause factor by its name in NUREG/CR-5485: ``'beta'``
+        (beta-factor), the multiple Greek letters ``'beta'``, ``'gamma'``,
+        ``'delta'``, ... (``factors[0]``, ``factors[1]``, ...),
+        ``'alpha_1'``, ..., ``'alpha_m'``, ``'phi_1'``, ..., ``'phi_m'``.
+    owner : str
+        The component, service, shock or common-cause group it belongs to.
+    distribution : Distribution
+    events : ndarray of int64
+        The basic events whose probabilities it drives, ascending: its own
+        event, or every event of its group that the model has (the
+        members' independent parts and the group's shocks).
+    inputs : tuple of str
+        The parameters that together give ``events`` their probabilities,
+        this one among them: itself, or the group's uncertain parameters
+        (in the group's order).
+    mapping : callable
+        ``mapping(values)``, values of shape ``(K, len(inputs))``, gives the
+        events' probabilities, shape ``(K, len(events))``; ``mapping.means``
+        holds the inputs' means, at which it gives ``Structure.q[events]``.
+
+    See Also
+    --------
+    Structure.event_probabilities : every event's probability at sampled
+        values of every parameter.
+
+    Notes
+    -----
+    A common-cause parameter moves every event of its group: ``Q_k`` for
+    each order ``k`` and each member's independent part
+    ``1 - (1 - Q) / prod_k (1 - Q_k)**C(m-1, k-1)`` (see
+    :mod:`slosim.model`'s common-cause groups), computed by the same
+    formulas that built the group, so at the means they give
+    ``Structure.q`` bit for bit. For an availability the event is
+    ``1 - value``; ``Structure.q`` holds ``E[1 - A]`` computed without
+    cancellation, which can differ from ``1 - mean`` in the last digits.
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> from slosim.model import Beta, LogNormal, lower
+    >>> api = ss.Component("api", availability=Beta.from_counts(9990, 10))
+    >>> g = ss.beta_factor("db", ["db-0", "db-1"], unavailability=1e-3,
+    ...                    beta=LogNormal.from_error_factor(0.05, 3))
+    >>> s = lower(ss.Model(ss.series(api, ss.parallel(*g.components), name="j"),
+    ...                    shocks=[g]))
+    >>> s.events
+    ('api', 'db-0', 'db-1', 'db[db-0,db-1]')
+    >>> [(p.name, p.kind, p.events.tolist()) for p in s.parameters]
+    [('api', 'availability', [0]), ('db.beta', 'beta', [1, 2, 3])]
+    >>> s.parameters[1].probabilities([0.05, 0.1]).round(9).tolist()
+    [[0.000950048, 0.000950048, 5e-05], [0.00090009, 0.00090009, 0.0001]]
+    """
+
+    name: str
+    kind: str
+    owner: str
+    distribution: Distribution
+    events: np.ndarray
+    inputs: tuple
+    mapping: object
+
+    @property
+    def mean(self):
+        """The distribution's mean: the value the engines use."""
+        return self.distribution.mean
+
+    def probabilities(self, values):
+        """The events' probabilities at values of this parameter alone.
+
+        Parameters
+        ----------
+        values : float or array_like of float
+            Values of this parameter, each in [0, 1]; the group's other
+            uncertain parameters (if any) are held at their means.
+
+        Returns
+        -------
+        ndarray
+            Shape ``np.shape(values) + (len(events),)``.
+
+        Raises
+        ------
+        ValueError
+            If a value is outside [0, 1] or NaN, or (alpha and phi factors)
+            leaves the factors given as numbers nothing to make the sum 1.
+        """
+        func = f"Parameter.probabilities ({self.name!r})"
+        v = np.asarray(values, dtype=np.float64)
+        _check_unit(v, "values", func)
+        x = np.empty((v.size, len(self.inputs)))
+        x[:] = self.mapping.means
+        x[:, self.inputs.index(self.name)] = v.reshape(-1)
+        return self.mapping(x).reshape(v.shape + (len(self.events),))
+
+    def __repr__(self):
+        return (f"Parameter({self.name!r}, kind={self.kind!r}, "
+                f"distribution={self.distribution!r}, events={len(self.events)})")
+
+
+def _check_unit(values, name, func):
+    bad = ~((values >= 0) & (values <= 1))
+    if bad.any():
+        raise ValueError(f"The {name!r} parameter of {func} must be probabilities "
+                         f"in [0, 1]. Got {values[bad].flat[0].item()!r} instead.")
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,6 +294,11 @@ class Structure:
         events ``shock_idx[shock_ptr[s]:shock_ptr[s + 1]]``, in the order
         the shock lists its members.
     copulas : tuple of CopulaGroup
+    parameters : tuple of Parameter
+        The model's uncertain parameters (distributions given for
+        probabilities), in the order of their first event; empty when
+        every probability is a number. ``q`` holds each event's
+        probability at the parameters' means (the engines use the means).
 
     See Also
     --------
@@ -153,10 +334,85 @@ class Structure:
     shock_ptr: np.ndarray
     shock_idx: np.ndarray
     copulas: tuple
+    parameters: tuple = ()
 
     @property
     def n_events(self):
         return len(self.events)
+
+    def event_probabilities(self, samples):
+        """Every event's probability at sampled values of the parameters.
+
+        Parameters
+        ----------
+        samples : array_like, shape (K, P) or (P,)
+            Values of the ``P = len(parameters)`` uncertain parameters,
+            column ``i`` for ``parameters[i]``, each in [0, 1]; a 1-D array
+            is one row.
+
+        Returns
+        -------
+        ndarray of float64, shape (K, E) or (E,)
+            Row ``r``: each event's probability when the parameters take
+            the values of row ``r`` of ``samples``. Events no parameter
+            drives keep ``q``. C-contiguous and writable, ready for a
+            batched evaluation of the model.
+
+        Raises
+        ------
+        ValueError
+            If ``samples`` is not of that shape, a value is outside [0, 1]
+            or NaN, or (alpha and phi factors) a row's uncertain factors
+            sum above 1.
+
+        Notes
+        -----
+        A common-cause group's events are computed from all its uncertain
+        parameters of the row together (:attr:`Parameter.inputs`), by the
+        formulas that built the group; at the means, the result is ``q``
+        (up to rounding for an availability: see :class:`Parameter`).
+
+        Examples
+        --------
+        >>> import slosim as ss
+        >>> from slosim.model import Beta, Uniform, lower
+        >>> a = ss.Component("a", unavailability=Beta(1, 999))
+        >>> b = ss.Component("b", unavailability=1e-3)
+        >>> zone = ss.Shock("zone", Uniform(0, 2e-4), members=[a, b])
+        >>> s = lower(ss.Model(ss.parallel(a, b, name="api"), shocks=[zone]))
+        >>> [p.name for p in s.parameters]
+        ['a', 'zone']
+        >>> s.event_probabilities([[0.002, 1e-4], [0.0, 0.0]]).tolist()
+        [[0.002, 0.001, 0.0001], [0.0, 0.001, 0.0]]
+        """
+        func = "Structure.event_probabilities"
+        P = len(self.parameters)
+        x = np.asarray(samples, dtype=np.float64)
+        one = x.ndim == 1
+        if one:
+            x = x[None, :]
+        if x.ndim != 2 or x.shape[1] != P:
+            raise ValueError(
+                f"The 'samples' parameter of {func} must be an array of shape (K, {P}) "
+                f"or ({P},), one column per parameter. Got shape {np.shape(samples)} "
+                f"instead.")
+        bad = ~((x >= 0) & (x <= 1))
+        if bad.any():
+            row, col = (int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(
+                f"The 'samples' parameter of {func} must hold probabilities in "
+                f"[0, 1]. Got {float(x[row, col])!r} for parameter "
+                f"{self.parameters[col].name!r} (row {row}, column {col}) instead.")
+        out = np.empty((x.shape[0], self.n_events))
+        out[:] = self.q
+        column = {p.name: i for i, p in enumerate(self.parameters)}
+        done = set()
+        for p in self.parameters:
+            if p.inputs in done:
+                continue
+            done.add(p.inputs)
+            out[:, p.events] = p.mapping(x[:, [column[n] for n in p.inputs]])
+        return out[0] if one else out
 
     @property
     def n_gates(self):
@@ -307,4 +563,44 @@ def _lower(model):
         shock_ptr=_frozen(shock_ptr, np.int64),
         shock_idx=_frozen(shock_idx, np.int64),
         copulas=copulas,
+        parameters=_parameters(leaves + shocks),
     )
+
+
+def _parameters(events):
+    """The :class:`Parameter` records of the basic events ``events``."""
+    out = []
+    groups = {}   # id(group parameters) -> [params, [event...], [order...]]
+    for e, node in enumerate(events):
+        dist = node.distribution
+        if dist is not None:
+            out.append(Parameter(
+                node.name, node.distribution_of, node.name, dist, _frozen([e], np.int64),
+                (node.name,), _OwnProbability(node.distribution_of, dist.mean)))
+        elif isinstance(node, (CommonCauseComponent, CommonCauseShock)):
+            params = node.common_cause
+            if id(params) not in groups:
+                groups[id(params)] = (params, [], [])
+                out.append(params)          # its parameters go here, once known
+            groups[id(params)][1].append(e)
+            groups[id(params)][2].append(node.order)
+    result, seen = [], {}
+    for item in out:
+        if isinstance(item, Parameter):
+            records = [item]
+        else:
+            params, evs, orders = groups[id(item)]
+            mapping = _GroupProbabilities(item, orders)
+            names = tuple(f"{item.name}.{item.keys[i]}" for i in item.uncertain)
+            records = [Parameter(n, item.keys[i], item.name, item.values[i],
+                                 _frozen(evs, np.int64), names, mapping)
+                       for n, i in zip(names, item.uncertain)]
+        for p in records:
+            if p.name in seen:
+                raise DuplicateNameError(
+                    f"two uncertain parameters of the model are named {p.name!r} "
+                    f"(of {seen[p.name]!r} and of {p.owner!r}); rename the "
+                    f"common-cause group or the node", p.name)
+            seen[p.name] = p.owner
+            result.append(p)
+    return tuple(result)

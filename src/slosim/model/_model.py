@@ -23,7 +23,16 @@ from .._validation import param_error
 from ._ccf import CommonCauseGroup
 from ._choice import Choice, Option
 from ._copula import GaussianCopula
-from ._nodes import Component, Gate, Journey, Node, Service, _unavailability, describe
+from ._nodes import (
+    Component,
+    Gate,
+    Journey,
+    Node,
+    Service,
+    _unavailability,
+    describe,
+    own_probability,
+)
 from ._shocks import Shock, shock_probability
 
 __all__ = ["Model", "NameMap", "as_model"]
@@ -517,11 +526,12 @@ class Model:
             :class:`Service`'s own part goes by the service's name. Values
             are parsed as :class:`Component` parses them: a float through
             its shortest decimal form, a ``str``, ``Decimal`` or
-            ``Fraction`` exactly. A name may be in one of the two mappings
-            only.
+            ``Fraction`` exactly, a :class:`~slosim.model.Distribution` as
+            an uncertain parameter. A name may be in one of the two
+            mappings only.
         probabilities : mapping of str to probability, optional
-            Shock name -> its new probability, parsed as :class:`Shock`
-            parses it.
+            Shock name -> its new probability (a number or a
+            distribution), parsed as :class:`Shock` parses it.
 
         Returns
         -------
@@ -553,7 +563,11 @@ class Model:
         <slosim.GaussianCopula.with_members>`: the same arrays, bit for
         bit). Everything else is reused as the same objects, so a node
         shared by several parents stays shared. Journeys keep their names,
-        order and targets. One pass over the nodes in topological order:
+        order and targets; rebuilt nodes keep their distributions, and
+        rebuilt shocks of a common-cause group their tie to its
+        parameters. A member or shock of a common-cause group given a
+        value here takes that value: the group's parameters no longer
+        drive it. One pass over the nodes in topological order:
         O(nodes + edges), without recursion.
 
         Examples
@@ -582,7 +596,7 @@ class Model:
         shock_p = _as_mapping(probabilities, "probabilities")
         if not (avail or unavail or shock_p):
             return self
-        q = {}  # id(leaf) -> its new unavailability
+        q = {}  # id(leaf) -> the keyword argument giving its new probability
         for key, values in (("availabilities", avail), ("unavailabilities", unavail)):
             for name, value in values.items():
                 leaf = self._replaced_leaf(name, key)
@@ -591,11 +605,17 @@ class Model:
                         f"Model.replace: {leaf.kind} {name!r} is in both "
                         f"availabilities= and unavailabilities=; give one of them",
                         name)
-                q[id(leaf)] = (_unavailability(leaf.kind, name, value, None)
-                               if key == "availabilities"
-                               else _unavailability(leaf.kind, name, None, value))
-        p = {id(self._replaced_shock(name)): shock_probability(name, value)
-             for name, value in shock_p.items()}
+                if key == "availabilities":         # checked here, used below
+                    _unavailability(leaf.kind, name, value, None)
+                    q[id(leaf)] = {"availability": value}
+                else:
+                    _unavailability(leaf.kind, name, None, value)
+                    q[id(leaf)] = {"unavailability": value}
+        p = {}
+        for name, value in shock_p.items():
+            shock = self._replaced_shock(name)
+            shock_probability(name, value)
+            p[id(shock)] = value
 
         return self._rebuilt(q, {}, p)
 
@@ -664,9 +684,11 @@ class Model:
         return self._rebuilt({}, chosen, {})
 
     def _rebuilt(self, q, chosen, p):
-        """A new model: leaves with new unavailabilities ``q`` (by id),
-        choices resolved to option ``chosen[id]``, shocks with new
-        probabilities ``p`` (by id). One pass in topological order."""
+        """A new model: leaves with new probabilities ``q`` (by id: the
+        keyword argument, ``{"availability": ...}`` or
+        ``{"unavailability": ...}``), choices resolved to option
+        ``chosen[id]``, shocks with new probabilities ``p`` (by id). One
+        pass in topological order."""
         new = {}  # id(old node) -> its replacement, one per node
         for node in self._order:                    # children first
             kids = self._kids[id(node)]
@@ -685,13 +707,12 @@ class Model:
                 new[id(node)] = Gate(node.kind, kids, node.k, node.name)
             elif isinstance(node, Service):
                 new[id(node)] = Service(
-                    node.name, unavailability=q.get(id(node), node.unavailability),
-                    requires=kids)
+                    node.name, **q.get(id(node), own_probability(node)), requires=kids)
             elif isinstance(node, Choice):
                 new[id(node)] = Choice(node.name, [
                     Option(o.label, k, **o.resources) for o, k in zip(node.options, kids)])
             else:
-                new[id(node)] = Component(node.name, unavailability=q[id(node)])
+                new[id(node)] = Component(node.name, **q[id(node)])
 
         def moved(nodes):
             return [new.get(id(n), n) for n in nodes]
@@ -720,8 +741,10 @@ class Model:
             kept = [m for m in moved(members) if id(m) in reached]
             if not kept:
                 continue
-            if id(sh) in p or len(kept) < len(members) or any(id(m) in new for m in members):
-                sh = Shock(sh.name, p.get(id(sh), sh.probability), members=kept)
+            if id(sh) in p:
+                sh = Shock(sh.name, p[id(sh)], members=kept)
+            elif len(kept) < len(members) or any(id(m) in new for m in members):
+                sh = sh.with_members(kept)
             shocks.append(sh)
         copulas = []
         for c in self._copulas.values():

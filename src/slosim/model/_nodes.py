@@ -30,9 +30,10 @@ from .._errors import (
     ModelError,
 )
 from .._validation import check_name, parse_probability, probability_float
+from ._uncertain import Distribution, probability_distribution
 
 #: A probability as accepted by Component and Service.
-Probability = float | str | Decimal | Fraction
+Probability = float | str | Decimal | Fraction | Distribution
 
 __all__ = [
     "Node",
@@ -46,13 +47,17 @@ __all__ = [
 ]
 
 
-def _unavailability(kind, name, availability, unavailability):
-    """Return the unavailability from exactly one of the two specs.
+def _given(kind, name, availability, unavailability):
+    """``(q, distribution, quantity)`` from exactly one of the two specs.
 
-    A float availability is read through its shortest decimal representation
-    (``repr``), so ``availability=0.9999999`` gives ``unavailability`` exactly
-    ``1e-07``: the digits the user wrote, not those of ``1 - 0.9999999`` in
-    binary. ``str``, ``Decimal`` and ``Fraction`` are taken exactly.
+    ``q`` is the unavailability. A float availability is read through its
+    shortest decimal representation (``repr``), so ``availability=0.9999999``
+    gives ``q`` exactly ``1e-07``: the digits the user wrote, not those of
+    ``1 - 0.9999999`` in binary. ``str``, ``Decimal`` and ``Fraction`` are
+    taken exactly. A :class:`Distribution` (on [0, 1]) gives its mean:
+    ``q = E[1 - A]`` (``complement_mean``) for an availability, ``E[Q]``
+    for an unavailability; ``distribution`` and ``quantity`` (which of the
+    two it describes) are None for a number.
     """
     owner = f"{kind} {name!r}"
     if (availability is None) == (unavailability is None):
@@ -64,10 +69,37 @@ def _unavailability(kind, name, availability, unavailability):
         )
     key = "availability" if availability is not None else "unavailability"
     value = availability if availability is not None else unavailability
+    if isinstance(value, Distribution):
+        dist = probability_distribution(owner, name, key, value)
+        return (dist.complement_mean if key == "availability" else dist.mean,
+                dist, key)
     exact = parse_probability(owner, name, key, value)
-    return probability_float(owner, name, key, value,
-                             1 - exact if key == "availability" else exact,
-                             "the component")
+    return (probability_float(owner, name, key, value,
+                              1 - exact if key == "availability" else exact,
+                              "the component"), None, None)
+
+
+def _unavailability(kind, name, availability, unavailability):
+    """The unavailability from exactly one of the two specs (see ``_given``)."""
+    return _given(kind, name, availability, unavailability)[0]
+
+
+def own_probability(leaf):
+    """The keyword argument that builds ``leaf``'s own part again (a
+    Component or Service): its distribution under the quantity it
+    describes, or its unavailability."""
+    if leaf.distribution is not None:
+        return {leaf.distribution_of: leaf.distribution}
+    return {"unavailability": leaf.unavailability}
+
+
+def _repr_probability(q, distribution, quantity):
+    """``availability=...`` or ``unavailability=...`` for a repr."""
+    if distribution is not None:
+        return f"{quantity}={distribution!r}"
+    if q != 0 and q < 1e-4:
+        return f"unavailability={q!r}"
+    return f"availability={_fmt_avail(q)}"
 
 
 def _check_children(children, owner):
@@ -132,27 +164,37 @@ class Component(Node):
     ----------
     name : str
         Unique within a model.
-    availability, unavailability : float, str, Decimal or Fraction
+    availability, unavailability : float, str, Decimal, Fraction or Distribution
         Exactly one of the two, a probability in [0, 1]. The unavailability
         ``q = 1 - availability`` is the number stored, so that
         ``unavailability=1e-12`` keeps every digit; a float availability is
         read through its shortest decimal form, so ``availability=0.9999999``
-        stores exactly ``1e-07``.
+        stores exactly ``1e-07``. A :class:`~slosim.model.Distribution` on
+        [0, 1] (an uncertain parameter, such as
+        :meth:`Beta.from_counts <slosim.model.Beta.from_counts>`) stands
+        for its mean: ``q = E[1 - A]`` for an availability, ``E[Q]`` for an
+        unavailability.
 
     Attributes
     ----------
     name : str
     unavailability : float
-        Probability that the component is down.
+        Probability that the component is down (the mean, for a
+        distribution): the number every engine uses.
     availability : float
         ``1 - unavailability`` (rounded to float).
+    distribution : Distribution or None
+        The distribution given, or None for a number.
+    distribution_of : {'availability', 'unavailability', None}
+        Which quantity ``distribution`` describes.
 
     Raises
     ------
     AvailabilitySpecError
         If both or neither of availability and unavailability are given.
     ProbabilityError
-        If the value is not a number in [0, 1] (NaN included).
+        If the value is not a number in [0, 1] (NaN included), or a
+        distribution whose support is not within [0, 1].
 
     See Also
     --------
@@ -166,15 +208,25 @@ class Component(Node):
     Component('web', availability=0.9995)
     >>> ss.Component("hsm", availability=0.9999999).unavailability
     1e-07
+
+    From probe counts, an uncertain availability (the engines use its mean):
+
+    >>> probe = ss.Component("api", availability=ss.model.Beta.from_counts(
+    ...     good=9990, bad=10))
+    >>> probe
+    Component('api', availability=Beta(9990.5, 10.5))
+    >>> probe.unavailability, probe.distribution_of
+    (0.0010498950104989502, 'availability')
     """
 
-    __slots__ = ("_name", "_q")
+    __slots__ = ("_name", "_q", "_dist", "_of")
     kind = "component"
 
     def __init__(self, name: str, *, availability: Probability | None = None,
                  unavailability: Probability | None = None) -> None:
         self._name = check_name(name, "Component", required=True)
-        self._q = _unavailability("component", name, availability, unavailability)
+        self._q, self._dist, self._of = _given("component", name, availability,
+                                               unavailability)
 
     @property
     def name(self):
@@ -188,11 +240,17 @@ class Component(Node):
     def availability(self):
         return 1.0 - self._q
 
+    @property
+    def distribution(self):
+        return self._dist
+
+    @property
+    def distribution_of(self):
+        return self._of
+
     def __repr__(self):
-        q = self._q
-        if q != 0 and q < 1e-4:
-            return f"Component({self._name!r}, unavailability={q!r})"
-        return f"Component({self._name!r}, availability={_fmt_avail(q)})"
+        return (f"Component({self._name!r}, "
+                f"{_repr_probability(self._q, self._dist, self._of)})")
 
 
 def _fmt_avail(q):
@@ -393,14 +451,15 @@ class Service(Node):
     ----------
     name : str
         The service's name; also the name of its own component.
-    availability, unavailability : float, str, Decimal or Fraction
-        Exactly one: the service's own availability, excluding dependencies.
+    availability, unavailability : float, str, Decimal, Fraction or Distribution
+        Exactly one: the service's own availability, excluding dependencies
+        (a distribution stands for its mean, as for :class:`Component`).
     requires : sequence of Node or str, optional
         Hard dependencies: nodes or names of nodes.
 
     Attributes
     ----------
-    name, availability, unavailability
+    name, availability, unavailability, distribution, distribution_of
         As for :class:`Component` (the service's own part).
     requires : tuple
 
@@ -413,14 +472,15 @@ class Service(Node):
     Service('api', availability=0.9995, requires=['db'])
     """
 
-    __slots__ = ("_name", "_q", "_requires")
+    __slots__ = ("_name", "_q", "_dist", "_of", "_requires")
     kind = "service"
 
     def __init__(self, name: str, *, availability: Probability | None = None,
                  unavailability: Probability | None = None,
                  requires: Sequence[Node | str] = ()) -> None:
         self._name = check_name(name, "Service", required=True)
-        self._q = _unavailability("service", name, availability, unavailability)
+        self._q, self._dist, self._of = _given("service", name, availability,
+                                               unavailability)
         if isinstance(requires, (str, Node)):
             requires = (requires,)
         self._requires = _check_children(requires, f"service {name!r}")
@@ -438,6 +498,14 @@ class Service(Node):
         return 1.0 - self._q
 
     @property
+    def distribution(self):
+        return self._dist
+
+    @property
+    def distribution_of(self):
+        return self._of
+
+    @property
     def requires(self):
         return self._requires
 
@@ -449,8 +517,9 @@ class Service(Node):
         reqs = ", ".join(describe(c) for c in self._requires[:4])
         if len(self._requires) > 4:
             reqs += f", ... ({len(self._requires)})"
-        return (f"Service({self._name!r}, availability={_fmt_avail(self._q)}, "
-                f"requires=[{reqs}])")
+        own = (f"{self._of}={self._dist!r}" if self._dist is not None
+               else f"availability={_fmt_avail(self._q)}")
+        return f"Service({self._name!r}, {own}, requires=[{reqs}])"
 
 
 @dataclass(frozen=True, eq=False)

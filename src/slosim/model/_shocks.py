@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from .._errors import ModelError
 from .._validation import check_name, parse_probability, probability_float
 from ._nodes import Node, Probability, check_members
+from ._uncertain import Distribution, probability_distribution
 
 __all__ = ["Shock"]
 
@@ -12,10 +13,20 @@ __all__ = ["Shock"]
 def shock_probability(name, value):
     """``value`` as the probability of shock ``name``, parsed as :class:`Shock`
     parses it (a float through its ``repr``; ``str``, ``Decimal`` and
-    ``Fraction`` exactly; a :class:`ProbabilityError` naming the shock)."""
+    ``Fraction`` exactly; a distribution on [0, 1] as its mean; a
+    :class:`ProbabilityError` naming the shock)."""
+    return _given(name, value)[0]
+
+
+def _given(name, value):
+    """``(p, distribution)``: the probability and the distribution (or None)."""
     owner = f"shock {name!r}"
+    if isinstance(value, Distribution):
+        dist = probability_distribution(owner, name, "probability", value)
+        return dist.mean, dist
     exact = parse_probability(owner, name, "probability", value)
-    return probability_float(owner, name, "probability", value, exact, "the shock")
+    return probability_float(owner, name, "probability", value, exact,
+                             "the shock"), None
 
 
 class Shock:
@@ -31,8 +42,10 @@ class Shock:
     ----------
     name : str
         Unique within a model, and distinct from every node name.
-    probability : float, str, Decimal or Fraction
-        Probability that the shock happens, in [0, 1].
+    probability : float, str, Decimal, Fraction or Distribution
+        Probability that the shock happens, in [0, 1]; a
+        :class:`~slosim.model.Distribution` on [0, 1] (an uncertain
+        probability) stands for its mean.
     members : sequence of Component, Service or str
         The components it takes down (a Service's own component), or their
         names; at least one, no repeats.
@@ -41,7 +54,12 @@ class Shock:
     ----------
     name : str
     probability : float
+        The number every engine uses (the mean, for a distribution).
     members : tuple
+    distribution : Distribution or None
+        The distribution given, or None for a number.
+    distribution_of : {'probability', None}
+        ``'probability'`` when ``distribution`` is given.
 
     Notes
     -----
@@ -66,19 +84,31 @@ class Shock:
     >>> model = ss.Model(ss.parallel(a, b, name="api"), shocks=[zone])
     >>> ss.exact(model)["api"].unavailability  # 1e-4 + (1 - 1e-4) * 1e-6
     0.0001009999
+
+    An uncertain probability, from a generic estimate with an error factor
+    (the engines use its mean):
+
+    >>> lognormal = ss.model.LogNormal.from_error_factor(1e-4, 3)
+    >>> zone = ss.Shock("zone-a", lognormal, members=[a, b])
+    >>> zone.distribution_of, round(zone.probability, 10)
+    ('probability', 0.0001249884)
     """
 
-    __slots__ = ("_name", "_p", "_members")
+    __slots__ = ("_name", "_p", "_dist", "_members")
 
     def __init__(self, name: str, probability: Probability,
                  members: Sequence[Node | str]) -> None:
         self._name = check_name(name, "Shock", required=True)
-        owner = f"shock {name!r}"
-        self._p = shock_probability(name, probability)
-        members = check_members(owner, name, members)
+        self._p, self._dist = _given(name, probability)
+        self._members = self._checked_members(members)
+
+    def _checked_members(self, members):
+        owner = f"shock {self._name!r}"
+        members = check_members(owner, self._name, members)
         if not members:
-            raise ModelError(f"{owner} has no members; it needs at least one", name)
-        self._members = members
+            raise ModelError(f"{owner} has no members; it needs at least one",
+                             self._name)
+        return members
 
     @property
     def name(self):
@@ -92,9 +122,60 @@ class Shock:
     def members(self):
         return self._members
 
+    @property
+    def distribution(self):
+        return self._dist
+
+    @property
+    def distribution_of(self):
+        return None if self._dist is None else "probability"
+
+    def with_members(self, members):
+        """This shock over other members, with everything else kept.
+
+        Parameters
+        ----------
+        members : sequence of Component, Service or str
+            At least one, no repeats.
+
+        Returns
+        -------
+        Shock
+            A new shock of this one's class, with the same name, probability
+            (and distribution) and, for a shock of a common-cause group, the
+            same tie to the group's parameters; this one is unchanged.
+
+        Raises
+        ------
+        ModelError
+            Naming the shock, if ``members`` is empty, repeats one or holds
+            something that is not a component, service or name.
+
+        See Also
+        --------
+        Model.replace, Model.resolve : use it to move shocks onto rebuilt
+            or remaining components.
+
+        Examples
+        --------
+        >>> import slosim as ss
+        >>> zone = ss.Shock("zone", 1e-4, members=["a", "b", "c"])
+        >>> zone.with_members(["a", "c"])
+        Shock('zone', 0.0001, members=['a', 'c'])
+        """
+        members = self._checked_members(members)
+        # A new shock of this class from this one's parts, members aside
+        new = object.__new__(type(self))
+        for cls in type(self).__mro__:
+            for slot in getattr(cls, "__slots__", ()):
+                object.__setattr__(new, slot,
+                                   members if slot == "_members" else getattr(self, slot))
+        return new
+
     def __repr__(self):
         names = ", ".join(repr(m if isinstance(m, str) else m.name)
                           for m in self._members[:4])
         if len(self._members) > 4:
             names += f", ... ({len(self._members)} members)"
-        return f"Shock({self._name!r}, {self._p!r}, members=[{names}])"
+        p = self._p if self._dist is None else self._dist
+        return f"Shock({self._name!r}, {p!r}, members=[{names}])"

@@ -344,7 +344,11 @@ def write_openpsa(model, path_or_file):
     children an ``<atleast min="n - k + 1">``; a service is the ``<or>`` of
     its own basic event and its requirements. A node used in several places
     is written once and referred to by name. A :class:`~slosim.Shock` is one
-    more basic event, in an ``<or>`` with each member's own event.
+    more basic event, in an ``<or>`` with each member's own event. A
+    probability given as a distribution (an uncertain parameter) is written
+    as the number the engines use, its mean (for a common-cause group, the
+    group's formulas at the parameters' means); the distribution itself is
+    not written.
 
     Parameters
     ----------
