@@ -19,6 +19,10 @@
   report slosim's and the naive way's times here; the end of the session
   prints them with the ratios and the goals' verdicts (JSON:
   ``slosim_allocate``).
+* ``bench_batch.py`` and ``bench_uncertainty.py`` keep their numbers in
+  their own ``RECORDS``; the end of the session prints their
+  ``summary_lines()`` (JSON: ``slosim_batch`` and ``slosim_uncertainty``,
+  from their ``summary()`` where they have one).
 * ``record_choose``: the design-choice benchmarks (``bench_choose.py``)
   report each redundancy-allocation instance and the dynamic programme's
   time here; the end of the session prints them (JSON: ``slosim_choose``).
@@ -156,7 +160,24 @@ def summary():
     return out
 
 
+def _module_summaries():
+    """(title, module) of the benchmark modules that keep their own
+    ``RECORDS`` and ran in this session."""
+    import sys
+
+    titles = {"bench_batch": "batched diagram evaluation beside NumPy and per-vector exact",
+              "bench_uncertainty": "uncertainty beside SALib driving a NumPy model"}
+    for name, title in titles.items():
+        module = sys.modules.get(f"{__package__}.{name}")
+        if module is not None and module.RECORDS:
+            yield name, title, module
+
+
 def pytest_terminal_summary(terminalreporter):
+    for _, title, module in _module_summaries():
+        terminalreporter.section(title)
+        for line in module.summary_lines():
+            terminalreporter.write_line(line)
     if _EXACT:
         from .bench_exact import summary_lines
 
@@ -204,6 +225,9 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):
+    for name, _, module in _module_summaries():
+        if hasattr(module, "summary"):
+            output_json["slosim_" + name.removeprefix("bench_")] = module.summary()
     if _RATES:
         output_json["slosim_rates"] = summary()
     if _EXACT:

@@ -10,6 +10,7 @@ Engines read a model only through :func:`slosim.model.lower`; analyses
 (:mod:`slosim.analysis`) ask the engines, never the kernels.
 """
 
+from ._batch import BatchEvaluation, evaluate_many
 from ._compile import CONST_DOWN, CONST_UP, Program, compile_model
 from ._exact import DEFAULT_MAX_NODES, Evaluation, ExactDiagram, exact
 from ._given import apply_given, given_labels
@@ -24,6 +25,8 @@ __all__ = [
     "ExactDiagram",
     "Evaluation",
     "PairMoments",
+    "evaluate_many",
+    "BatchEvaluation",
     "DEFAULT_MAX_PAIRS",
     "compile_model",
     "Program",

@@ -430,6 +430,13 @@ class ExactDiagram:
         values = evaluate(qv) if factor is None else integrate_factor(evaluate, qv, *factor)
         return values[0].copy(), values[1].copy()
 
+    def evaluate_many(self, q, *, threads=1):
+        """Every journey at each row of ``q`` (shape (K, E)), batched: see
+        :func:`slosim.engines.evaluate_many`."""
+        from ._batch import evaluate_many
+
+        return evaluate_many(self, q, threads=threads)
+
     def _checked_q(self, q, func):
         """The events' probabilities: the model's own, or ``q`` checked."""
         s = self.structure
