@@ -33,7 +33,7 @@ from ._errors import (
     UnresolvedChoiceError,
 )
 from ._version import __version__ as __version__
-from .analysis import allocate, choose, sobol
+from .analysis import allocate, choose, sobol, uncertainty
 from .engines import exact, simulate
 from .model import (
     Beta,
@@ -68,6 +68,8 @@ from .results import (
     SimulationResults,
     SobolResult,
     SobolResults,
+    UncertaintyResult,
+    UncertaintyResults,
     binomial_interval,
 )
 
@@ -111,6 +113,9 @@ __all__ = [
     "sobol",
     "SobolResult",
     "SobolResults",
+    "uncertainty",
+    "UncertaintyResult",
+    "UncertaintyResults",
     "InfeasibleTargetError",
     "ModelError",
     "ProbabilityError",

@@ -11,5 +11,6 @@ and returns a result object of :mod:`slosim.results`. See
 from ._allocate import MAX_NINES, METHODS, allocate
 from ._choose import choose
 from ._sobol import sobol
+from ._uncertainty import uncertainty
 
-__all__ = ["allocate", "choose", "sobol", "METHODS", "MAX_NINES"]
+__all__ = ["allocate", "choose", "sobol", "uncertainty", "METHODS", "MAX_NINES"]

@@ -15,6 +15,7 @@ from ._exact import ExactResult, ExactResults
 from ._interval import binomial_interval
 from ._simulation import SimulationResult, SimulationResults
 from ._sobol import SobolResult, SobolResults
+from ._uncertainty import UncertaintyResult, UncertaintyResults
 
 __all__ = [
     "SimulationResult",
@@ -26,4 +27,6 @@ __all__ = [
     "DesignResult",
     "SobolResult",
     "SobolResults",
+    "UncertaintyResult",
+    "UncertaintyResults",
 ]
