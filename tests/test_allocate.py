@@ -477,3 +477,26 @@ def test_the_plan_plots(monkeypatch):
         assert "nines" in ax.get_xlabel()
     finally:
         plt.close("all")
+
+
+def test_parallel_journeys_are_a_linear_programme():
+    """A journey of independent replicas in parallel has nines equal to the
+    sum of theirs, so with costs linear in nines the allocation is a linear
+    programme, whose optimum (scipy's linprog) the plan must reach, though
+    the subproblems have no curvature to steer by."""
+    from scipy.optimize import linprog
+
+    c3 = C("c3", availability=0.953125)
+    c1 = C("c1", availability=0.9959603354364710585)
+    c0 = C("c0", availability=0.985592582688876362)
+    targets = (0.9999913138865429, 0.9999888192341235)
+    model = ss.Model([ss.Journey(ss.parallel(c3, c1), name="j0", target=targets[0]),
+                      ss.Journey(ss.parallel(c3, c0), name="j1", target=targets[1])])
+    a = {"c3": 1.75, "c1": 1.25, "c0": 2.5694355150929944}
+    plan = ss.allocate(model, cost={n: per_nine(v) for n, v in a.items()}, symmetric=False)
+    tau = [-math.log10(1 - t) for t in targets]
+    lp = linprog([a["c3"], a["c1"], a["c0"]], A_ub=[[-1, -1, 0], [-1, 0, -1]],
+                 b_ub=[-tau[0], -tau[1]], bounds=[(0, 15)] * 3, method="highs")
+    assert plan.status == "optimal"
+    assert plan.cost == pytest.approx(lp.fun, rel=1e-9)
+    meets_every_target(plan)

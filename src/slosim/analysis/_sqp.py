@@ -172,6 +172,19 @@ def dual_qp(g, H, G, r, a, b, mu0, *, tol=1e-13, max_iter=100):
     return d, mu
 
 
+def _lp_step(g, G, r, a, b):
+    """``(d, mu)`` minimising ``g.d`` s.t. ``G d >= r``, ``a <= d <= b``
+    (scipy's HiGHS), or None if it fails."""
+    from scipy.optimize import linprog
+
+    out = linprog(g, A_ub=-G if len(r) else None, b_ub=-r if len(r) else None,
+                  bounds=list(zip(a, b)), method="highs")
+    if out.status != 0:
+        return None
+    mu = -out.ineqlin.marginals if len(r) else np.zeros(0)
+    return out.x, np.maximum(mu, 0.0)
+
+
 def _ray_maximum(mu, step, g, H, G, r, a, b):
     """The ``t`` in ``[0, t_max]`` maximising ``D(mu + t step)`` (``t_max``:
     where a multiplier reaches 0)."""
@@ -270,6 +283,14 @@ def solve(problem, x0, *, max_iter=300, tol=1e-9, mu0=None, newton=True):
         if residual <= tol:
             mu, converged, message = mu_new, True, "KKT conditions hold"
             break
+        if step <= tol and residual > 1e3 * tol:
+            # where neither the objective nor the constraints curve, the
+            # subproblem is nearly a linear programme and its dual too flat
+            # to steer: solve the linear programme itself
+            lp = _lp_step(g, G, tau - h, a, b)
+            if lp is not None and float(np.max(np.abs(lp[0]))) > tol:
+                d, mu_new = lp
+                step = float(np.max(np.abs(d)))
         if step <= tol:
             mu = mu_new
             converged = residual <= 1e3 * tol
