@@ -280,23 +280,23 @@ def _pick_freeze(diagram, s, params, n, rng, bootstrap, confidence, threads):
     out = []
     for j in range(len(s.journeys)):
         f = values[:, j].reshape(P + 2, n)
-        fa, fb, fab = f[0], f[1], f[2:]
-
-        def estimate(idx):
-            a, b, ab = fa[idx], fb[idx], fab[:, idx]
-            V = np.var(np.concatenate([a, b]))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                s1 = np.mean(b * (ab - a), axis=1) / V
-                st = 0.5 * np.mean((a - ab) ** 2, axis=1) / V
-            return s1, st, V
-
-        s1, st, V = estimate(slice(None))
-        boot = [estimate(idx) for idx in resample]
+        s1, st, V = _saltelli_jansen(f, slice(None))
+        boot = [_saltelli_jansen(f, idx) for idx in resample]
         s1_conf = z * np.std([x[0] for x in boot], axis=0, ddof=1)
         st_conf = z * np.std([x[1] for x in boot], axis=0, ddof=1)
         out.append({"mean": None, "variance": float(V), "S1": s1, "ST": st, "S1_conf": s1_conf,
                     "ST_conf": st_conf, "shapley": None})
     return out
+
+
+def _saltelli_jansen(f, idx):
+    """``(S1, ST, V)`` from the rows ``idx`` of ``f = [f(A), f(B), f(AB_1), ...]``."""
+    a, b, ab = f[0][idx], f[1][idx], f[2:][:, idx]
+    V = np.var(np.concatenate([a, b]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s1 = np.mean(b * (ab - a), axis=1) / V
+        st = 0.5 * np.mean((a - ab) ** 2, axis=1) / V
+    return s1, st, V
 
 
 def _frozen(a):
