@@ -33,7 +33,7 @@ from ._errors import (
     UnresolvedChoiceError,
 )
 from ._version import __version__ as __version__
-from .analysis import allocate, choose, sobol, uncertainty
+from .analysis import allocate, choose, cut_sets, importance, sobol, uncertainty
 from .engines import exact, simulate
 from .model import (
     Beta,
@@ -61,9 +61,13 @@ from .model import (
 )
 from .results import (
     AllocationResult,
+    CutSet,
+    CutSets,
     DesignResult,
     ExactResult,
     ExactResults,
+    ImportanceResult,
+    ImportanceResults,
     SimulationResult,
     SimulationResults,
     SobolResult,
@@ -110,6 +114,12 @@ __all__ = [
     "AllocationResult",
     "choose",
     "DesignResult",
+    "importance",
+    "cut_sets",
+    "CutSet",
+    "CutSets",
+    "ImportanceResult",
+    "ImportanceResults",
     "sobol",
     "SobolResult",
     "SobolResults",

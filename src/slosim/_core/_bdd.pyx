@@ -11,7 +11,12 @@ the model and builds results. This module
   full relative precision: no unavailability is ever ``1 - (number near 1)``);
 * in one top-down pass per journey, the probability of reaching each node,
   and from it, for every variable ``i``, the journey's availability and
-  unavailability with ``i`` forced up and forced down.
+  unavailability with ``i`` forced up and forced down;
+* the minimal cut sets of a journey as a zero-suppressed diagram
+  (:class:`Zdd`, Rauzy's algorithm): their count, the most probable first
+  by a best-first search, and, back in the diagram, the union of the cut
+  sets containing a variable (Fussell-Vesely importance) or the
+  intersection of one set's events (a cut set's joint probability).
 
 Node ids: 0 is the terminal "down" (false), 1 the terminal "up" (true);
 internal nodes are created after their children, so ids are a topological
@@ -30,8 +35,9 @@ that every quantity is a sum of non-negative terms.
 """
 
 cimport cython
-from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint32_t, uint64_t
+from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.math cimport fabs
 from libc.string cimport memcpy
 
 import numpy as np
@@ -86,6 +92,48 @@ cdef enum:
     FIRST_CAPACITY = 4096    # first node slots (doubling as needed)
     FIRST_CACHE = 1 << 14    # first computed-table entries (grows with nodes)
     MAX_CACHE = 1 << 23      # largest computed table: 16-byte entries, 128 MiB
+
+
+cdef int grow_tables(Node **nodes, int64_t *capacity, int64_t size,
+                     int64_t max_slots, int32_t **buckets, uint64_t *bucket_mask,
+                     Entry **cache, uint64_t *cache_mask) noexcept nogil:
+    """Double a node store and its unique table, rehashing nodes ``2..size-1``,
+    and let its computed table follow; 0 on failure (nothing is lost)."""
+    cdef int64_t cap = capacity[0] * 2
+    if cap > max_slots:
+        return 0
+    cdef Node *p = <Node *> realloc(nodes[0], cap * sizeof(Node))
+    if p == NULL:
+        return 0
+    nodes[0] = p
+    capacity[0] = cap
+    cdef int32_t *b = <int32_t *> calloc(cap, sizeof(int32_t))
+    if b == NULL:
+        return 0
+    free(buckets[0])
+    buckets[0] = b
+    bucket_mask[0] = cap - 1
+    cdef int64_t n
+    cdef uint64_t k
+    for n in range(2, size):
+        k = hash3(p[n].var, p[n].lo, p[n].hi) & bucket_mask[0]
+        p[n].next = b[k]
+        b[k] = <int32_t>n
+    # The computed table follows the node count at half the node slots:
+    # larger tables cost more in memory traffic than their extra hits
+    # save on graphs built in near-linear time, smaller ones recompute
+    # too much on unstructured ones. Doubling keeps every entry
+    # reachable (slot s becomes s or s + old size: both hold a copy).
+    cdef uint64_t csize = cache_mask[0] + 1
+    cdef Entry *c
+    if 2 * csize < <uint64_t>cap and csize < MAX_CACHE:
+        c = <Entry *> realloc(cache[0], 2 * csize * sizeof(Entry))
+        if c == NULL:
+            return 0
+        memcpy(c + csize, c, csize * sizeof(Entry))
+        cache[0] = c
+        cache_mask[0] = 2 * csize - 1
+    return 1
 
 
 @cython.final
@@ -146,6 +194,39 @@ cdef class Diagram:
         """Nodes in use, the two terminals included."""
         return self.size
 
+    @property
+    def budget(self):
+        """The node budget ``max_nodes``; raise it to build more functions
+        in a finished diagram (it never lowers below the nodes in use)."""
+        return self.max_nodes
+
+    @budget.setter
+    def budget(self, int64_t value):
+        self.max_nodes = max(value, self.size)
+
+    def truncate(self, int64_t size):
+        """Remove the nodes from id ``size`` on: the functions built since
+        the diagram had ``size`` nodes, which no older node refers to.
+
+        Unique-table chains hold nodes in decreasing id order (a new node
+        goes first; a rehash inserts in increasing order), so the removed
+        nodes lead their chains; computed-table entries that name a
+        removed node are cleared. The storage is kept.
+        """
+        if size < 2 or size > self.size:
+            raise ValueError(f"size must be in [2, {self.size}]")
+        cdef uint64_t k
+        cdef Entry *e
+        with nogil:
+            for k in range(self.bucket_mask + 1):
+                while self.buckets[k] >= size:
+                    self.buckets[k] = self.nd[self.buckets[k]].next
+            for k in range(self.cache_mask + 1):
+                e = &self.cache[k]
+                if e.f >= size or e.g >= size or e.r >= size:
+                    e.f = 0
+            self.size = size
+
     def arrays(self):
         """Copies of the node arrays ``(var, lo, hi)`` over node ids."""
         cdef int64_t n
@@ -161,41 +242,9 @@ cdef class Diagram:
 
     cdef int grow(self) noexcept nogil:
         """Double node storage and the unique table; 0 on failure."""
-        cdef int64_t cap = self.capacity * 2
-        if cap > self.max_slots:
-            return 0
-        cdef Node *p = <Node *> realloc(self.nd, cap * sizeof(Node))
-        if p == NULL:
-            return 0
-        self.nd = p
-        self.capacity = cap
-        cdef int32_t *b = <int32_t *> calloc(cap, sizeof(int32_t))
-        if b == NULL:
-            return 0
-        free(self.buckets)
-        self.buckets = b
-        self.bucket_mask = cap - 1
-        cdef int64_t n
-        cdef uint64_t k
-        for n in range(2, self.size):
-            k = hash3(p[n].var, p[n].lo, p[n].hi) & self.bucket_mask
-            p[n].next = b[k]
-            b[k] = <int32_t>n
-        # The computed table follows the node count at half the node slots:
-        # larger tables cost more in memory traffic than their extra hits
-        # save on graphs built in near-linear time, smaller ones recompute
-        # too much on unstructured ones. Doubling keeps every entry
-        # reachable (slot s becomes s or s + old size: both hold a copy).
-        cdef uint64_t csize = self.cache_mask + 1
-        cdef Entry *c
-        if 2 * csize < <uint64_t>cap and csize < MAX_CACHE:
-            c = <Entry *> realloc(self.cache, 2 * csize * sizeof(Entry))
-            if c == NULL:
-                return 0
-            memcpy(c + csize, c, csize * sizeof(Entry))
-            self.cache = c
-            self.cache_mask = 2 * csize - 1
-        return 1
+        return grow_tables(&self.nd, &self.capacity, self.size, self.max_slots,
+                           &self.buckets, &self.bucket_mask, &self.cache,
+                           &self.cache_mask)
 
     cdef int32_t mk(self, int32_t v, int32_t l, int32_t h) noexcept nogil:
         """The node (v, l, h), reduced and unique; BUDGET past the budget,
@@ -609,3 +658,731 @@ def conditionals(Diagram d, int32_t root, const double[::1] q not None,
                 DD[v] += sd[n]
                 n >>= 1
     return uu, ud, du, dd
+
+
+# --- minimal cut sets: zero-suppressed diagrams (Rauzy 1993) ---------------
+#
+# A journey's failure function g = not f is monotone in the "down" literals
+# x_v = not up_v. Its minimal solutions (the minimal cut sets) form a
+# family of sets of variables, kept as a zero-suppressed BDD (ZBDD): node
+# (v, lo, hi) is the family lo (no set has v) plus the sets of hi with v
+# added. Over the BDD node n = (v, lo = f if v down, hi = f if v up),
+#
+#     MCS(g_n) = MCS(g_hi) + v . (MCS(g_lo) without MCS(g_hi)),
+#
+# where "P without Q" keeps the sets of P that contain no set of Q: a
+# solution through v down is minimal when no solution without v is inside
+# it. The terminal "down" of f is the family {{}} (g holds with no event),
+# the terminal "up" the empty family.
+
+
+cdef enum:
+    OP_WITHOUT = 3
+    MAX_BOUND_TABLE = 1 << 25    # most (node, order) entries of a bound table
+    NO_SET = 1 << 30             # shortest set of the empty family
+    CACHE_PER_NODE = 4           # computed-table entries per diagram node
+
+
+@cython.final
+cdef class Zdd:
+    """A ZBDD manager: families of sets of variables, with a node budget.
+
+    Node 0 is the empty family, node 1 the family holding only the empty
+    set; both sit at level ``n_vars``. Node (var, lo, hi) holds the sets of
+    ``lo`` (none contains ``var``, nor any smaller variable) and the sets
+    of ``hi`` with ``var`` added; a node whose ``hi`` is the empty family
+    is never built (zero suppression), so every set of a family is a path
+    to node 1 and every node holds at least one set. Ids are a topological
+    order, children first. Storage, unique table and computed table are
+    laid out as :class:`Diagram`'s; each node also keeps the sizes of its
+    family's shortest and longest sets (``without`` stops early on them).
+
+    ``Zdd(n_vars, max_nodes, max_slots=INT64_MAX)``: as :class:`Diagram`.
+    """
+
+    cdef Node *nd
+    cdef int64_t size
+    cdef int64_t capacity
+    cdef int64_t max_nodes
+    cdef int64_t max_slots
+    cdef int32_t n_vars
+    cdef int32_t *buckets
+    cdef uint64_t bucket_mask
+    cdef Entry *cache
+    cdef uint64_t cache_mask
+    cdef int32_t *shortest     # per node: size of its shortest set (NO_SET: none)
+    cdef int32_t *longest      # per node: size of its longest set (-1: none)
+
+    def __cinit__(self, int32_t n_vars, int64_t max_nodes,
+                  int64_t max_slots=INT64_MAX):
+        self.n_vars = n_vars
+        self.max_nodes = max_nodes
+        self.max_slots = max_slots
+        self.capacity = FIRST_CAPACITY
+        self.nd = <Node *> malloc(self.capacity * sizeof(Node))
+        self.bucket_mask = self.capacity - 1
+        self.buckets = <int32_t *> calloc(self.capacity, sizeof(int32_t))
+        self.cache_mask = FIRST_CACHE - 1
+        self.cache = <Entry *> calloc(FIRST_CACHE, sizeof(Entry))
+        self.shortest = <int32_t *> malloc(self.capacity * sizeof(int32_t))
+        self.longest = <int32_t *> malloc(self.capacity * sizeof(int32_t))
+        if (self.nd == NULL or self.buckets == NULL or self.cache == NULL
+                or self.shortest == NULL or self.longest == NULL):
+            raise MemoryError()
+        cdef int i
+        for i in range(2):
+            self.nd[i].var = n_vars
+            self.nd[i].lo = 0
+            self.nd[i].hi = 0
+            self.nd[i].next = 0
+        self.shortest[0] = NO_SET
+        self.longest[0] = -1
+        self.shortest[1] = 0
+        self.longest[1] = 0
+        self.size = 2
+
+    def __dealloc__(self):
+        free(self.nd)
+        free(self.buckets)
+        free(self.cache)
+        free(self.shortest)
+        free(self.longest)
+
+    @property
+    def nodes(self):
+        """Nodes in use, the two terminals included."""
+        return self.size
+
+    @property
+    def budget(self):
+        """The node budget ``max_nodes`` (settable; never below the nodes
+        in use)."""
+        return self.max_nodes
+
+    @budget.setter
+    def budget(self, int64_t value):
+        self.max_nodes = max(value, self.size)
+
+    def arrays(self):
+        """Copies of the node arrays ``(var, lo, hi)`` over node ids."""
+        cdef int64_t n
+        var = np.empty(self.size, dtype=np.int32)
+        lo = np.empty(self.size, dtype=np.int32)
+        hi = np.empty(self.size, dtype=np.int32)
+        cdef int32_t[::1] V = var, Lo = lo, Hi = hi
+        for n in range(self.size):
+            V[n] = self.nd[n].var
+            Lo[n] = self.nd[n].lo
+            Hi[n] = self.nd[n].hi
+        return var, lo, hi
+
+    cdef int32_t mk(self, int32_t v, int32_t l, int32_t h) noexcept nogil:
+        """The node (v, l, h), zero-suppressed and unique; BUDGET past the
+        budget, NOMEM when the node store cannot grow."""
+        if h == 0:
+            return l
+        cdef uint64_t hv = hash3(v, l, h)
+        cdef uint64_t k = hv & self.bucket_mask
+        cdef int32_t n = self.buckets[k]
+        cdef Node *p
+        while n:
+            p = &self.nd[n]
+            if p.lo == l and p.hi == h and p.var == v:
+                return n
+            n = p.next
+        if self.size >= self.max_nodes:
+            return BUDGET
+        if self.size >= self.capacity:
+            if not self.grow():
+                return NOMEM
+            k = hv & self.bucket_mask
+        n = <int32_t>self.size
+        self.size += 1
+        p = &self.nd[n]
+        p.var = v
+        p.lo = l
+        p.hi = h
+        p.next = self.buckets[k]
+        self.buckets[k] = n
+        self.shortest[n] = min(self.shortest[l], self.shortest[h] + 1)
+        self.longest[n] = max(self.longest[l], self.longest[h] + 1)
+        return n
+
+    cdef int grow(self) noexcept nogil:
+        """Double the node store, its tables and the set sizes; 0 on failure."""
+        cdef int32_t *a
+        if not grow_tables(&self.nd, &self.capacity, self.size, self.max_slots,
+                           &self.buckets, &self.bucket_mask, &self.cache,
+                           &self.cache_mask):
+            return 0
+        a = <int32_t *> realloc(self.shortest, self.capacity * sizeof(int32_t))
+        if a == NULL:
+            return 0
+        self.shortest = a
+        a = <int32_t *> realloc(self.longest, self.capacity * sizeof(int32_t))
+        if a == NULL:
+            return 0
+        self.longest = a
+        return 1
+
+    cdef int cache_for(self, int64_t work) noexcept nogil:
+        """Grow the computed table towards ``work`` entries (a power of two,
+        at most MAX_CACHE); 0 on failure. ``without`` revisits pairs of
+        nodes far more often than the diagram operations do: a table that
+        only follows the node count thrashes."""
+        cdef uint64_t csize = self.cache_mask + 1
+        cdef Entry *c
+        while csize < <uint64_t>work and csize < MAX_CACHE:
+            c = <Entry *> realloc(self.cache, 2 * csize * sizeof(Entry))
+            if c == NULL:
+                return 0
+            memcpy(c + csize, c, csize * sizeof(Entry))
+            self.cache = c
+            csize *= 2
+            self.cache_mask = csize - 1
+        return 1
+
+    cdef int32_t without(self, int32_t p, int32_t q) noexcept nogil:
+        """The sets of family p that contain no set of family q."""
+        if p == 0 or q == 0:
+            return p
+        if p == q or self.shortest[q] == 0:
+            return 0            # every set contains itself, and the empty set
+        if self.shortest[q] > self.longest[p]:
+            return p            # q's sets are all too large to fit
+        cdef uint64_t hv = hash3(p, q, OP_WITHOUT)
+        cdef Entry *e = &self.cache[hv & self.cache_mask]
+        if e.f == p and e.g == q and e.op == OP_WITHOUT:
+            return e.r
+        cdef int32_t vp = self.nd[p].var, vq = self.nd[q].var
+        cdef int32_t r0, r1, r
+        if vp > vq:
+            # q's sets with vq fit in no set of p
+            r = self.without(p, self.nd[q].lo)
+        else:
+            if vp < vq:
+                r0 = self.without(self.nd[p].lo, q)
+                if r0 < 0:
+                    return r0
+                r1 = self.without(self.nd[p].hi, q)
+            else:
+                r0 = self.without(self.nd[p].lo, self.nd[q].lo)
+                if r0 < 0:
+                    return r0
+                r1 = self.without(self.nd[p].hi, self.nd[q].lo)
+                if r1 >= 0:
+                    r1 = self.without(r1, self.nd[q].hi)
+            if r1 < 0:
+                return r1
+            r = self.mk(vp, r0, r1)
+        if r < 0:
+            return r
+        e = &self.cache[hv & self.cache_mask]      # mk may have grown it
+        e.f = p
+        e.g = q
+        e.op = OP_WITHOUT
+        e.r = r
+        return r
+
+
+cdef object _overflow(int32_t r, str what, int64_t size, int64_t capacity,
+                      int64_t done):
+    """The exception for a negative result r (BUDGET or NOMEM)."""
+    if r == NOMEM:
+        return MemoryError(
+            f"the {what} could not grow past {capacity} node slots ({size} "
+            f"nodes): out of memory")
+    return BudgetExceeded(size, done)
+
+
+def minimal_solutions(Diagram d, Zdd z, const int32_t[::1] roots not None):
+    """The minimal cut sets of each root's function, as nodes of ``z``.
+
+    Each root is a node of ``d`` whose function is monotone in the
+    variables being up (a coherent journey); its minimal cut sets are the
+    minimal sets of variables whose being down makes it 0. Returns an
+    int32 array of ZBDD node ids (0: the function is never 0; 1: it is 0
+    with every variable up). The diagram's nodes below the roots are each
+    visited once, children first; the results share the nodes of ``z``.
+    Raises BudgetExceeded ``(z.nodes, 0)`` past the budget of ``z``,
+    MemoryError when its store cannot grow.
+    """
+    cdef int64_t R = roots.shape[0], top = 1, n, i
+    if z.n_vars != d.n_vars:
+        raise ValueError("the ZBDD and the diagram differ in variables")
+    for i in range(R):
+        if roots[i] < 0 or roots[i] >= d.size:
+            raise ValueError(f"root {roots[i]} is not a node")
+        top = max(top, roots[i])
+    memo_arr = np.zeros(top + 1, dtype=np.int32)
+    reach_arr = np.zeros(top + 1, dtype=np.uint8)
+    cdef int32_t[::1] memo = memo_arr
+    cdef uint8_t[::1] reach = reach_arr
+    cdef int32_t r = 0, w
+    cdef int64_t work = 0
+    cdef Node *p
+    with nogil:
+        for i in range(R):
+            reach[roots[i]] = 1
+        for n in range(top, 1, -1):
+            if reach[n]:
+                reach[d.nd[n].lo] = 1
+                reach[d.nd[n].hi] = 1
+                work += CACHE_PER_NODE
+        if not z.cache_for(work):
+            r = NOMEM
+        memo[0] = 1
+        memo[1] = 0
+        for n in range(2, top + 1):
+            if r < 0:
+                break
+            if not reach[n]:
+                continue
+            p = &d.nd[n]
+            w = z.without(memo[p.lo], memo[p.hi])
+            if w < 0:
+                r = w
+                break
+            r = z.mk(p.var, memo[p.hi], w)
+            if r < 0:
+                break
+            memo[n] = r
+    if r < 0:
+        raise _overflow(r, "cut-set diagram", z.size, z.capacity, 0)
+    out = np.empty(R, dtype=np.int32)
+    for i in range(R):
+        out[i] = memo[roots[i]]
+    return out
+
+
+def count(Zdd z, int32_t root, int64_t max_order=-1):
+    """Sets in family ``root`` (with at most ``max_order`` variables when
+    ``max_order >= 0``), as a Python int however large.
+
+    Counts in 64 bits, children first; on overflow counts again in Python
+    integers.
+    """
+    if root < 0 or root >= z.size:
+        raise ValueError(f"root {root} is not a node")
+    cdef int64_t n, j, W = 1
+    if 0 <= max_order < z.n_vars:
+        W = max_order + 1
+    cdef bint by_order = W > 1 or max_order == 0
+    table_arr = np.zeros(max(root + 1, 2) * W, dtype=np.uint64)
+    cdef uint64_t[::1] c = table_arr
+    cdef uint64_t a, b
+    cdef bint overflow = False
+    cdef Node *p
+    with nogil:
+        for j in range(W):
+            c[W + j] = 1                        # node 1: the empty set
+        for n in range(2, root + 1):
+            p = &z.nd[n]
+            for j in range(W):
+                a = c[p.lo * W + j]
+                if not by_order:
+                    b = c[p.hi * W + j]
+                elif j > 0:
+                    b = c[p.hi * W + j - 1]
+                else:
+                    b = 0
+                if a + b < a:
+                    overflow = True
+                    break
+                c[n * W + j] = a + b
+            if overflow:
+                break
+    if not overflow:
+        return int(c[root * W + W - 1])
+    # the count passes 2**64: Python integers, same recurrence
+    _, lo, hi = z.arrays()
+    lo, hi = lo.tolist(), hi.tolist()
+    counts = [[0] * W, [1] * W]
+    for n in range(2, root + 1):
+        cl, ch = counts[lo[n]], counts[hi[n]]
+        if by_order:
+            counts.append([cl[0]] + [cl[j] + ch[j - 1] for j in range(1, W)])
+        else:
+            counts.append([cl[0] + ch[0]])
+    return counts[root][W - 1]
+
+
+ctypedef struct Item:
+    double key          # lp plus the best completion's: no set below is more probable
+    double lp           # log-probability of the variables chosen so far
+    int64_t chain       # last link of the chosen variables, -1 for none
+    int32_t node
+    int32_t order       # variables chosen so far
+
+ctypedef struct Link:
+    int64_t parent      # previous link, -1 for none
+    int32_t var
+
+
+cdef int reserve(void **buf, int64_t *cap, int64_t need,
+                 size_t item) noexcept nogil:
+    """Grow ``buf`` (doubling) to hold ``need`` items; 0 on failure."""
+    if need <= cap[0]:
+        return 1
+    cdef int64_t c = cap[0] * 2 if cap[0] else 1024
+    while c < need:
+        c *= 2
+    cdef void *p = realloc(buf[0], c * item)
+    if p == NULL:
+        return 0
+    buf[0] = p
+    cap[0] = c
+    return 1
+
+
+cdef void heap_push(Item *heap, int64_t n, Item it) noexcept nogil:
+    """Add it to the max-heap heap[0..n-1] (room for n + 1 items)."""
+    cdef int64_t i = n, parent
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap[parent].key >= it.key:
+            break
+        heap[i] = heap[parent]
+        i = parent
+    heap[i] = it
+
+
+cdef Item heap_pop(Item *heap, int64_t n) noexcept nogil:
+    """Remove and return the largest item of heap[0..n-1] (n >= 1)."""
+    cdef Item top = heap[0], last = heap[n - 1]
+    cdef int64_t i = 0, child
+    n -= 1
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        if child + 1 < n and heap[child + 1].key > heap[child].key:
+            child += 1
+        if last.key >= heap[child].key:
+            break
+        heap[i] = heap[child]
+        i = child
+    if n > 0:
+        heap[i] = last
+    return top
+
+
+def most_probable(Zdd z, int32_t root, const double[::1] logq not None,
+                  int64_t k, int64_t limit, double log_floor, double tol,
+                  int64_t max_order=-1, int64_t max_table=MAX_BOUND_TABLE):
+    """Sets of family ``root`` in decreasing probability, best first.
+
+    A set's log-probability is the sum of ``logq[v]`` over its variables
+    (``logq`` over levels, entries in [-inf, 0]). Only sets of at most
+    ``max_order`` variables count when ``max_order >= 0``. The search
+    stops at ``limit`` sets, before a set whose log-probability is below
+    ``log_floor``, and, once it has ``k``, before a set more than ``tol``
+    below the ``k``-th (so sets tied with the ``k``-th come too).
+
+    Best-first over the family's paths: a partial path at node ``n`` is
+    keyed by its log-probability plus the largest any completion below
+    ``n`` can add (one pass over the nodes, children first, per order left
+    when the table has at most ``max_table`` entries), so sets come out in
+    order and each costs one descent: the better child is followed, the
+    other queued. Never visits a set it does not return. Past
+    ``max_table``, the bound ignores ``max_order`` and each step checks
+    the path against the queue's best.
+
+    Returns ``(ptr, levels, logp)``: set ``i`` has the variables
+    ``levels[ptr[i]:ptr[i + 1]]`` (increasing) and log-probability
+    ``logp[i]``.
+    """
+    if root < 0 or root >= z.size:
+        raise ValueError(f"root {root} is not a node")
+    if logq.shape[0] != z.n_vars:
+        raise ValueError(f"logq must have {z.n_vars} entries")
+    if k < 1 or limit < 0:
+        raise ValueError("k must be positive and limit non-negative")
+    cdef int64_t N = root + 1, n, j, W = 1
+    cdef int64_t m = max_order if 0 <= max_order < z.n_vars else z.n_vars
+    # a path whose shortest completion does not fit max_order is never queued
+    cdef const int32_t *shortest = z.shortest
+    cdef Node *p
+    if 0 <= max_order < z.n_vars and N * (m + 1) <= max_table:
+        W = m + 1
+    # best[n * W + j]: the largest log-probability of a set below n with at
+    # most j (of W > 1) or any number of variables
+    best_arr = np.full(max(N, 2) * W, -np.inf, dtype=np.float64)
+    cdef double[::1] best = best_arr
+    cdef double x, ninf = -np.inf
+    with nogil:
+        for j in range(W):
+            best[W + j] = 0.0
+        for n in range(2, N):
+            p = &z.nd[n]
+            for j in range(W):
+                x = best[p.lo * W + j] if shortest[p.lo] <= j or W == 1 else ninf
+                if W == 1:
+                    x = max(x, logq[p.var] + best[p.hi])
+                elif j > 0 and shortest[p.hi] <= j - 1:
+                    x = max(x, logq[p.var] + best[p.hi * W + j - 1])
+                best[n * W + j] = x
+
+    cdef Item *heap = NULL
+    cdef Link *links = NULL
+    cdef int32_t *out_vars = NULL
+    cdef int64_t *out_ptr = NULL
+    cdef double *out_lp = NULL
+    cdef int64_t heap_cap = 0, link_cap = 0, vars_cap = 0, ptr_cap = 0, lp_cap = 0
+    cdef int64_t hn = 0, ln = 0, nres = 0, nvars = 0, at
+    cdef double kth = 0.0, k0 = 0.0, k1 = 0.0
+    cdef bint ok = True, has0, has1, stop = False
+    cdef bint loose = W == 1 and m < z.n_vars
+    cdef Item it, other
+    cdef int32_t v
+    cdef int64_t[::1] ptr_v
+    cdef int32_t[::1] levels_v
+    cdef double[::1] logp_v
+    with nogil:
+        ok = (reserve(<void **>&out_ptr, &ptr_cap, 1, sizeof(int64_t))
+              and reserve(<void **>&heap, &heap_cap, 1, sizeof(Item)))
+        if ok:
+            out_ptr[0] = 0
+        if ok and root != 0 and shortest[root] <= m:
+            it.key = best[root * W + (m if W > 1 else 0)]
+            it.lp = 0.0
+            it.chain = -1
+            it.node = root
+            it.order = 0
+            heap_push(heap, 0, it)
+            hn = 1
+        while ok and hn > 0 and not stop:
+            it = heap_pop(heap, hn)
+            hn -= 1
+            while True:
+                # it.key >= every queued key: nothing left beats it
+                if it.key < log_floor or (nres >= k and it.key < kth - tol):
+                    stop = True
+                    break
+                if it.node == 1:
+                    ok = (reserve(<void **>&out_vars, &vars_cap, nvars + it.order,
+                                  sizeof(int32_t))
+                          and reserve(<void **>&out_ptr, &ptr_cap, nres + 2,
+                                      sizeof(int64_t))
+                          and reserve(<void **>&out_lp, &lp_cap, nres + 1,
+                                      sizeof(double)))
+                    if not ok:
+                        break
+                    at = it.chain
+                    for j in range(nvars + it.order - 1, nvars - 1, -1):
+                        out_vars[j] = links[at].var
+                        at = links[at].parent
+                    nvars += it.order
+                    out_lp[nres] = it.lp
+                    nres += 1
+                    out_ptr[nres] = nvars
+                    if nres == k:
+                        kth = it.lp
+                    stop = nres >= limit
+                    break
+                p = &z.nd[it.node]
+                v = p.var
+                has0 = p.lo != 0 and it.order + shortest[p.lo] <= m
+                has1 = it.order + 1 + shortest[p.hi] <= m
+                if has0:
+                    k0 = it.lp + best[p.lo * W + (m - it.order if W > 1 else 0)]
+                if has1:
+                    k1 = (it.lp + logq[v]
+                          + best[p.hi * W + (m - it.order - 1 if W > 1 else 0)])
+                    ok = reserve(<void **>&links, &link_cap, ln + 1, sizeof(Link))
+                    if not ok:
+                        break
+                    links[ln].parent = it.chain
+                    links[ln].var = v
+                if not has0 and not has1:
+                    break
+                ok = reserve(<void **>&heap, &heap_cap, hn + 2, sizeof(Item))
+                if not ok:
+                    break
+                other = it
+                if has1 and (not has0 or k1 >= k0):
+                    if has0:
+                        other.key = k0
+                        other.node = p.lo
+                        heap_push(heap, hn, other)
+                        hn += 1
+                    it.key = k1
+                    it.lp = it.lp + logq[v]
+                    it.chain = ln
+                    it.node = p.hi
+                    it.order += 1
+                else:
+                    if has1:
+                        other.key = k1
+                        other.lp = it.lp + logq[v]
+                        other.chain = ln
+                        other.node = p.hi
+                        other.order += 1
+                        heap_push(heap, hn, other)
+                        hn += 1
+                    it.key = k0
+                    it.node = p.lo
+                if has1:
+                    ln += 1
+                if loose and hn > 0 and it.key < heap[0].key - 1e-12 * fabs(heap[0].key):
+                    # max_order past the table: the best path may be
+                    # elsewhere (an exact bound has it here, to rounding)
+                    heap_push(heap, hn, it)
+                    hn += 1
+                    break
+    try:
+        if not ok:
+            raise MemoryError("the search for the most probable cut sets ran out "
+                              "of memory")
+        ptr = np.empty(nres + 1, dtype=np.int64)
+        levels = np.empty(nvars, dtype=np.int32)
+        logp = np.empty(nres, dtype=np.float64)
+        ptr_v, levels_v, logp_v = ptr, levels, logp
+        if nvars:
+            memcpy(&levels_v[0], out_vars, nvars * sizeof(int32_t))
+        memcpy(&ptr_v[0], out_ptr, (nres + 1) * sizeof(int64_t))
+        if nres:
+            memcpy(&logp_v[0], out_lp, nres * sizeof(double))
+        return ptr, levels, logp
+    finally:
+        free(heap)
+        free(links)
+        free(out_vars)
+        free(out_ptr)
+        free(out_lp)
+
+
+cdef int32_t family_fn(Diagram d, Zdd z, int32_t n,
+                       int32_t *full) noexcept nogil:
+    """The diagram of "no set of family n has all its variables down"
+    (``full[n]``, -1 until known)."""
+    if n < 2:
+        return 1 - n            # the empty family: true; {{}}: false
+    if full[n] >= 0:
+        return full[n]
+    cdef int32_t a = family_fn(d, z, z.nd[n].lo, full)
+    if a < 0:
+        return a
+    cdef int32_t b = family_fn(d, z, z.nd[n].hi, full)
+    if b < 0:
+        return b
+    b = d.and_(a, b)
+    if b < 0:
+        return b
+    # var down: no set of lo nor of hi; var up: no set of lo
+    cdef int32_t r = d.mk(z.nd[n].var, b, a)
+    if r >= 0:
+        full[n] = r
+    return r
+
+
+cdef int32_t containing_fn(Diagram d, Zdd z, int32_t n, int32_t level,
+                           int32_t *full, int32_t *memo,
+                           int32_t *stamp) noexcept nogil:
+    """The diagram of "no set of family n that contains ``level`` has all
+    its variables down" (``memo[n]`` when ``stamp[n] == level``)."""
+    if n < 2 or z.nd[n].var > level:
+        return 1
+    cdef int32_t a, b, r
+    if z.nd[n].var == level:
+        b = family_fn(d, z, z.nd[n].hi, full)
+        if b < 0:
+            return b
+        return d.mk(level, b, 1)
+    if stamp[n] == level:
+        return memo[n]
+    a = containing_fn(d, z, z.nd[n].lo, level, full, memo, stamp)
+    if a < 0:
+        return a
+    b = containing_fn(d, z, z.nd[n].hi, level, full, memo, stamp)
+    if b < 0:
+        return b
+    b = d.and_(a, b)
+    if b < 0:
+        return b
+    r = d.mk(z.nd[n].var, b, a)
+    if r >= 0:
+        memo[n] = r
+        stamp[n] = level
+    return r
+
+
+def family_functions(Diagram d, Zdd z, int32_t root,
+                     const int32_t[::1] levels not None):
+    """Diagrams in ``d`` of "no set of family ``root`` (containing level
+    ``levels[i]``) has all its variables down", one per entry of
+    ``levels``; a negative level means every set of the family.
+
+    Their "down" probability is that of the union of those sets' events.
+    For the minimal cut sets of a journey, the whole family gives back the
+    journey's own root. Stops at the diagram's budget, returning the
+    functions finished (fewer than asked: :meth:`Diagram.truncate` removes
+    the unfinished one's nodes); MemoryError when its store cannot grow.
+    """
+    if z.n_vars != d.n_vars:
+        raise ValueError("the ZBDD and the diagram differ in variables")
+    if root < 0 or root >= z.size:
+        raise ValueError(f"root {root} is not a node")
+    cdef int64_t L = levels.shape[0], i
+    for i in range(L):
+        if levels[i] >= d.n_vars:
+            raise ValueError(f"level {levels[i]} out of range")
+    full_arr = np.full(max(root + 1, 2), -1, dtype=np.int32)
+    memo_arr = np.zeros(max(root + 1, 2), dtype=np.int32)
+    stamp_arr = np.full(max(root + 1, 2), -1, dtype=np.int32)
+    out = np.empty(L, dtype=np.int32)
+    cdef int32_t[::1] full = full_arr, memo = memo_arr, stamp = stamp_arr, o = out
+    cdef int32_t r = 0
+    cdef int64_t done = 0
+    with nogil:
+        for i in range(L):
+            if levels[i] < 0:
+                r = family_fn(d, z, root, &full[0])
+            else:
+                r = containing_fn(d, z, root, levels[i], &full[0], &memo[0],
+                                  &stamp[0])
+            if r < 0:
+                break
+            o[i] = r
+            done += 1
+    if r == NOMEM:
+        raise _overflow(r, "decision diagram", d.size, d.capacity, done)
+    return out[:done]
+
+
+def cube_functions(Diagram d, const int64_t[::1] ptr not None,
+                   const int32_t[::1] levels not None):
+    """Diagrams in ``d`` of "not every variable of set i is down", set i
+    being ``levels[ptr[i]:ptr[i + 1]]`` (increasing): its "down"
+    probability is that of all the set's events happening together.
+    Stops at the diagram's budget, returning the functions finished (fewer
+    than asked); MemoryError when its store cannot grow."""
+    cdef int64_t S = ptr.shape[0] - 1, i, j
+    if S < 0 or ptr[0] != 0 or ptr[S] != levels.shape[0]:
+        raise ValueError("ptr does not span levels")
+    for i in range(S):
+        if ptr[i + 1] < ptr[i]:
+            raise ValueError("ptr decreases")
+        for j in range(ptr[i], ptr[i + 1]):
+            if levels[j] < 0 or levels[j] >= d.n_vars or (
+                    j > ptr[i] and levels[j] <= levels[j - 1]):
+                raise ValueError(f"set {i}: levels not increasing in range")
+    out = np.empty(S, dtype=np.int32)
+    cdef int32_t[::1] o = out
+    cdef int32_t r = 0, h
+    cdef int64_t done = 0
+    with nogil:
+        for i in range(S):
+            h = 0
+            for j in range(ptr[i + 1] - 1, ptr[i] - 1, -1):
+                h = d.mk(levels[j], h, 1)
+                if h < 0:
+                    break
+            r = h
+            if r < 0:
+                break
+            o[i] = r
+            done += 1
+    if r == NOMEM:
+        raise _overflow(r, "decision diagram", d.size, d.capacity, done)
+    return out[:done]

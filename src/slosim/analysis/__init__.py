@@ -10,7 +10,10 @@ and returns a result object of :mod:`slosim.results`. See
 
 from ._allocate import MAX_NINES, METHODS, allocate
 from ._choose import choose
+from ._cut_sets import cut_sets
+from ._importance import importance
 from ._sobol import sobol
 from ._uncertainty import uncertainty
 
-__all__ = ["allocate", "choose", "sobol", "uncertainty", "METHODS", "MAX_NINES"]
+__all__ = ["allocate", "choose", "cut_sets", "importance", "sobol", "uncertainty", "METHODS",
+           "MAX_NINES"]

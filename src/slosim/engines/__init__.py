@@ -12,6 +12,7 @@ Engines read a model only through :func:`slosim.model.lower`; analyses
 
 from ._batch import BatchEvaluation, evaluate_many
 from ._compile import CONST_DOWN, CONST_UP, Program, compile_model
+from ._cut_sets import CutSetList, count_cut_sets, fussell_vesely, minimal_cut_sets
 from ._exact import DEFAULT_MAX_NODES, Evaluation, ExactDiagram, exact
 from ._given import apply_given, given_labels
 from ._pairs import DEFAULT_MAX_PAIRS, PairMoments
@@ -25,6 +26,10 @@ __all__ = [
     "ExactDiagram",
     "Evaluation",
     "PairMoments",
+    "minimal_cut_sets",
+    "count_cut_sets",
+    "fussell_vesely",
+    "CutSetList",
     "evaluate_many",
     "BatchEvaluation",
     "DEFAULT_MAX_PAIRS",

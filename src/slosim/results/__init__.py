@@ -10,8 +10,10 @@ its objects.
 """
 
 from ._allocation import AllocationResult
+from ._cut_sets import CutSet, CutSets
 from ._design import DesignResult
 from ._exact import ExactResult, ExactResults
+from ._importance import ImportanceResult, ImportanceResults
 from ._interval import binomial_interval
 from ._simulation import SimulationResult, SimulationResults
 from ._sobol import SobolResult, SobolResults
@@ -25,6 +27,10 @@ __all__ = [
     "binomial_interval",
     "AllocationResult",
     "DesignResult",
+    "CutSet",
+    "CutSets",
+    "ImportanceResult",
+    "ImportanceResults",
     "SobolResult",
     "SobolResults",
     "UncertaintyResult",
