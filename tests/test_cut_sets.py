@@ -134,7 +134,8 @@ def check_against_brute_force(model):
         assert res.unavailability == pytest.approx(u, rel=1e-9, abs=1e-300)
         assert ref.probability(ref.occurred(expected)) == pytest.approx(u, rel=1e-12,
                                                                         abs=1e-300)
-        assert res.total >= res.unavailability * (1 - 1e-12)
+        # (subnormal products carry no relative precision, hence the floor)
+        assert res.total >= res.unavailability * (1 - 1e-12) - 1e-300
         # Fussell-Vesely: the union of the cut sets containing each event
         # (a ratio of subnormal numbers has no digits to compare)
         assert np.all((fv[j] >= 0) & (fv[j] <= 1))
