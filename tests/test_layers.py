@@ -142,6 +142,17 @@ def test_the_kernels_import_no_python_module_of_slosim():
         assert not found, f"{pyx.name} imports from slosim: {found}"
 
 
+@pytest.mark.parametrize("pyx", sorted((SRC / "_core").glob("*.pyx")), ids=lambda p: p.name)
+def test_every_kernel_has_a_stub_naming_its_python_entries(pyx):
+    # type checkers and IDEs see a kernel only through its .pyi
+    stub = pyx.with_suffix(".pyi")
+    assert stub.exists(), f"{pyx.name} has no {stub.name}"
+    entries = set(re.findall(r"^(?:def|class|cdef class) (\w+)", pyx.read_text(), re.M))
+    declared = set(re.findall(r"^(?:def|class) (\w+)", stub.read_text(), re.M))
+    public = {e for e in entries if not e.startswith("_")}
+    assert public <= declared, f"{stub.name} misses {sorted(public - declared)}"
+
+
 @pytest.mark.parametrize("path", SOURCES, ids=_module_name)
 def test_no_private_attribute_of_another_object(path):
     bad = private_attributes(path.read_text(encoding="utf-8"))

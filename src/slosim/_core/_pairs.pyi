@@ -1,0 +1,13 @@
+import numpy as np
+
+class PairBudgetExceeded(Exception): ...
+
+class PairGraph:
+    n_pairs: int
+    n_vars: int
+    root: int
+    def __init__(
+        self, var: np.ndarray, lo: np.ndarray, hi: np.ndarray, root: int, max_pairs: int
+    ) -> None: ...
+    def evaluate(self, W: np.ndarray, up: bool = False) -> tuple[float, np.ndarray]: ...
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
