@@ -150,8 +150,73 @@ def test_copulas_are_refused():
 
 def test_pair_budget():
     xs = [C(f"x{i}", unavailability=0.1) for i in range(12)]
-    with pytest.raises(ss.DiagramTooLargeError, match="max_pairs=3"):
+    with pytest.raises(ss.DiagramTooLargeError, match="max_pairs=3.*shapley=False"):
         ss.sobol(ss.k_of_n(6, xs, name="half"), max_pairs=3)
+
+
+def test_without_shapley_the_brackets_stay_exact():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = [C(f"x{i}", unavailability=0.05 * (i + 1)) for i in range(8)]
+    model = ss.k_of_n(4, xs, name="half")
+    full = ss.sobol(model)["half"]
+    res = ss.sobol(model, shapley=False, max_pairs=3)
+    r = res["half"]
+    assert r.shapley is None and r.ranking == "ST"
+    assert r.S1.tolist() == full.S1.tolist() and r.ST.tolist() == full.ST.tolist()
+    assert np.all((r.S1 <= full.shapley + 1e-12) & (full.shapley <= r.ST + 1e-12))
+    assert [n for n, _ in r.top(n=3)] == [xs[i].name for i in np.argsort(-r.ST)[:3]]
+    with pytest.raises(ValueError, match="shapley=False"):
+        r.top("shapley")
+    d = res.to_dict()
+    assert json.loads(json.dumps(d)) == d and d["journeys"]["half"]["shapley"] is None
+    assert f"largest ST: {xs[int(np.argmax(r.ST))].name}" in repr(res)
+    assert "sorted by" not in repr(r) and "nan" in repr(r)
+    assert np.isnan(r.to_frame()["shapley"]).all()
+    ax = r.plot(top=5)
+    assert len(ax.patches) == 0 and len(ax.collections) == 1    # brackets, no bars
+    assert "S1 and ST" in ax.get_title()
+    plt.close("all")
+
+
+@pytest.mark.parametrize("n, k", [(3, 2), (9, 5), (14, 7)])
+def test_the_integral_over_the_coupling_is_exact_by_degree(n, k):
+    # the integrand is a polynomial of degree below `levels`: the exact
+    # rule and a much larger one agree to rounding
+    from slosim.engines import ExactDiagram, PairMoments
+
+    xs = [C(f"x{i}", unavailability=0.03 * (i + 1)) for i in range(n)]
+    d = ExactDiagram(ss.k_of_n(k, xs, name="j"))
+    pm = PairMoments(d, 0)
+    assert pm.levels == n
+    q = d.structure.q
+    m = np.c_[q, 1 - q]
+    independent = m[:, :, None] * m[:, None, :]
+    same = np.zeros_like(independent)
+    same[:, 0, 0], same[:, 1, 1] = q, 1 - q
+    x, w = np.polynomial.legendre.leggauss(64)
+    reference = sum(wi / 2 * pm.evaluate(r * same + (1 - r) * independent)[1]
+                    for r, wi in zip((x + 1) / 2, w))
+    got = pm.integrate(same, independent, rtol=0.0)     # only the exact rule stops it
+    assert got == pytest.approx(reference, rel=1e-12, abs=1e-15)
+
+
+def test_a_capped_rule_that_has_not_converged_warns(monkeypatch):
+    from slosim.engines import ExactDiagram, PairMoments, _pairs
+
+    xs = [C(f"x{i}", unavailability=0.3) for i in range(20)]
+    d = ExactDiagram(ss.k_of_n(10, xs, name="j"))
+    pm = PairMoments(d, 0)
+    q = d.structure.q
+    m = np.c_[q, 1 - q]
+    independent = m[:, :, None] * m[:, None, :]
+    same = np.zeros_like(independent)
+    same[:, 0, 0], same[:, 1, 1] = q, 1 - q
+    monkeypatch.setattr(_pairs, "MAX_RULE", 8)
+    with pytest.warns(ss.PrecisionWarning, match="8 Gauss-Legendre nodes \\(10 would be exact\\)"):
+        pm.integrate(same, independent, rtol=0.0)
 
 
 def test_result_serialises_frames_and_plots():
@@ -182,5 +247,7 @@ def test_result_serialises_frames_and_plots():
 def test_bad_parameters():
     with pytest.raises(TypeError, match="second_order"):
         ss.sobol(C("a", unavailability=0.1), second_order="yes")
+    with pytest.raises(TypeError, match="shapley"):
+        ss.sobol(C("a", unavailability=0.1), shapley=1)
     with pytest.raises(ValueError, match="max_pairs"):
         ss.sobol(C("a", unavailability=0.1), max_pairs=0)

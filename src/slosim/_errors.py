@@ -388,7 +388,13 @@ class FewFailuresWarning(SlosimWarning):
 
 
 class PrecisionWarning(SlosimWarning):
-    """``rel_error`` was not reached within ``max_samples``.
+    """A requested precision was not reached.
+
+    :func:`~slosim.simulate` warns when ``rel_error`` was not reached
+    within ``max_samples``; the Shapley effects of :func:`~slosim.sobol`
+    and :func:`~slosim.uncertainty` warn when their integral over the
+    coupling took the most quadrature nodes allowed and was neither exact
+    nor converged.
 
     Examples
     --------

@@ -21,8 +21,18 @@ and ``D_e Y = Y(e down) - Y(e up)``:
   equal to ``X`` event by event with probability ``rho`` and drawn afresh
   otherwise (the noise-stability form of ``sum_S rho^(|S|-1) V_S``).
   :class:`~slosim.engines.PairMoments` computes the expectation exactly
-  for any ``rho``; Gauss-Legendre quadrature over ``rho``, refined until
-  two rules agree to ``1e-12``, integrates the polynomial.
+  for any ``rho``. The integrand is a polynomial in ``rho`` of degree
+  below the number of diagram levels the journey's pairs branch on, so a
+  Gauss-Legendre rule with half that many nodes integrates it exactly;
+  smaller rules are tried first and stop when two agree to ``1e-12``
+  (:meth:`~slosim.engines.PairMoments.integrate`).
+
+What is exact and what is bounded: ``S1``, ``ST`` and ``S2`` cost passes
+over the diagram and are exact for any model :func:`~slosim.exact` takes.
+The Shapley effects also need the pairs of nodes the two copies visit
+together, which can grow as the square of the diagram; past ``max_pairs``
+``sobol(..., shapley=False)`` keeps ``S1 <= Shapley <= ST`` as exact
+brackets.
 
 ``S1 <= Shapley <= ST`` for every event, the Shapley effects sum to the
 variance, and in a redundant system most of the variance is interaction:
@@ -31,6 +41,7 @@ the first-order indices sum to far less than one.
 
 import numpy as np
 
+from .._errors import DiagramTooLargeError
 from .._validation import check_int, param_error
 from ..engines import (
     DEFAULT_MAX_NODES,
@@ -47,11 +58,10 @@ __all__ = ["sobol"]
 
 _FUNC = "sobol"
 _RTOL = 1e-12
-_MAX_RULE = 256
 
 
-def sobol(model, *, given=None, second_order=False, max_nodes=DEFAULT_MAX_NODES,
-          max_pairs=DEFAULT_MAX_PAIRS):
+def sobol(model, *, given=None, second_order=False, shapley=True,
+          max_nodes=DEFAULT_MAX_NODES, max_pairs=DEFAULT_MAX_PAIRS):
     """Sobol indices and Shapley effects of every journey's state.
 
     Parameters
@@ -64,6 +74,13 @@ def sobol(model, *, given=None, second_order=False, max_nodes=DEFAULT_MAX_NODES,
     second_order : bool, default False
         Also every pair's interaction index ``S2`` (two more passes over
         the diagram per event).
+    shapley : bool, default True
+        Compute the Shapley effects (a pass over the pairs of diagram nodes
+        the journey visits twice, per quadrature node). ``S1`` and ``ST``
+        come from one pass over the diagram whatever the model's size, and
+        bracket the Shapley effects: with ``shapley=False`` (for a model
+        whose pairs exceed ``max_pairs``) the result has
+        ``shapley=None``, and the brackets are still exact.
     max_nodes : int
         The diagram's node budget, as for :func:`exact`.
     max_pairs : int
@@ -81,7 +98,16 @@ def sobol(model, *, given=None, second_order=False, max_nodes=DEFAULT_MAX_NODES,
     ExactUnsupportedError
         For a model with a copula.
     DiagramTooLargeError
-        Past ``max_nodes`` or ``max_pairs``.
+        Past ``max_nodes``, or past ``max_pairs`` (Shapley effects only:
+        the message names ``shapley=False``).
+
+    Warns
+    -----
+    PrecisionWarning
+        When a Shapley effect's integral over the coupling was neither
+        exact nor converged within
+        :data:`~slosim.engines.MAX_RULE` quadrature nodes (models with more
+        than 512 events in one journey's diagram).
 
     See Also
     --------
@@ -128,8 +154,9 @@ def sobol(model, *, given=None, second_order=False, max_nodes=DEFAULT_MAX_NODES,
     between the two.
     """
     model = as_model(model, _FUNC)
-    if not isinstance(second_order, (bool, np.bool_)):
-        raise param_error("second_order", _FUNC, "True or False", second_order, TypeError)
+    for flag, value in (("second_order", second_order), ("shapley", shapley)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise param_error(flag, _FUNC, "True or False", value, TypeError)
     max_pairs = check_int(max_pairs, "max_pairs", _FUNC, low=1)
     structure = lower(model)
     labels = given_labels(structure, given, _FUNC)
@@ -146,47 +173,39 @@ def sobol(model, *, given=None, second_order=False, max_nodes=DEFAULT_MAX_NODES,
         first = pq * b[j] ** 2
         total = pq * b[j]
         up = bool(ev.availability[j] < ev.unavailability[j])    # the rarer state
-        shapley = _shapley(diagram, j, q, pq, b[j], max_pairs, up) if V > 0 else total
+        effects = None
+        if shapley:
+            effects = _shapley(diagram, j, q, pq, b[j], max_pairs, up) if V > 0 else total
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = 1.0 / V if V > 0 else np.nan
             results[name] = SobolResult(
                 journey=name, events=structure.events, variance=V,
                 S1=_frozen(first * scale), ST=_frozen(total * scale),
-                shapley=_frozen(shapley * scale),
+                shapley=None if effects is None else _frozen(effects * scale),
                 S2=None if second is None else _frozen(second[j] * scale),
                 target=structure.targets[j], given=labels)
     return SobolResults(results, events=structure.events, given=labels)
 
 
 def _shapley(diagram, j, q, pq, b, max_pairs, up):
-    """``Sh_e`` (unnormalised) by Gauss-Legendre over rho, refined until two
-    rules agree to ``_RTOL`` of the total variance."""
+    """``Sh_e`` (unnormalised): ``p q`` times the integral over rho of the
+    noise stability of ``D_e Y``."""
     live = pq * b > 0
     out = np.zeros_like(q)
     if not live.any():
         return out
-    pm = PairMoments(diagram, j, max_pairs=max_pairs)
+    try:
+        pm = PairMoments(diagram, j, max_pairs=max_pairs)
+    except DiagramTooLargeError as exc:
+        raise DiagramTooLargeError(
+            f"{exc}; or pass shapley=False: S1 and ST stay exact and bracket the "
+            f"Shapley effects", exc.nodes) from None
     m = np.c_[q, 1.0 - q]                          # (E, 2): down, up
     independent = m[:, :, None] * m[:, None, :]
     same = np.zeros_like(independent)
     same[:, 0, 0], same[:, 1, 1] = q, 1.0 - q
-
-    def integral(n):
-        x, w = np.polynomial.legendre.leggauss(n)
-        rho, w = (x + 1) / 2, w / 2
-        total = np.zeros_like(q)
-        for r, weight in zip(rho, w):
-            total += weight * pm.evaluate(r * same + (1 - r) * independent, up=up)[1]
-        return total
-
-    n, previous = 8, integral(4)
-    scale = float(np.sum(pq * b))
-    while True:
-        current = integral(n)
-        if np.max(np.abs(current - previous) * pq) <= _RTOL * scale or n >= _MAX_RULE:
-            break
-        n, previous = 2 * n, current
-    out[live] = (pq * current)[live]
+    integral = pm.integrate(same, independent, up=up, weights=pq, rtol=_RTOL)
+    out[live] = (pq * integral)[live]
     return out
 
 

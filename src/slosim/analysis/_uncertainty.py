@@ -43,7 +43,6 @@ __all__ = ["uncertainty"]
 _FUNC = "uncertainty"
 _METHODS = ("auto", "closed form", "pick-freeze")
 _RTOL = 1e-12
-_MAX_RULE = 256
 
 
 def uncertainty(model, samples=10_000, *, rng=None, method="auto", bootstrap=100,
@@ -245,21 +244,10 @@ def _closed(diagram, s, params, max_pairs):
 
 def _shapley(pm, moments, independent, events, sigma2, up):
     """sigma_i^2 times the integral over rho of E[h_i(Q) h_i(Q_rho)]."""
-    def integral(n):
-        x, w = np.polynomial.legendre.leggauss(n)
-        total = np.zeros(len(events))
-        for r, weight in zip((x + 1) / 2, w / 2):
-            total += weight * pm.evaluate(r * moments + (1 - r) * independent,
-                                          up=up)[1][events]
-        return total
-
-    scale = max(float(np.sum(sigma2 * pm.evaluate(moments, up=up)[1][events])), 1e-300)
-    n, previous = 8, integral(4)
-    while True:
-        current = integral(n)
-        if np.max(np.abs(current - previous) * sigma2) <= _RTOL * scale or n >= _MAX_RULE:
-            return sigma2 * current
-        n, previous = 2 * n, current
+    weights = np.zeros(pm.structure.n_events)
+    weights[events] = sigma2
+    return sigma2 * pm.integrate(moments, independent, up=up, weights=weights,
+                                 rtol=_RTOL)[events]
 
 
 def _pick_freeze(diagram, s, params, n, rng, bootstrap, confidence, threads):

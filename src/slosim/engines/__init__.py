@@ -15,7 +15,7 @@ from ._compile import CONST_DOWN, CONST_UP, Program, compile_model
 from ._cut_sets import CutSetList, count_cut_sets, fussell_vesely, minimal_cut_sets
 from ._exact import DEFAULT_MAX_NODES, Evaluation, ExactDiagram, exact
 from ._given import apply_given, given_labels
-from ._pairs import DEFAULT_MAX_PAIRS, PairMoments
+from ._pairs import DEFAULT_MAX_PAIRS, MAX_RULE, PairMoments
 from ._simulate import DEFAULT_CHUNK_SIZE, JointCounts, RNGLike, simulate, simulate_joint
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "evaluate_many",
     "BatchEvaluation",
     "DEFAULT_MAX_PAIRS",
+    "MAX_RULE",
     "compile_model",
     "Program",
     "CONST_UP",

@@ -27,9 +27,10 @@ class SobolResult:
     ST : ndarray
         Total indices: the share each event takes part in, alone or with
         others.
-    shapley : ndarray
+    shapley : ndarray or None
         Shapley effects over the variance: each interaction divided equally
         among its events; they sum to 1 and lie between ``S1`` and ``ST``.
+        None when not computed (``sobol(..., shapley=False)``).
     S2 : ndarray or None
         ``(E, E)`` second-order (pair interaction) indices, symmetric, zero
         on the diagonal, when asked for.
@@ -52,7 +53,7 @@ class SobolResult:
     variance: float
     S1: np.ndarray
     ST: np.ndarray
-    shapley: np.ndarray
+    shapley: np.ndarray | None
     S2: np.ndarray | None = None
     target: float | None = None
     given: dict = field(default_factory=dict)
@@ -62,15 +63,25 @@ class SobolResult:
         """``1 - sum(S1)``: the share of the variance no event explains alone."""
         return float(1.0 - np.sum(self.S1))
 
-    def top(self, index="shapley", n=10):
-        """The ``n`` events with the largest ``index``: ``[(event, value)]``."""
-        values = self._index(index)
+    @property
+    def ranking(self):
+        """The index events are ranked by: ``"shapley"``, or ``"ST"`` when
+        the Shapley effects were not computed."""
+        return "ST" if self.shapley is None else "shapley"
+
+    def top(self, index=None, n=10):
+        """The ``n`` events with the largest ``index`` (default
+        :attr:`ranking`): ``[(event, value)]``."""
+        values = self._index(self.ranking if index is None else index)
         order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:n]
         return [(self.events[i], float(values[i])) for i in order]
 
     def _index(self, index):
         if index not in ("S1", "ST", "shapley"):
             raise ValueError(f"unknown index {index!r}; indices are 'S1', 'ST', 'shapley'")
+        if getattr(self, index) is None:
+            raise ValueError("the Shapley effects were not computed (shapley=False); "
+                             "S1 and ST bracket them")
         return getattr(self, index)
 
     _SHOWN = 10
@@ -79,14 +90,17 @@ class SobolResult:
         head = (f"SobolResult(journey={self.journey!r}, variance={self.variance:.6g}, "
                 f"events={len(self.events)}, first-order sum={1 - self.interaction:.4g}"
                 + (f", given={self.given!r}" if self.given else "") + ")")
-        ranked = [self.events.index(n) for n, _ in self.top("shapley", self._SHOWN)]
+        ranked = [self.events.index(n) for n, _ in self.top(n=self._SHOWN)]
+        shap = (np.full(len(self.events), np.nan) if self.shapley is None
+                else self.shapley)
         width = max([5] + [len(self.events[i]) for i in ranked])
         lines = [head, "  " + "event".ljust(width) + f" {'S1':>9} {'shapley':>9} {'ST':>9}"]
         for i in ranked:
             lines.append("  " + self.events[i].ljust(width) + "".join(
-                f" {_cell(a[i]):>9}" for a in (self.S1, self.shapley, self.ST)))
+                f" {_cell(a[i]):>9}" for a in (self.S1, shap, self.ST)))
         if len(self.events) > self._SHOWN:
-            lines.append(f"  ... {len(self.events) - self._SHOWN} more (sorted by Shapley)")
+            by = "Shapley" if self.shapley is not None else "ST"
+            lines.append(f"  ... {len(self.events) - self._SHOWN} more (sorted by {by})")
         return "\n".join(lines)
 
     def to_dict(self):
@@ -94,7 +108,7 @@ class SobolResult:
         return {
             "journey": self.journey, "events": list(self.events),
             "variance": self.variance, "S1": _json(self.S1), "ST": _json(self.ST),
-            "shapley": _json(self.shapley),
+            "shapley": None if self.shapley is None else _json(self.shapley),
             "S2": None if self.S2 is None else [_json(r) for r in self.S2],
             "target": self.target, "given": dict(self.given),
         }
@@ -102,12 +116,14 @@ class SobolResult:
     def to_frame(self):
         """A :class:`pandas.DataFrame`, one row per event (needs pandas)."""
         pd = pandas()
-        return pd.DataFrame({"S1": self.S1, "shapley": self.shapley, "ST": self.ST},
+        shap = np.full(len(self.events), np.nan) if self.shapley is None else self.shapley
+        return pd.DataFrame({"S1": self.S1, "shapley": shap, "ST": self.ST},
                             index=pd.Index(self.events, name="event"))
 
     def plot(self, *, top=15, ax=None):
         """Shapley effects as bars, each bracketed by its ``S1`` and ``ST``
-        (needs matplotlib); largest at the top.
+        (needs matplotlib); largest at the top. Without Shapley effects, the
+        brackets alone, ranked by ``ST``.
 
         Returns
         -------
@@ -116,10 +132,11 @@ class SobolResult:
         plt = pyplot()
         if ax is None:
             ax = plt.figure().add_subplot()
-        ranked = self.top("shapley", top)[::-1]
+        ranked = self.top(n=top)[::-1]
         rows = [self.events.index(n) for n, _ in ranked]
         y = np.arange(len(rows))
-        ax.barh(y, [self.shapley[i] for i in rows], label="Shapley", color="C0")
+        if self.shapley is not None:
+            ax.barh(y, [self.shapley[i] for i in rows], label="Shapley", color="C0")
         lo = np.array([self.S1[i] for i in rows])
         hi = np.array([self.ST[i] for i in rows])
         ax.hlines(y, lo, hi, color="k", label="S1 to ST")
@@ -127,8 +144,8 @@ class SobolResult:
         ax.plot(hi, y, "k|", markersize=10)
         ax.set_yticks(y, [self.events[i] for i in rows])
         ax.set_xlabel("share of the variance of the journey's state")
-        ax.set_title(f"{self.journey}: Shapley effects ({self.interaction:.0%} "
-                     f"interaction)")
+        what = "Shapley effects" if self.shapley is not None else "S1 and ST"
+        ax.set_title(f"{self.journey}: {what} ({self.interaction:.0%} interaction)")
         ax.legend(loc="lower right")
         return ax
 
@@ -154,8 +171,9 @@ class SobolResults(JourneyMapping):
         given = f", given={self.given!r}" if self.given else ""
 
         def row(r):
-            name, value = r.top("shapley", 1)[0]
-            return f"variance={r.variance:.4g}  largest Shapley: {name} ({_cell(value)})"
+            name, value = r.top(n=1)[0]
+            by = "Shapley" if r.shapley is not None else "ST"
+            return f"variance={r.variance:.4g}  largest {by}: {name} ({_cell(value)})"
 
         return self._table(f"SobolResults(journeys={len(self.journeys)}, "
                            f"events={len(self.events)}{given})", row)
