@@ -38,8 +38,10 @@ ALLOWED = {
     "slosim.cost": {"slosim._errors", "slosim._validation"},
     "slosim.engines": {"slosim._core", "slosim.model", "slosim.results",
                        "slosim._errors", "slosim._validation"},
+    "slosim.alerts": {"slosim.results", "slosim._errors", "slosim._validation"},
     "slosim.analysis": {"slosim.engines", "slosim.model", "slosim.results",
-                        "slosim.cost", "slosim._errors", "slosim._validation"},
+                        "slosim.cost", "slosim.alerts", "slosim._errors",
+                        "slosim._validation"},
     "slosim.io": {"slosim.model", "slosim._errors", "slosim._validation",
                   "slosim._version"},
 }

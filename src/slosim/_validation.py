@@ -5,15 +5,19 @@ One helper builds every message about a function's parameter, in one form::
     The 'samples' parameter of simulate must be an int in the range [1, inf).
     Got 1.5 instead.
 
+Durations (``"30d"``, ``"1h30m"``, a timedelta, seconds) and rates
+(``"2/30d"``) are parsed here, for the model and the alert rules alike.
 Probabilities and names in a model (a component's availability, a shock's
 probability, a node's name) are parsed here too; their errors are
 :class:`~slosim.ModelError` subclasses naming the node.
 """
 
+import datetime
 from decimal import Decimal
 from fractions import Fraction
 import math
 import numbers
+import re
 
 import numpy as np
 
@@ -143,3 +147,88 @@ def check_name(name, what, *, required):
     if not isinstance(name, str) or not name.strip():
         raise ModelError(f"{what} name must be a non-empty string, got {name!r}", name)
     return name
+
+
+#: Seconds per duration unit: s, m (minutes), h, d, w.
+DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+_DURATION = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*([smhdw])\s*)+",
+                       re.ASCII)
+_PART = re.compile(r"(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)\s*([smhdw])",
+                   re.ASCII)
+_DURATION_FORMS = ('a positive duration: a string such as "30d", "6h", "5m", "90s" or '
+                   '"1h30m" (units s, m, h, d, w), a datetime.timedelta, or seconds')
+
+
+def duration_seconds(value, name, func, *, allow_zero=False):
+    """A duration in seconds, from ``"30d"``, ``"1h30m"``, a timedelta or a number.
+
+    The standard parameter error (TypeError for a kind of value no duration
+    has, ValueError otherwise) for anything else: a string in another
+    form, a duration that is not positive (zero with ``allow_zero``), NaN or
+    infinite.
+    """
+    expected = _DURATION_FORMS if not allow_zero else \
+        _DURATION_FORMS.replace("a positive", "a non-negative")
+    if isinstance(value, datetime.timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, str):
+        if not _DURATION.fullmatch(value):
+            raise param_error(name, func, expected, value)
+        seconds = math.fsum(float(n) * DURATION_UNITS[u] for n, u in _PART.findall(value))
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise param_error(name, func, expected, value, TypeError)
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
+        raise param_error(name, func, expected, value)
+    return seconds
+
+
+_RATE_FORMS = ('a positive rate: a string such as "2/30d", "10/h" or "1/365d" (events '
+               'per duration), or events per second')
+
+
+def rate_per_second(value, name, func):
+    """A rate in events per second, from ``"2/30d"``, ``"10/h"`` or a number.
+
+    ``"n/d"`` is ``n`` events per duration ``d`` (``"10/h"`` reads ``h``
+    as one hour). Zero, negative, NaN and infinite rates are refused.
+    """
+    if isinstance(value, str):
+        count, sep, per = value.partition("/")
+        if not sep:
+            raise param_error(name, func, _RATE_FORMS, value)
+        per = per.strip()
+        if per in DURATION_UNITS:
+            per = "1" + per
+        try:
+            n = float(count)
+            seconds = duration_seconds(per, name, func)
+        except (ValueError, TypeError):
+            raise param_error(name, func, _RATE_FORMS, value) from None
+        rate = n / seconds
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        rate = float(value)
+    else:
+        raise param_error(name, func, _RATE_FORMS, value, TypeError)
+    if not math.isfinite(rate) or rate <= 0:
+        raise param_error(name, func, _RATE_FORMS, value)
+    return rate
+
+
+def format_duration(seconds):
+    """The shortest of ``"30d"``, ``"1h30m"``, ``"90s"``... that is ``seconds``
+    exactly, in the largest units first; fractional seconds as ``"0.25s"``."""
+    if seconds == 0:
+        return "0s"
+    parts, rest = [], float(seconds)
+    for unit in "dhm":
+        size = DURATION_UNITS[unit]
+        n = math.floor(rest / size)
+        if n:
+            parts.append(f"{n}{unit}")
+            rest -= n * size
+    if rest or not parts:
+        parts.append(f"{rest:g}s")
+    return "".join(parts)
