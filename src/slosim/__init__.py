@@ -12,7 +12,7 @@ what availability each user journey can promise:
 5021
 """
 
-from . import analysis, cost, engines, io, model, results  # noqa: F401 (subpackages)
+from . import alerts, analysis, cost, engines, io, model, results  # noqa: F401 (subpackages)
 from ._errors import (
     AvailabilitySpecError,
     ConvergenceError,
@@ -33,6 +33,7 @@ from ._errors import (
     UnresolvedChoiceError,
 )
 from ._version import __version__ as __version__
+from .alerts import BurnRateAlert, Scenario, evaluate_alerts
 from .analysis import allocate, choose, cut_sets, importance, sobol, uncertainty
 from .engines import exact, simulate
 from .model import (
@@ -40,8 +41,11 @@ from .model import (
     Choice,
     CommonCauseGroup,
     Component,
+    Exponential,
+    Fixed,
     Gate,
     GaussianCopula,
+    Incidents,
     Journey,
     LogNormal,
     Model,
@@ -50,6 +54,7 @@ from .model import (
     Service,
     Shock,
     Uniform,
+    Weibull,
     alpha_factor,
     beta_factor,
     k_of_n,
@@ -88,6 +93,10 @@ __all__ = [
     "Beta",
     "LogNormal",
     "Uniform",
+    "Exponential",
+    "Weibull",
+    "Fixed",
+    "Incidents",
     "CommonCauseGroup",
     "beta_factor",
     "multiple_greek_letter",
@@ -126,6 +135,9 @@ __all__ = [
     "uncertainty",
     "UncertaintyResult",
     "UncertaintyResults",
+    "BurnRateAlert",
+    "Scenario",
+    "evaluate_alerts",
     "InfeasibleTargetError",
     "ModelError",
     "ProbabilityError",

@@ -4,7 +4,9 @@ Everything a user builds a model from (:class:`Component`,
 :class:`Service`, :func:`series`, :func:`parallel`, :func:`k_of_n`,
 :class:`Journey`, :class:`Shock`, the common-cause groups,
 :class:`GaussianCopula`), the distributions of uncertain parameters
-(:class:`Beta`, :class:`LogNormal`, :class:`Uniform`), the validated
+(:class:`Beta`, :class:`LogNormal`, :class:`Uniform`), behaviour over
+time (:class:`Exponential`, :class:`Weibull`, :class:`Fixed` durations,
+:class:`Incidents`), the validated
 :class:`Model` with its read-only traversal API, and :func:`lower`, the
 one place that says what a model means, which gives the :class:`Structure`
 every engine reads (and, in :class:`Parameter` records, which basic
@@ -37,6 +39,7 @@ from ._nodes import (
     series,
 )
 from ._shocks import Shock
+from ._time import Exponential, Fixed, Incidents, TimeBehaviour, Weibull
 from ._uncertain import Beta, Distribution, LogNormal, Uniform
 
 __all__ = [
@@ -60,6 +63,11 @@ __all__ = [
     "Beta",
     "LogNormal",
     "Uniform",
+    "Exponential",
+    "Weibull",
+    "Fixed",
+    "Incidents",
+    "TimeBehaviour",
     "Choice",
     "Option",
     "redundancy_options",

@@ -299,6 +299,12 @@ class Structure:
         probabilities), in the order of their first event; empty when
         every probability is a number. ``q`` holds each event's
         probability at the parameters' means (the engines use the means).
+    timing : tuple of (TimeBehaviour or None), shape (E,)
+        Each event's behaviour over time (up and down times, incident
+        classes; a shock given by rate and duration is one incident class
+        of error ratio 1), or None for an event given by a probability
+        only. ``q`` holds each timed event's long-run mean error ratio.
+        Empty when no event of the model has a behaviour over time.
 
     See Also
     --------
@@ -335,6 +341,7 @@ class Structure:
     shock_idx: np.ndarray
     copulas: tuple
     parameters: tuple = ()
+    timing: tuple = ()
 
     @property
     def n_events(self):
@@ -564,7 +571,15 @@ def _lower(model):
         shock_idx=_frozen(shock_idx, np.int64),
         copulas=copulas,
         parameters=_parameters(leaves + shocks),
+        timing=_timing(leaves + shocks),
     )
+
+
+def _timing(events):
+    """Each event's behaviour over time (None if none), or () for a model
+    with no behaviour over time at all."""
+    timing = tuple(getattr(e, "behaviour", None) for e in events)
+    return timing if any(t is not None for t in timing) else ()
 
 
 def _parameters(events):

@@ -30,6 +30,7 @@ from .._errors import (
     ModelError,
 )
 from .._validation import check_name, parse_probability, probability_float
+from ._time import describe_behaviour, mean_error_ratio, time_behaviour
 from ._uncertain import Distribution, probability_distribution
 
 #: A probability as accepted by Component and Service.
@@ -79,15 +80,41 @@ def _given(kind, name, availability, unavailability):
                               "the component"), None, None)
 
 
+def _own(kind, name, availability, unavailability, time):
+    """``(q, distribution, quantity, behaviour)``: a component's (or
+    service's) own part, from a probability (see ``_given``) or from its
+    behaviour over time (``time``: the mttf/mttr, up/down and incidents
+    keywords), whose long-run mean error ratio is ``q``."""
+    owner = f"{kind} {name!r}"
+    behaviour = time_behaviour(owner, name, **time)
+    if behaviour is None:
+        if availability is None and unavailability is None:
+            raise AvailabilitySpecError(
+                f"{owner}: give exactly one of availability= and unavailability= "
+                f"(got neither), or a behaviour over time (mttf= and mttr=, up= and "
+                f"down=, incidents=)", name)
+        return (*_given(kind, name, availability, unavailability), None)
+    if availability is not None or unavailability is not None:
+        raise AvailabilitySpecError(
+            f"{owner}: give an availability or a behaviour over time (mttf=, mttr=, "
+            f"up=, down=, incidents=), not both: the availability follows from the "
+            f"behaviour", name)
+    return mean_error_ratio(behaviour), None, None, behaviour
+
+
 def _unavailability(kind, name, availability, unavailability):
-    """The unavailability from exactly one of the two specs (see ``_given``)."""
-    return _given(kind, name, availability, unavailability)[0]
+    """The unavailability from exactly one of the two specs (see ``_given``),
+    refused as the constructors refuse it."""
+    return _own(kind, name, availability, unavailability, {})[0]
 
 
 def own_probability(leaf):
-    """The keyword argument that builds ``leaf``'s own part again (a
-    Component or Service): its distribution under the quantity it
-    describes, or its unavailability."""
+    """The keyword arguments that build ``leaf``'s own part again (a
+    Component or Service): its behaviour over time, its distribution under
+    the quantity it describes, or its unavailability."""
+    if leaf.behaviour is not None:
+        b = leaf.behaviour
+        return {"up": b.up, "down": b.down, "incidents": b.incidents or None}
     if leaf.distribution is not None:
         return {leaf.distribution_of: leaf.distribution}
     return {"unavailability": leaf.unavailability}
@@ -174,24 +201,47 @@ class Component(Node):
         :meth:`Beta.from_counts <slosim.model.Beta.from_counts>`) stands
         for its mean: ``q = E[1 - A]`` for an availability, ``E[Q]`` for an
         unavailability.
+    mttf, mttr : str, datetime.timedelta or float, optional
+        Instead of an availability, a behaviour over time: exponential up
+        times of mean ``mttf`` and down times of mean ``mttr``, alternating
+        (durations: ``"30d"``, a timedelta, or seconds). The availability is
+        then ``mttf / (mttf + mttr)``.
+    up, down : Distribution, optional
+        Instead of ``mttf``/``mttr``: distributions of the up and down
+        times (:class:`~slosim.Exponential`, :class:`~slosim.Weibull`,
+        :class:`~slosim.Fixed`, :meth:`LogNormal.from_median
+        <slosim.model.LogNormal.from_median>`).
+    incidents : sequence of Incidents, optional
+        Classes of incidents (Poisson arrivals, random durations, each
+        failing a fraction of requests), alone or on top of up and down
+        times. See :mod:`slosim.model._time` for the long-run error ratio
+        the engines then use.
 
     Attributes
     ----------
     name : str
     unavailability : float
         Probability that the component is down (the mean, for a
-        distribution): the number every engine uses.
+        distribution; the long-run mean error ratio, for a behaviour over
+        time): the number every engine uses.
     availability : float
         ``1 - unavailability`` (rounded to float).
     distribution : Distribution or None
         The distribution given, or None for a number.
     distribution_of : {'availability', 'unavailability', None}
         Which quantity ``distribution`` describes.
+    behaviour : TimeBehaviour or None
+        Its behaviour over time (up and down times, incident classes), or
+        None when only an availability is given.
 
     Raises
     ------
     AvailabilitySpecError
-        If both or neither of availability and unavailability are given.
+        If both or neither of availability and unavailability are given,
+        or an availability and a behaviour over time.
+    ModelError
+        If ``mttf`` comes without ``mttr`` (``up`` without ``down``), or
+        both pairs are given.
     ProbabilityError
         If the value is not a number in [0, 1] (NaN included), or a
         distribution whose support is not within [0, 1].
@@ -217,16 +267,27 @@ class Component(Node):
     Component('api', availability=Beta(9990.5, 10.5))
     >>> probe.unavailability, probe.distribution_of
     (0.0010498950104989502, 'availability')
+
+    Over time, from its failure and repair times (the engines use the
+    long-run availability ``mttf / (mttf + mttr)``):
+
+    >>> db = ss.Component("db", mttf="30d", mttr="1h")
+    >>> db
+    Component('db', mttf='30d', mttr='1h')
+    >>> db.unavailability == 1 / 721
+    True
     """
 
-    __slots__ = ("_name", "_q", "_dist", "_of")
+    __slots__ = ("_name", "_q", "_dist", "_of", "_time")
     kind = "component"
 
     def __init__(self, name: str, *, availability: Probability | None = None,
-                 unavailability: Probability | None = None) -> None:
+                 unavailability: Probability | None = None, mttf=None, mttr=None,
+                 up=None, down=None, incidents=None) -> None:
         self._name = check_name(name, "Component", required=True)
-        self._q, self._dist, self._of = _given("component", name, availability,
-                                               unavailability)
+        self._q, self._dist, self._of, self._time = _own(
+            "component", name, availability, unavailability,
+            {"mttf": mttf, "mttr": mttr, "up": up, "down": down, "incidents": incidents})
 
     @property
     def name(self):
@@ -248,9 +309,14 @@ class Component(Node):
     def distribution_of(self):
         return self._of
 
+    @property
+    def behaviour(self):
+        return self._time
+
     def __repr__(self):
-        return (f"Component({self._name!r}, "
-                f"{_repr_probability(self._q, self._dist, self._of)})")
+        own = (describe_behaviour(self._time) if self._time is not None
+               else _repr_probability(self._q, self._dist, self._of))
+        return f"Component({self._name!r}, {own})"
 
 
 def _fmt_avail(q):
@@ -454,12 +520,14 @@ class Service(Node):
     availability, unavailability : float, str, Decimal, Fraction or Distribution
         Exactly one: the service's own availability, excluding dependencies
         (a distribution stands for its mean, as for :class:`Component`).
+    mttf, mttr, up, down, incidents : optional
+        Instead, its own behaviour over time, as for :class:`Component`.
     requires : sequence of Node or str, optional
         Hard dependencies: nodes or names of nodes.
 
     Attributes
     ----------
-    name, availability, unavailability, distribution, distribution_of
+    name, availability, unavailability, distribution, distribution_of, behaviour
         As for :class:`Component` (the service's own part).
     requires : tuple
 
@@ -472,15 +540,17 @@ class Service(Node):
     Service('api', availability=0.9995, requires=['db'])
     """
 
-    __slots__ = ("_name", "_q", "_dist", "_of", "_requires")
+    __slots__ = ("_name", "_q", "_dist", "_of", "_time", "_requires")
     kind = "service"
 
     def __init__(self, name: str, *, availability: Probability | None = None,
                  unavailability: Probability | None = None,
-                 requires: Sequence[Node | str] = ()) -> None:
+                 requires: Sequence[Node | str] = (), mttf=None, mttr=None, up=None,
+                 down=None, incidents=None) -> None:
         self._name = check_name(name, "Service", required=True)
-        self._q, self._dist, self._of = _given("service", name, availability,
-                                               unavailability)
+        self._q, self._dist, self._of, self._time = _own(
+            "service", name, availability, unavailability,
+            {"mttf": mttf, "mttr": mttr, "up": up, "down": down, "incidents": incidents})
         if isinstance(requires, (str, Node)):
             requires = (requires,)
         self._requires = _check_children(requires, f"service {name!r}")
@@ -506,6 +576,10 @@ class Service(Node):
         return self._of
 
     @property
+    def behaviour(self):
+        return self._time
+
+    @property
     def requires(self):
         return self._requires
 
@@ -517,7 +591,8 @@ class Service(Node):
         reqs = ", ".join(describe(c) for c in self._requires[:4])
         if len(self._requires) > 4:
             reqs += f", ... ({len(self._requires)})"
-        own = (f"{self._of}={self._dist!r}" if self._dist is not None
+        own = (describe_behaviour(self._time) if self._time is not None
+               else f"{self._of}={self._dist!r}" if self._dist is not None
                else f"availability={_fmt_avail(self._q)}")
         return f"Service({self._name!r}, {own}, requires=[{reqs}])"
 

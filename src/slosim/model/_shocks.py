@@ -1,10 +1,18 @@
 """Common-cause shocks: events that take several components down at once."""
 
 from collections.abc import Sequence
+import math
 
-from .._errors import ModelError
-from .._validation import check_name, parse_probability, probability_float
+from .._errors import ModelError, ProbabilityError
+from .._validation import (
+    check_name,
+    format_duration,
+    parse_probability,
+    probability_float,
+    rate_per_second,
+)
 from ._nodes import Node, Probability, check_members
+from ._time import Fixed, Incidents, TimeBehaviour, duration_distribution
 from ._uncertain import Distribution, probability_distribution
 
 __all__ = ["Shock"]
@@ -21,6 +29,9 @@ def shock_probability(name, value):
 def _given(name, value):
     """``(p, distribution)``: the probability and the distribution (or None)."""
     owner = f"shock {name!r}"
+    if value is None:
+        raise ProbabilityError(f"{owner}: give a probability in [0, 1], or a rate= "
+                               f"and a duration=", name)
     if isinstance(value, Distribution):
         dist = probability_distribution(owner, name, "probability", value)
         return dist.mean, dist
@@ -42,13 +53,21 @@ class Shock:
     ----------
     name : str
         Unique within a model, and distinct from every node name.
-    probability : float, str, Decimal, Fraction or Distribution
+    probability : float, str, Decimal, Fraction or Distribution, optional
         Probability that the shock happens, in [0, 1]; a
         :class:`~slosim.model.Distribution` on [0, 1] (an uncertain
         probability) stands for its mean.
     members : sequence of Component, Service or str
         The components it takes down (a Service's own component), or their
         names; at least one, no repeats.
+    rate, duration : optional
+        Instead of ``probability``, a behaviour over time: occurrences
+        arrive as a Poisson process of ``rate`` (``"1/365d"``, or per
+        second) and each takes every member down for ``duration`` (a
+        duration, or a distribution of durations), all members for the
+        same stretch of time. The probability the engines use is then the
+        long-run fraction of time at least one occurrence is in progress,
+        ``1 - exp(-rate * E[duration])``.
 
     Attributes
     ----------
@@ -60,6 +79,9 @@ class Shock:
         The distribution given, or None for a number.
     distribution_of : {'probability', None}
         ``'probability'`` when ``distribution`` is given.
+    behaviour : TimeBehaviour or None
+        For a shock given by ``rate`` and ``duration``: one class of
+        :class:`~slosim.Incidents` of error ratio 1.
 
     Notes
     -----
@@ -92,14 +114,41 @@ class Shock:
     >>> zone = ss.Shock("zone-a", lognormal, members=[a, b])
     >>> zone.distribution_of, round(zone.probability, 10)
     ('probability', 0.0001249884)
+
+    Over time: a zone outage once a year, lasting two hours:
+
+    >>> zone = ss.Shock("zone-a", rate="1/365d", duration="2h", members=[a, b])
+    >>> zone
+    Shock('zone-a', rate='1/365d', duration='2h', members=['api-a', 'api-b'])
+    >>> round(zone.probability, 10)             # 1 - exp(-2 h / 365 d)
+    0.0002282844
     """
 
-    __slots__ = ("_name", "_p", "_dist", "_members")
+    __slots__ = ("_name", "_p", "_dist", "_members", "_time", "_rate_text")
 
-    def __init__(self, name: str, probability: Probability,
-                 members: Sequence[Node | str]) -> None:
+    def __init__(self, name: str, probability: Probability | None = None,
+                 members: Sequence[Node | str] | None = None, *, rate=None,
+                 duration=None) -> None:
         self._name = check_name(name, "Shock", required=True)
-        self._p, self._dist = _given(name, probability)
+        owner = f"shock {self._name!r}"
+        self._time = self._rate_text = None
+        if rate is not None or duration is not None:
+            if rate is None or duration is None:
+                raise ModelError(f"{owner}: give both rate= and duration=", self._name)
+            if probability is not None:
+                raise ModelError(f"{owner}: give a probability or a rate and a "
+                                 f"duration, not both: the probability follows from "
+                                 f"them", self._name)
+            rate_per_second(rate, "rate", "Shock")
+            duration = duration_distribution(duration, "duration", "Shock")
+            self._time = TimeBehaviour(incidents=[Incidents(rate, duration)])
+            self._rate_text = rate if isinstance(rate, str) else None
+            self._p, self._dist = -math.expm1(-self._time.incidents[0].load), None
+        else:
+            self._p, self._dist = _given(name, probability)
+        if members is None:
+            raise ModelError(f"{owner} has no members; it needs at least one",
+                             self._name)
         self._members = self._checked_members(members)
 
     def _checked_members(self, members):
@@ -129,6 +178,10 @@ class Shock:
     @property
     def distribution_of(self):
         return None if self._dist is None else "probability"
+
+    @property
+    def behaviour(self):
+        return self._time
 
     def with_members(self, members):
         """This shock over other members, with everything else kept.
@@ -177,5 +230,12 @@ class Shock:
                           for m in self._members[:4])
         if len(self._members) > 4:
             names += f", ... ({len(self._members)} members)"
+        if self._time is not None:
+            c = self._time.incidents[0]
+            rate = repr(self._rate_text) if self._rate_text else f"{c.rate:.6g}"
+            d = (repr(format_duration(c.duration.value)) if isinstance(c.duration, Fixed)
+                 else repr(c.duration))
+            return (f"Shock({self._name!r}, rate={rate}, duration={d}, "
+                    f"members=[{names}])")
         p = self._p if self._dist is None else self._dist
         return f"Shock({self._name!r}, {p!r}, members=[{names}])"

@@ -22,7 +22,7 @@ import numbers
 import numpy as np
 
 from .._errors import ProbabilityError
-from .._validation import check_int, check_rng, param_error
+from .._validation import check_int, check_rng, duration_seconds, param_error
 
 __all__ = ["Distribution", "Beta", "LogNormal", "Uniform"]
 
@@ -35,7 +35,7 @@ def _finite(value, name, func, *, low=None, low_open=True, high=None):
     """``value`` as a finite float in ``(low, high]`` (``[low`` if not
     ``low_open``; no bound where None): ``check_real`` with inf refused."""
     lb = "(-inf" if low is None else ("(" if low_open else "[") + f"{low}"
-    rb = "inf)" if high is None else f"{high}]"
+    rb = "inf)" if high is None else f"{high:g}]"
     expected = f"a finite float in the range {lb}, {rb}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise param_error(name, func, expected, value, TypeError)
@@ -399,67 +399,76 @@ class Beta(Distribution):
 
 
 class LogNormal(Distribution):
-    """The lognormal distribution of a probability: truncated to (0, 1].
+    """The lognormal distribution: of a probability (truncated to (0, 1]), or
+    of a duration or any positive quantity (``upper=None``).
 
     ``ln X`` is normal with mean ``ln(median)`` and standard deviation
-    ``sigma``, and ``X`` is conditioned on ``X <= 1``: a probability cannot
-    exceed 1. Construction refuses parameters that put more than
-    ``LogNormal.max_tail`` (1e-4) of the untruncated mass above 1; below
-    that, the truncation is exact and is the distribution: ``cdf``,
-    ``ppf``, ``mean``, ``var`` and ``sample`` all describe the truncated
-    distribution, and so agree with each other. Nothing is clamped.
+    ``sigma``, and ``X`` is conditioned on ``X <= upper``: a probability
+    cannot exceed 1, the default. Construction refuses parameters that put
+    more than ``LogNormal.max_tail`` (1e-4) of the untruncated mass above
+    ``upper``; below that, the truncation is exact and is the distribution:
+    ``cdf``, ``ppf``, ``mean``, ``var`` and ``sample`` all describe the
+    truncated distribution, and so agree with each other. Nothing is
+    clamped. With ``upper=None`` nothing is truncated: the lognormal of a
+    duration (:meth:`from_median`, in seconds).
 
     Parameters
     ----------
     median : float
-        The median of the untruncated lognormal, in (0, 1].
+        The median of the untruncated lognormal, in (0, upper].
     sigma : float
         The standard deviation of ``ln X`` before truncation, finite and
         positive.
+    upper : float or None, default 1.0
+        The truncation point, finite and positive; None for none.
 
     Attributes
     ----------
     median, sigma : float
+    upper : float or None
     mu : float
         ``ln(median)``.
     error_factor : float
         ``exp(1.6448536 sigma)``: the untruncated 95th percentile over the
         median.
     tail : float
-        ``P(X > 1)`` before truncation: the mass the truncation removes
-        (at most ``max_tail``).
+        ``P(X > upper)`` before truncation: the mass the truncation removes
+        (at most ``max_tail``; 0 without truncation).
     mean, var : float
         Of the truncated distribution (see Notes).
     support : tuple
-        ``(0.0, 1.0)``.
+        ``(0.0, upper)``, or ``(0.0, inf)``.
 
     Raises
     ------
     TypeError, ValueError
         If a parameter is not a finite number in its range, or
-        ``P(X > 1) > max_tail`` before truncation.
+        ``P(X > upper) > max_tail`` before truncation.
 
     See Also
     --------
-    LogNormal.from_error_factor : the PRA parametrisation.
+    LogNormal.from_error_factor : the PRA parametrisation of a probability.
+    LogNormal.from_median : a duration's lognormal, by median and error factor.
 
     Notes
     -----
-    With ``t = P(Z > -mu / sigma)`` the removed tail and ``Phi`` the
-    standard normal cdf:
+    With ``u = ln(upper)``, ``t = P(Z > (u - mu) / sigma)`` the removed tail
+    and ``Phi`` the standard normal cdf:
 
-    * ``cdf(x) = Phi((ln x - mu) / sigma) / (1 - t)`` for ``0 < x <= 1``;
-    * ``ppf(u) = exp(mu + sigma Phi^-1(u (1 - t)))``;
-    * ``mean = exp(mu + sigma**2 / 2) Phi(-(mu + sigma**2) / sigma) / (1 - t)``;
-    * ``E[X**2] = exp(2 mu + 2 sigma**2) Phi(-(mu + 2 sigma**2) / sigma) / (1 - t)``.
+    * ``cdf(x) = Phi((ln x - mu) / sigma) / (1 - t)`` for ``0 < x <= upper``;
+    * ``ppf(p) = exp(mu + sigma Phi^-1(p (1 - t)))``;
+    * ``mean = exp(mu + sigma**2 / 2) Phi((u - mu - sigma**2) / sigma) / (1 - t)``;
+    * ``E[X**2] = exp(2 mu + 2 sigma**2) Phi((u - mu - 2 sigma**2) / sigma) / (1 - t)``
+
+    (each ``Phi(.)`` factor 1 and ``t = 0`` without truncation).
 
     Below the refusal threshold the percentiles move by at most ``t`` in
-    probability; the mean can move more (by ``E[X; X > 1]`` of the
+    probability; the mean can move more (by ``E[X; X > upper]`` of the
     untruncated distribution, about 1% of the mean at ``t = 1e-4``), which
     is why the truncated mean, not ``exp(mu + sigma**2 / 2)``, is the one
     reported and used. ``sample`` draws ``exp(mu + sigma Z)`` with ``Z``
-    standard normal and draws again each value above 1, which samples the
-    truncated distribution exactly.
+    standard normal and draws again each value above ``upper``, which
+    samples the truncated distribution exactly.
 
     Examples
     --------
@@ -475,27 +484,42 @@ class LogNormal(Distribution):
     ValueError: LogNormal(median=0.05, sigma=2): P(X > 1) = 0.0671 before truncation,
     more than the 0.0001 a probability's distribution may put above 1; give a
     smaller median or sigma (error factor), or use a Beta
+
+    Incident durations with a median of 40 minutes, one in twenty longer
+    than two hours (error factor 3), in seconds:
+
+    >>> LogNormal.from_median("40m", 3)
+    LogNormal(median=2400, sigma=0.667909, upper=None)
     """
 
-    __slots__ = ("_median", "_sigma", "_mu", "_tail")
+    __slots__ = ("_median", "_sigma", "_upper", "_mu", "_tail")
 
-    #: The largest mass above 1 (before truncation) construction accepts.
+    #: The largest mass above ``upper`` (before truncation) construction accepts.
     max_tail = 1e-4
 
-    def __init__(self, median, sigma):
-        median = _finite(median, "median", "LogNormal", low=0, high=1)
+    def __init__(self, median, sigma, upper=1.0):
+        if upper is not None:
+            upper = _finite(upper, "upper", "LogNormal", low=0)
+        median = _finite(median, "median", "LogNormal", low=0, high=upper)
         sigma = _finite(sigma, "sigma", "LogNormal", low=0)
         mu = math.log(median)
-        # P(Z > -mu / sigma), in the form that keeps a tiny tail's digits
-        tail = 0.5 * math.erfc(-mu / sigma / math.sqrt(2.0))
-        if tail > self.max_tail:
-            raise ValueError(
-                f"LogNormal(median={median:.6g}, sigma={sigma:.6g}): P(X > 1) = "
-                f"{tail:.3g} before truncation, more than the {self.max_tail:g} a "
-                f"probability's distribution may put above 1; give a smaller median "
-                f"or sigma (error factor), or use a Beta")
+        tail = 0.0
+        if upper is not None:
+            # P(Z > (ln upper - mu) / sigma), in the form that keeps a tiny
+            # tail's digits
+            tail = 0.5 * math.erfc((math.log(upper) - mu) / sigma / math.sqrt(2.0))
+            if tail > self.max_tail:
+                what = ("a probability's distribution" if upper == 1.0
+                        else "the distribution")
+                hint = ("; give a smaller median or sigma (error factor), or use a Beta"
+                        if upper == 1.0 else "")
+                raise ValueError(
+                    f"{self._repr(median, sigma, upper)}: P(X > {upper:g}) = "
+                    f"{tail:.3g} before truncation, more than the {self.max_tail:g} "
+                    f"{what} may put above {upper:g}{hint}")
         object.__setattr__(self, "_median", median)
         object.__setattr__(self, "_sigma", sigma)
+        object.__setattr__(self, "_upper", upper)
         object.__setattr__(self, "_mu", mu)
         object.__setattr__(self, "_tail", tail)
 
@@ -515,7 +539,8 @@ class LogNormal(Distribution):
         -------
         LogNormal
             With ``sigma = ln(EF) / 1.6448536``, ``1.6448536`` being the
-            standard normal 95th percentile (so ``x05 = median / EF`` too).
+            standard normal 95th percentile (so ``x05 = median / EF`` too),
+            truncated to (0, 1]: the distribution of a probability.
 
         Notes
         -----
@@ -540,6 +565,37 @@ class LogNormal(Distribution):
                          low=0, high=1)
         return cls(median, math.log(ef) / _Z95)
 
+    @classmethod
+    def from_median(cls, median, error_factor):
+        """The lognormal of a duration, by its median and error factor.
+
+        Parameters
+        ----------
+        median : str, datetime.timedelta or float
+            A positive duration: ``"40m"``, a timedelta, or seconds.
+        error_factor : float
+            The 95th percentile over the median, finite and above 1 (one
+            duration in twenty is longer than ``median * error_factor``,
+            one in twenty shorter than ``median / error_factor``).
+
+        Returns
+        -------
+        LogNormal
+            In seconds, not truncated (``upper=None``), with ``sigma =
+            ln(error_factor) / 1.6448536``.
+
+        Examples
+        --------
+        >>> from slosim.model import LogNormal
+        >>> d = LogNormal.from_median("40m", 3)
+        >>> round(float(d.ppf(0.95)) / 60, 6), round(d.mean / 60, 3)   # minutes
+        (120.0, 49.995)
+        """
+        func = "LogNormal.from_median"
+        ef = _finite(error_factor, "error_factor", func, low=1)
+        return cls(duration_seconds(median, "median", func), math.log(ef) / _Z95,
+                   upper=None)
+
     @property
     def median(self):
         return self._median
@@ -547,6 +603,10 @@ class LogNormal(Distribution):
     @property
     def sigma(self):
         return self._sigma
+
+    @property
+    def upper(self):
+        return self._upper
 
     @property
     def mu(self):
@@ -561,11 +621,14 @@ class LogNormal(Distribution):
         return self._tail
 
     def _log_masses(self):
-        """``ln P(Z <= -(mu + j sigma**2) / sigma)`` for j = 0, 1, 2."""
+        """``ln P(Z <= (ln upper - mu - j sigma**2) / sigma)`` for j = 0, 1, 2
+        (zeros without truncation)."""
+        if self._upper is None:
+            return [0.0, 0.0, 0.0]
         from scipy.special import log_ndtr
 
-        mu, s = self._mu, self._sigma
-        return [float(log_ndtr(-(mu + j * s * s) / s)) for j in range(3)]
+        u, mu, s = math.log(self._upper), self._mu, self._sigma
+        return [float(log_ndtr((u - mu - j * s * s) / s)) for j in range(3)]
 
     @property
     def mean(self):
@@ -581,11 +644,11 @@ class LogNormal(Distribution):
 
     @property
     def support(self):
-        return (0.0, 1.0)
+        return (0.0, math.inf if self._upper is None else self._upper)
 
     @property
     def args(self):
-        return (self._median, self._sigma)
+        return (self._median, self._sigma, self._upper)
 
     def _ppf(self, u):
         from scipy.special import ndtri
@@ -593,34 +656,45 @@ class LogNormal(Distribution):
         t = self._tail
         # Phi^-1(u (1 - t)), for u above 1/2 through the upper tail
         # 1 - u (1 - t) = (1 - u) + u t, which keeps its digits there
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):
             z = np.where(u <= 0.5, ndtri(u * (1.0 - t)), -ndtri((1.0 - u) + u * t))
             x = np.exp(self._mu + self._sigma * z)
-        # ppf(1) is 1: the formula gives exp(~0), which rounding may put a
-        # unit above 1 (or +inf when the tail underflows to 0)
-        return np.where(u == 1.0, 1.0, x)
+        if self._upper is None:
+            return x
+        # ppf(1) is upper: the formula gives exp(~ln upper), which rounding
+        # may put a unit above it (or +inf when the tail underflows to 0)
+        return np.where(u == 1.0, self._upper, np.minimum(x, self._upper))
 
     def _cdf(self, x):
         from scipy.special import ndtr
 
-        inside = (x > 0) & (x < 1)
+        upper = math.inf if self._upper is None else self._upper
+        inside = (x > 0) & (x < upper)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = (np.log(np.where(inside, x, 0.5)) - self._mu) / self._sigma
         return np.where(inside, ndtr(z) / (1.0 - self._tail),
-                        np.where(x >= 1, 1.0, 0.0))
+                        np.where(x >= upper, 1.0, 0.0))
 
     def _sample(self, rng, size):
         shape = () if size is None else size
         x = np.exp(self._mu + self._sigma * rng.standard_normal(shape))
+        if self._upper is None:
+            return x
         x = np.atleast_1d(x)
-        bad = x > 1.0
-        while bad.any():                    # the truncation: draw again above 1
+        bad = x > self._upper
+        while bad.any():                    # the truncation: draw again above upper
             x[bad] = np.exp(self._mu + self._sigma * rng.standard_normal(bad.sum()))
-            bad = x > 1.0
+            bad = x > self._upper
         return x.reshape(shape)
 
+    @staticmethod
+    def _repr(median, sigma, upper):
+        bound = ("" if upper == 1.0 else ", upper=None" if upper is None
+                 else f", upper={upper:.6g}")
+        return f"LogNormal(median={median:.6g}, sigma={sigma:.6g}{bound})"
+
     def __repr__(self):
-        return f"LogNormal(median={self._median:.6g}, sigma={self._sigma:.6g})"
+        return self._repr(self._median, self._sigma, self._upper)
 
 
 class Uniform(Distribution):
