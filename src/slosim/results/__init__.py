@@ -9,6 +9,7 @@ This package imports no other layer of slosim: engines and analyses build
 its objects.
 """
 
+from ._alerts import AlertResult, AlertResults
 from ._allocation import AllocationResult
 from ._cut_sets import CutSet, CutSets
 from ._design import DesignResult
@@ -35,4 +36,6 @@ __all__ = [
     "SobolResults",
     "UncertaintyResult",
     "UncertaintyResults",
+    "AlertResult",
+    "AlertResults",
 ]
