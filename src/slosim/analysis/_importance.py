@@ -89,17 +89,17 @@ def importance(model, *, method="exact", given=None, samples=None, rng=None,
     ``U(i down)`` and ``U(i up)`` the journey's unavailability given the
     event down and up, and ``B = U(i down) - U(i up)``:
 
-    ====================  =========================  ========
-    measure               formula                    SCRAM
-    ====================  =========================  ========
-    Birnbaum              ``B``                      MIF
-    criticality           ``q B / U``                CIF
+    ====================  ===========================  ========
+    measure               formula                      SCRAM
+    ====================  ===========================  ========
+    Birnbaum              ``B``                        MIF
+    criticality           ``q B / U``                  CIF
     Fussell-Vesely        ``P(a cut set with i) / U``
-    RAW                   ``U(i down) / U``          RAW
-    RRW                   ``U / U(i up)``            RRW
+    RAW                   ``U(i down) / U``            RAW
+    RRW                   ``U / U(i up)``              RRW
     improvement           ``U - U(i up) = q B``
-    failure share         ``q U(i down) / U``        DIF
-    ====================  =========================  ========
+    failure share         ``q U(i down) / U``          DIF
+    ====================  ===========================  ========
 
     They satisfy ``RAW = 1 + (1 - q) B / U``, ``failure share = q RAW``,
     ``RRW = 1 / (1 - criticality)`` and Fussell-Vesely <= failure share.
