@@ -57,6 +57,15 @@ extensions = [
         define_macros=macros,
         extra_compile_args=compile_args,
     ),
+    Extension(
+        "slosim._core._timeline",
+        sources=["src/slosim/_core/_timeline.pyx"],
+        include_dirs=[np.get_include()],
+        library_dirs=[npyrandom_dir, npymath_dir],
+        libraries=["npyrandom", "npymath"],
+        define_macros=macros,
+        extra_compile_args=compile_args,
+    ),
     *(Extension(
         f"slosim._core.{name}",
         sources=[f"src/slosim/_core/{name}.pyx"],

@@ -5,6 +5,9 @@
   a :class:`Program`, the flat arrays the Cython kernel samples.
 * :func:`exact`: a reduced ordered binary decision diagram over the
   Structure, with every basic event's conditionals.
+* :func:`timeline`: the journeys' error ratios over time, by event
+  simulation of every event's behaviour over time
+  (``Structure.timing``), reduced to per-window statistics.
 
 Engines read a model only through :func:`slosim.model.lower`; analyses
 (:mod:`slosim.analysis`) ask the engines, never the kernels.
@@ -17,11 +20,14 @@ from ._exact import DEFAULT_MAX_NODES, Evaluation, ExactDiagram, exact
 from ._given import apply_given, given_labels
 from ._pairs import DEFAULT_MAX_PAIRS, MAX_RULE, PairMoments
 from ._simulate import DEFAULT_CHUNK_SIZE, JointCounts, RNGLike, simulate, simulate_joint
+from ._timeline import DEFAULT_RUNS_PER_CHUNK, timeline
 
 __all__ = [
     "simulate",
     "simulate_joint",
     "JointCounts",
+    "timeline",
+    "DEFAULT_RUNS_PER_CHUNK",
     "exact",
     "ExactDiagram",
     "Evaluation",

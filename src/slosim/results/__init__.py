@@ -18,9 +18,12 @@ from ._importance import ImportanceResult, ImportanceResults
 from ._interval import binomial_interval
 from ._simulation import SimulationResult, SimulationResults
 from ._sobol import SobolResult, SobolResults
+from ._timeline import JourneyTimeline, TimelineResult
 from ._uncertainty import UncertaintyResult, UncertaintyResults
 
 __all__ = [
+    "JourneyTimeline",
+    "TimelineResult",
     "SimulationResult",
     "SimulationResults",
     "ExactResult",
