@@ -19,10 +19,11 @@
   report slosim's and the naive way's times here; the end of the session
   prints them with the ratios and the goals' verdicts (JSON:
   ``slosim_allocate``).
-* ``bench_batch.py`` and ``bench_uncertainty.py`` keep their numbers in
-  their own ``RECORDS``; the end of the session prints their
-  ``summary_lines()`` (JSON: ``slosim_batch`` and ``slosim_uncertainty``,
-  from their ``summary()`` where they have one).
+* ``bench_batch.py``, ``bench_uncertainty.py`` and ``bench_timeline.py``
+  keep their numbers in their own ``RECORDS``; the end of the session
+  prints their ``summary_lines()`` (JSON: ``slosim_batch``,
+  ``slosim_uncertainty`` and ``slosim_timeline``, from their
+  ``summary()`` where they have one).
 * ``record_choose``: the design-choice benchmarks (``bench_choose.py``)
   report each redundancy-allocation instance and the dynamic programme's
   time here; the end of the session prints them (JSON: ``slosim_choose``).
@@ -166,7 +167,8 @@ def _module_summaries():
     import sys
 
     titles = {"bench_batch": "batched diagram evaluation beside NumPy and per-vector exact",
-              "bench_uncertainty": "uncertainty beside SALib driving a NumPy model"}
+              "bench_uncertainty": "uncertainty beside SALib driving a NumPy model",
+              "bench_timeline": "timeline (event simulation over time) beside NumPy"}
     for name, title in titles.items():
         module = sys.modules.get(f"{__package__}.{name}")
         if module is not None and module.RECORDS:

@@ -6,6 +6,9 @@ NumPy baselines.
 * :func:`model_b`: a seeded random 200-component DAG of services over
   regions and shared infrastructure; its availability is computed exactly by
   :func:`exact_unavailability`, which conditions on the shared components.
+* :func:`timed_random_dag`: model (b) with a behaviour over time (an mttf
+  and mttr per component, each keeping its availability) and timed zone
+  shocks, for the timeline engine.
 * :func:`model_a_day`, :func:`model_a_matrix`: model (a) with a Gaussian
   copula over all its components (:data:`DAY_LOADINGS`), as one-factor
   loadings and as the equivalent correlation matrix; the exact value from
@@ -52,6 +55,10 @@ __all__ = [
     "model_a_matrix",
     "conditional_q",
     "copula_exact_unavailability",
+    "TimedBenchModel",
+    "timed_random_dag",
+    "ZONE_SHOCKS",
+    "MTTR_RANGE",
 ]
 
 #: The availability of model (a) stated by the issue.
@@ -762,3 +769,133 @@ def model_a_matrix(nodes=64):
                              f"the two-dimensional rule {ref!r}")
     return CopulaBenchModel("a+matrix", model, structure, float(u), loadings=l,
                             correlation=r)
+
+
+# --- model (b) over time ------------------------------------------------------
+
+#: Repair times of :func:`timed_random_dag`: log-uniform in this range (s).
+MTTR_RANGE = (300.0, 4 * 3600.0)
+
+#: Timed zone shocks of :func:`timed_random_dag`: each takes down one
+#: region's components of every multi-region service at once (not the
+#: shared ``region-r`` component): ``rate`` occurrences per second, each
+#: lasting ``duration`` seconds.
+ZONE_SHOCKS = {"rate": 2 / (365 * 86400.0), "duration": 5400.0}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class TimedBenchModel(BenchModel):
+    """A benchmark model with a behaviour over time.
+
+    ``model`` has components and services with ``mttf=`` and ``mttr=``,
+    and timed shocks; ``structure`` is the explicit form for the NumPy
+    baseline: each shock one more leaf (named after it), each member in
+    series with it; ``exact_unavailability`` the journey's long-run
+    unavailability, from ``slosim.exact`` (checked against
+    :func:`exact_unavailability` of ``structure``).
+
+    Attributes
+    ----------
+    behaviours : tuple
+        Per leaf of ``structure``: ``("updown", mttf, mttr)`` (exponential
+        up and down times, seconds) or ``("shock", rate, duration)``
+        (Poisson occurrences per second, each down for the fixed
+        duration; overlapping ones merge).
+    """
+
+    behaviours: tuple = ()
+
+    def __repr__(self):
+        n_shock = sum(b[0] == "shock" for b in self.behaviours)
+        return (f"TimedBenchModel({self.name!r}, components="
+                f"{self.structure.n_leaves - n_shock}, shocks={n_shock}, "
+                f"exact_unavailability={self.exact_unavailability:.6g})")
+
+
+def _rebuilt(root, component, service):
+    """``root`` built again bottom-up: ``component(c)`` gives each
+    component's new node, ``service(sv)`` each service's own keywords;
+    gates keep kind, ``k`` and name; a node shared stays shared."""
+    memo = {}
+
+    def build(n):
+        if id(n) in memo:
+            return memo[id(n)]
+        if isinstance(n, ss.Service):
+            out = ss.Service(n.name, requires=[build(c) for c in n.requires], **service(n))
+        elif isinstance(n, ss.Component):
+            out = component(n)
+        else:
+            kids = [build(c) for c in n.children]
+            out = (ss.series(*kids, name=n.name) if n.kind == "series"
+                   else ss.parallel(*kids, name=n.name) if n.kind == "parallel"
+                   else ss.k_of_n(n.k, kids, name=n.name))
+        memo[id(n)] = out
+        return out
+
+    return build(root)
+
+
+def timed_random_dag(seed=SEED_B, n_components=200, *, n_shared=12, n_regions=3):
+    """Model (b) with a behaviour over time, for the timeline engine.
+
+    :func:`random_dag` (same seed, same graph), every component and
+    service given exponential up and down times that keep its
+    unavailability ``q``: ``mttr`` log-uniform in :data:`MTTR_RANGE` (5
+    min to 4 h; drawn from ``default_rng([seed, 1])`` in leaf order), ``mttf
+    = mttr (1 - q) / q``; and one timed shock per region, ``zone-r``
+    (:data:`ZONE_SHOCKS`: twice a year, 90 minutes, fixed), taking down
+    that region's components of every multi-region service.
+
+    The exact long-run unavailability of the journey comes from
+    ``slosim.exact`` and must equal :func:`exact_unavailability` of the
+    explicit structure (relative 1e-12).
+
+    Returns
+    -------
+    TimedBenchModel
+    """
+    plain = random_dag(n_components, seed=seed, n_shared=n_shared, n_regions=n_regions)
+    names = flatten(plain).names
+    rng = np.random.default_rng([seed, 1])
+    lo, hi = (math.log(x) for x in MTTR_RANGE)
+    mttr = dict(zip(names, np.exp(rng.uniform(lo, hi, len(names))).tolist()))
+
+    def times(n):
+        q = n.unavailability
+        return {"mttf": mttr[n.name] * (1 - q) / q, "mttr": mttr[n.name]}
+
+    members = {r: [] for r in range(n_regions)}    # region -> member names
+    for n in _walk(plain):
+        parts = n.name.split("-") if isinstance(n, ss.Component) else ()
+        if len(parts) == 4 and parts[0] == "svc":  # svc-<s>-<region>-<i>
+            members[int(parts[2])].append(n.name)
+    rate, duration = ZONE_SHOCKS["rate"], ZONE_SHOCKS["duration"]
+    zone_of = {m: f"zone-{r}" for r, ms in members.items() for m in ms}
+
+    timed = {}
+    root = _rebuilt(plain, lambda c: timed.setdefault(c.name, ss.Component(c.name, **times(c))),
+                    times)
+    shocks = [ss.Shock(f"zone-{r}", rate=rate, duration=duration,
+                       members=[timed[m] for m in sorted(ms)])
+              for r, ms in members.items() if ms]
+    model = ss.Model(root, shocks=shocks)
+
+    p_zone = -math.expm1(-rate * duration)
+    zones = {z: ss.Component(z, unavailability=p_zone) for z in set(zone_of.values())}
+
+    def explicit(c):
+        own = ss.Component(c.name, **times(c))
+        return ss.series(own, zones[zone_of[c.name]]) if c.name in zone_of else own
+
+    structure = flatten(_rebuilt(plain, explicit, times))
+    own = {n.name: times(n) for n in _walk(plain) if isinstance(n, (ss.Component, ss.Service))}
+    behaviours = tuple(("shock", rate, duration) if name in zones
+                       else ("updown", own[name]["mttf"], own[name]["mttr"])
+                       for name in structure.names)
+    u = ss.exact(model)["journey"].unavailability
+    u_explicit = exact_unavailability(structure)
+    if abs(u - u_explicit) > 1e-12 * u:
+        raise AssertionError(f"timed model (b): slosim.exact gives {u!r}, the explicit "
+                             f"graph {u_explicit!r}")
+    return TimedBenchModel("b-timed", model, structure, u, behaviours=behaviours)
