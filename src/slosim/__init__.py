@@ -34,8 +34,17 @@ from ._errors import (
 )
 from ._version import __version__ as __version__
 from .alerts import BurnRateAlert, Scenario, evaluate_alerts
-from .analysis import allocate, choose, cut_sets, importance, sobol, uncertainty
-from .engines import exact, simulate
+from .analysis import (
+    BudgetPolicy,
+    allocate,
+    choose,
+    cut_sets,
+    importance,
+    slo_report,
+    sobol,
+    uncertainty,
+)
+from .engines import exact, simulate, timeline
 from .model import (
     Beta,
     Choice,
@@ -110,6 +119,9 @@ __all__ = [
     "parallel",
     "k_of_n",
     "simulate",
+    "timeline",
+    "slo_report",
+    "BudgetPolicy",
     "exact",
     "ExactResult",
     "ExactResults",

@@ -12,8 +12,9 @@ from ._allocate import MAX_NINES, METHODS, allocate
 from ._choose import choose
 from ._cut_sets import cut_sets
 from ._importance import importance
+from ._slo import BudgetPolicy, slo_report
 from ._sobol import sobol
 from ._uncertainty import uncertainty
 
-__all__ = ["allocate", "choose", "cut_sets", "importance", "sobol", "uncertainty", "METHODS",
-           "MAX_NINES"]
+__all__ = ["allocate", "choose", "cut_sets", "importance", "sobol", "uncertainty",
+           "slo_report", "BudgetPolicy", "METHODS", "MAX_NINES"]

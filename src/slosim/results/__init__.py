@@ -17,6 +17,7 @@ from ._exact import ExactResult, ExactResults
 from ._importance import ImportanceResult, ImportanceResults
 from ._interval import binomial_interval
 from ._simulation import SimulationResult, SimulationResults
+from ._slo import BudgetPolicyReport, JourneySLO, SLOReport
 from ._sobol import SobolResult, SobolResults
 from ._timeline import JourneyTimeline, TimelineResult
 from ._uncertainty import UncertaintyResult, UncertaintyResults
@@ -39,6 +40,9 @@ __all__ = [
     "SobolResults",
     "UncertaintyResult",
     "UncertaintyResults",
+    "SLOReport",
+    "JourneySLO",
+    "BudgetPolicyReport",
     "AlertResult",
     "AlertResults",
 ]
