@@ -138,9 +138,10 @@ def _cumulative(path, H):
 
 def rolling_brute_force(path, W, H, budget):
     """Worst integral over [t - W, t] for t in [W, H] and the time it is
-    above ``budget``: I is piecewise linear, so R(t) = I(t) - I(t - W) is
-    linear between the breakpoints of the path and of the path shifted by
-    W, evaluated there with np.interp."""
+    above ``budget`` (by more than the kernel's tolerance): I is piecewise
+    linear, so R(t) = I(t) - I(t - W) is linear between the breakpoints of
+    the path and of the path shifted by W, evaluated there with np.interp."""
+    budget = budget + K.TOL * W
     ts, cum = _cumulative(path, H)
     cand = np.concatenate([ts, ts + W, [W, H]])
     cand = np.unique(cand[(cand >= W) & (cand <= H)])
@@ -256,7 +257,7 @@ def reference_run(g, a, st, H, W, n_windows, levels, budget, traffic, stationary
                         t0 = max(t0, k * W)
                         if t1 <= t0 or v == 0:
                             continue
-                        if b + v * (t1 - t0) >= lv:
+                        if b + v * (t1 - t0) >= lv - K.TOL * W:
                             cross[k, l] = t0 - k * W + max(0.0, lv - b) / v
                             break
                         b += v * (t1 - t0)
@@ -612,7 +613,7 @@ def test_attribution_and_crossings():
     assert np.isnan(only.crossings).all()            # no target
     c = j.crossings
     assert ((c[..., 0] <= c[..., 1]) & (c[..., 1] <= c[..., 2])).all()
-    reached = j.bad >= 2 * j.budget
+    reached = j.bad >= 2 * j.budget - K.TOL * 10 * 86400.0
     assert np.isfinite(c[..., 2][reached]).all() and np.isinf(c[..., 2][~reached]).all()
     assert ((c[np.isfinite(c)] >= 0) & (c[np.isfinite(c)] <= 10 * 86400.0)).all()
 

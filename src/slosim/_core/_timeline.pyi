@@ -4,6 +4,7 @@ DIST_EXPONENTIAL: int
 DIST_WEIBULL: int
 DIST_LOGNORMAL: int
 DIST_FIXED: int
+TOL: float
 OK: int
 TOO_MANY_EVENTS: int
 

@@ -54,7 +54,9 @@ class JourneyTimeline:
     crossings : ndarray of float64, shape (runs, n_windows, len(levels))
         Seconds into the window when ``bad`` so far first reached
         ``levels[l] * budget`` (``inf`` if it never did); NaN for a
-        journey without a target.
+        journey without a target. Integrals within ``1e-9 * window`` of a
+        level count as reaching it, so that rounding does not decide a
+        window spent exactly at the budget (fixed durations make these).
     mean_error_ratio : ndarray of float64, shape (runs,)
         The integral over the whole horizon over the horizon.
     attribution : ndarray of float64, shape (E,)
@@ -72,7 +74,8 @@ class JourneyTimeline:
         t]`` within the horizon.
     time_out : ndarray of float64, shape (runs,), or None
         With ``rolling``: the time (seconds) the rolling window's integral
-        is above the budget; NaN for a journey without a target.
+        is above the budget (by more than ``1e-9 * window``); NaN for a
+        journey without a target.
     paths : tuple
         For the first ``keep_paths`` runs, ``(times, ratios)``: the journey's
         error ratio is ``ratios[i]`` from ``times[i]`` to ``times[i + 1]``
