@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import slosim as ss
-from slosim.analysis._slo import BudgetPolicy, clustered_proportion, error_allowance, summarise
+from slosim._validation import error_allowance
+from slosim.analysis._slo import BudgetPolicy, clustered_proportion, summarise
 
 DAY = 86400.0
 W = 30 * DAY

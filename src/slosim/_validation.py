@@ -232,3 +232,10 @@ def format_duration(seconds):
     if rest or not parts:
         parts.append(f"{rest:g}s")
     return "".join(parts)
+
+
+def error_allowance(target):
+    """``1 - target`` with the digits the target was written with: a
+    target of ``0.999`` allows exactly ``0.001`` of errors (``1 - 0.999``
+    in binary is ``0.0010000000000000009``)."""
+    return float(1 - Decimal(repr(float(target))))

@@ -27,12 +27,16 @@ With independent windows ``d`` is about 1 and the interval is the exact
 binomial one.
 """
 
-from decimal import Decimal
-
 import numpy as np
 
 from .._errors import ModelError
-from .._validation import check_int, check_real, duration_seconds, param_error
+from .._validation import (
+    check_int,
+    check_real,
+    duration_seconds,
+    error_allowance,
+    param_error,
+)
 from ..engines import timeline
 from ..model import as_model
 from ..results import BudgetPolicyReport, JourneySLO, SLOReport
@@ -276,12 +280,6 @@ def summarise(tl, name, *, levels, policy, confidence):
         time_out=None if getattr(j, "time_out", None) is None else
         _frozen(np.asarray(j.time_out)),
         horizon=tl.horizon)
-
-
-def error_allowance(target):
-    """``1 - target`` with the digits the target was written with
-    (``0.999`` allows exactly ``0.001``, not ``1 - 0.999`` in binary)."""
-    return float(1 - Decimal(repr(float(target))))
 
 
 def clustered_proportion(hits, confidence):

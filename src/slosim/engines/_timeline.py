@@ -21,6 +21,7 @@ from .._validation import (
     check_int,
     check_rng,
     duration_seconds,
+    error_allowance,
     format_duration,
     param_error,
     rate_per_second,
@@ -174,7 +175,8 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
             f"rates and durations of the model")
 
     J, E, L = len(structure.journeys), structure.n_events, len(levels)
-    budget = np.array([-1.0 if t is None else (1.0 - t) * W for t in structure.targets])
+    budget = np.array([-1.0 if t is None else error_allowance(t) * W
+                       for t in structure.targets])
     shape = (J, runs, n_windows)
     out = {
         "bad": np.empty(shape),

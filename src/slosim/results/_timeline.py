@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .._validation import format_duration
+from .._validation import error_allowance, format_duration
 from ._base import JourneyMapping, fmt_estimate, fmt_samples, pandas
 
 __all__ = ["JourneyTimeline", "TimelineResult"]
@@ -82,7 +82,8 @@ class JourneyTimeline:
         (the last one to the horizon).
     runs, n_windows : int
     budget : float or None
-        ``(1 - target) * window`` in seconds.
+        ``(1 - target) * window`` in seconds (``1 - target`` with the
+        target's decimal digits: 0.999 allows exactly 0.001).
     error_ratio : float
         The mean of ``mean_error_ratio`` over runs: the estimated long-run
         mean error ratio (the unavailability of a time-based SLO).
@@ -130,7 +131,7 @@ class JourneyTimeline:
 
     @property
     def budget(self):
-        return None if self.target is None else (1.0 - self.target) * self.window
+        return None if self.target is None else error_allowance(self.target) * self.window
 
     @property
     def error_ratio(self):
