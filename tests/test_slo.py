@@ -226,15 +226,13 @@ def test_rolling_windows_are_no_better_than_calendar_ones(seed):
 
 
 def test_poisson_traffic_counts_requests(seed):
-    kw = dict(runs=300, confidence=1 - 1e-6)
-    fluid = ss.slo_report(two_services(), rng=seed, **kw)["checkout"]
-    heavy = ss.slo_report(two_services(), rng=seed + 1, traffic="100/s", **kw)["checkout"]
-    # 2.6e8 requests a window: the request SLI is the fluid one to within
-    # a few 1e-6, so the two estimates of p_meet agree within their intervals
-    lo1, hi1 = fluid.p_meet_interval
-    lo2, hi2 = heavy.p_meet_interval
-    assert lo1 <= hi2 and lo2 <= hi1
-    light = ss.slo_report(two_services(), rng=seed, traffic="1/h", **kw)["checkout"]
+    fluid = ss.slo_report(two_services(), runs=300, rng=seed)["checkout"]
+    heavy = ss.slo_report(two_services(), runs=300, rng=seed, traffic="100/s")["checkout"]
+    # the same paths (traffic has a stream of its own); with 2.6e8 requests
+    # a window the request SLI is the fluid one within a few of its own
+    # standard deviations, sqrt(e (1 - e) / n) < 1e-5
+    assert np.abs(heavy.sli - fluid.sli).max() < 1e-4
+    light = ss.slo_report(two_services(), runs=300, rng=seed, traffic="1/h")["checkout"]
     # 720 requests a window: many windows see no failed request at all
     assert np.mean(light.sli == 1.0) > np.mean(fluid.sli == 1.0)
 

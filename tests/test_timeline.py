@@ -25,6 +25,7 @@ import pytest
 
 import slosim as ss
 from slosim._core import _timeline as K
+from slosim._validation import error_allowance
 from slosim.engines import timeline
 from slosim.engines._timeline import _arrays
 from slosim.model import lower
@@ -156,7 +157,7 @@ def rolling_brute_force(path, W, H, budget):
     return R.max(), out
 
 
-def reference_run(g, a, st, H, W, n_windows, levels, budget, traffic, stationary):
+def reference_run(g, a, st, H, W, n_windows, levels, budget, stationary):
     """One run, as the kernel runs it; statistics from the paths."""
     E, J = st.n_events, len(st.journeys)
     C = len(a["cls_rate"])
@@ -199,19 +200,8 @@ def reference_run(g, a, st, H, W, n_windows, levels, budget, traffic, stationary
     out = a["outputs"]
     paths = [[(0.0, vals[out[j]])] for j in range(J)]
     epaths = [[(0.0, ev[e])] for e in range(E)]
-    requests, bad_requests = np.zeros((J, n_windows), int), np.zeros((J, n_windows), int)
-    w, next_b = 0, W
     while True:
         t = heap[0][0] if heap else math.inf
-        while w < n_windows and next_b <= t:
-            if traffic:
-                for j in range(J):
-                    b = _integral(paths[j], w * W, next_b, H)
-                    bad_requests[j, w] = g.poisson(traffic * b)
-                    requests[j, w] = bad_requests[j, w] + g.poisson(
-                        traffic * (W - b if b < W else 0.0))
-            w += 1
-            next_b = (w + 1) * W
         if t >= H:
             break
         t, id_ = heapq.heappop(heap)
@@ -271,8 +261,7 @@ def reference_run(g, a, st, H, W, n_windows, levels, budget, traffic, stationary
         worst, tout = rolling_brute_force(p, W, H, budget[j])
         res.append(dict(
             bad=np.array(bad), incidents=np.array(inc), crossings=cross,
-            mean=_integral(p, 0, H, H) / H, attribution=attribution,
-            requests=requests[j], bad_requests=bad_requests[j], worst=worst,
+            mean=_integral(p, 0, H, H) / H, attribution=attribution, worst=worst,
             time_out=tout if budget[j] >= 0 else np.nan,
             path=(np.array([t for t, _ in p]), np.array([v for _, v in p]))))
     return res
@@ -285,16 +274,25 @@ def reference(model, horizon, runs, window, seed, chunk_size, traffic=None,
     a, _, _ = _arrays(model, st)
     H, W = horizon, window
     n_windows = int(H // W)
-    budget = [-1.0 if t is None else (1.0 - t) * W for t in st.targets]
-    rate = traffic or 0.0
+    budget = [-1.0 if t is None else error_allowance(t) * W for t in st.targets]
     children = np.random.default_rng(seed).bit_generator.seed_seq.spawn(
         -(-runs // chunk_size))
     out = []
     for i, child in enumerate(children):
         g = np.random.Generator(np.random.PCG64(child))
-        for _ in range(min(chunk_size, runs - i * chunk_size)):
-            out.append(reference_run(g, a, st, H, W, n_windows, levels, budget, rate,
-                                     start == "stationary"))
+        chunk = [reference_run(g, a, st, H, W, n_windows, levels, budget,
+                               start == "stationary")
+                 for _ in range(min(chunk_size, runs - i * chunk_size))]
+        if traffic:
+            # the request counts: the chunk's grandchild stream, after the paths
+            t = np.random.Generator(np.random.PCG64(child.spawn(1)[0]))
+            bad = np.array([[r[j]["bad"] for r in chunk] for j in range(len(st.journeys))])
+            bad_requests = t.poisson(traffic * bad)
+            requests = bad_requests + t.poisson(traffic * np.maximum(W - bad, 0.0))
+            for k, r in enumerate(chunk):
+                for j, d in enumerate(r):
+                    d["requests"], d["bad_requests"] = requests[j, k], bad_requests[j, k]
+        out.extend(chunk)
     return out
 
 
@@ -578,8 +576,15 @@ def test_traffic_counts_are_poisson_in_the_bad_integral(seed):
     good = (tl.requests - tl.bad_requests).sum()
     assert abs(tl.bad_requests.sum() - lam_bad) <= Z * math.sqrt(lam_bad)
     assert abs(good - lam_good) <= Z * math.sqrt(lam_good)
-    no_traffic = timeline(ss.Journey(comp, target=0.99), "60d", 3, window="10d", rng=1)
+    no_traffic = timeline(ss.Journey(comp, target=0.99), "60d", 300, window="10d",
+                          rng=rng_for(seed))
     assert no_traffic["x"].requests is None and no_traffic["x"].bad_requests is None
+    # traffic has a stream of its own: the same paths as without it
+    for key in ("bad", "incidents", "crossings", "mean_error_ratio"):
+        np.testing.assert_array_equal(getattr(no_traffic["x"], key), getattr(tl, key))
+    other = timeline(ss.Journey(comp, target=0.99), "60d", 300, window="10d",
+                     rng=rng_for(seed), traffic="30/m")
+    np.testing.assert_array_equal(other["x"].bad, tl.bad)
 
 
 def test_rolling_against_brute_force_on_kept_paths(seed):
@@ -804,7 +809,5 @@ def test_kernel_entry_checks_shapes():
         K.run_chunk(bg, 3, **kw, **out)
     with pytest.raises(ValueError, match="n_windows"):
         K.run_chunk(bg, 2, **dict(kw, horizon=5.0), **out)
-    with pytest.raises(ValueError, match="traffic needs"):
-        K.run_chunk(bg, 2, traffic=1.0, **kw, **out)
     with pytest.raises(TypeError, match="BitGenerator"):
         K.run_chunk(object(), 2, **kw, **out)

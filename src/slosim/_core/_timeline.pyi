@@ -34,7 +34,6 @@ def run_chunk(
     n_windows: int,
     levels: np.ndarray,
     budget: np.ndarray,
-    traffic: float = 0.0,
     stationary: bool = True,
     rolling: bool = False,
     keep: int = 0,
@@ -44,8 +43,6 @@ def run_chunk(
     crossings: np.ndarray,
     mean_ratio: np.ndarray,
     attribution: np.ndarray,
-    requests: np.ndarray | None = None,
-    bad_requests: np.ndarray | None = None,
     worst: np.ndarray | None = None,
     time_out: np.ndarray | None = None,
 ) -> tuple[int, int, list[list[tuple[np.ndarray, np.ndarray]]]]: ...

@@ -35,8 +35,8 @@ each class of the event, a Poisson count and the residual of each
 incident in progress, then the first arrival), then the events in time
 order (a renewal transition draws the next phase's length; an arrival
 draws the next inter-arrival time, then the new incident's duration; an
-incident's end draws nothing), and at each window's end, per journey, the
-Poisson numbers of bad then good requests when traffic is given.
+incident's end draws nothing). Request counts (Poisson traffic) are drawn
+by the engine from another stream, so paths do not depend on traffic.
 
 Duration kinds (``DIST_*``) and their parameters ``(a, b, c)``:
 exponential ``(mean, -, -)``, Weibull ``(shape, scale, 1 / shape)``,
@@ -88,7 +88,6 @@ cdef struct Model:
     int64_t n_windows
     double horizon
     double window
-    double traffic              # requests per second, 0 without traffic
     double tol                  # 1e-9 window: integrals within it of a level are at it
     bint stationary
     bint rolling
@@ -125,8 +124,6 @@ cdef struct Out:
     double *crossings           # (J, n, W, L)
     double *mean_ratio          # (J, n)
     double *attribution         # (J, E), added to
-    int64_t *requests           # (J, n, W) or NULL
-    int64_t *bad_requests       # (J, n, W) or NULL
     double *worst               # (J, n) or NULL
     double *time_out            # (J, n) or NULL
     int64_t n                   # runs in the chunk
@@ -539,7 +536,7 @@ cdef int propagate(const Model *m, Work *w, Out *o, int64_t e, double t) except 
     return 0
 
 
-cdef void window_end(bitgen_t *bg, const Model *m, Work *w, Out *o, double t) noexcept nogil:
+cdef void window_end(const Model *m, Work *w, Out *o, double t) noexcept nogil:
     """Close window ``w.w`` at time ``t``: write its statistics."""
     cdef int64_t j, l, at, e
     cdef double b, I
@@ -551,10 +548,6 @@ cdef void window_end(bitgen_t *bg, const Model *m, Work *w, Out *o, double t) no
         for l in range(m.L):
             o.crossings[at * m.L + l] = w.jcross[j * m.L + l] if m.budget[j] >= 0.0 else NAN
             w.jcross[j * m.L + l] = INFINITY
-        if m.traffic > 0.0:
-            o.bad_requests[at] = random_poisson(bg, m.traffic * b)
-            o.requests[at] = o.bad_requests[at] + random_poisson(
-                bg, m.traffic * (m.window - b if b < m.window else 0.0))
         w.jb[j] = 0.0
     w.w += 1
     if w.w == m.n_windows and w.attributing:
@@ -638,7 +631,7 @@ cdef int one_run(bitgen_t *bg, const Model *m, Work *w, Out *o) except -1 nogil:
     while True:
         t = w.heap[0].t if w.h_n > 0 else INFINITY
         while w.w < m.n_windows and next_b <= t:
-            window_end(bg, m, w, o, next_b)
+            window_end(m, w, o, next_b)
             next_b = (w.w + 1) * m.window
         if t >= m.horizon:
             break
@@ -792,12 +785,11 @@ def run_chunk(bit_generator, int64_t n_runs, *,
               const int64_t[::1] child_idx not None, const int64_t[::1] outputs not None,
               double horizon, double window, int64_t n_windows,
               const double[::1] levels not None, const double[::1] budget not None,
-              double traffic=0.0, bint stationary=True, bint rolling=False,
+              bint stationary=True, bint rolling=False,
               int64_t keep=0, int64_t max_events=10**7,
               double[:, :, ::1] bad not None, int64_t[:, :, ::1] incidents not None,
               double[:, :, :, ::1] crossings not None, double[:, ::1] mean_ratio not None,
               double[:, ::1] attribution not None,
-              int64_t[:, :, ::1] requests=None, int64_t[:, :, ::1] bad_requests=None,
               double[:, ::1] worst=None, double[:, ::1] time_out=None):
     """Simulate ``n_runs`` runs of a timed structure; fill the outputs.
 
@@ -828,16 +820,15 @@ def run_chunk(bit_generator, int64_t n_runs, *,
     levels, budget : float64 arrays, shapes (L,) and (J,)
         Crossing levels (shares of the budget); each journey's budget per
         window in seconds, negative for none.
-    traffic, stationary, rolling, keep, max_events
-        Requests per second (0: none); stationary or clean start; evaluate
+    stationary, rolling, keep, max_events
+        Stationary or clean start; evaluate
         the rolling window; keep the paths of the first ``keep`` runs; the
         events one run may process.
-    bad, incidents, crossings, mean_ratio, attribution, requests, bad_requests, worst,
-    time_out : arrays
+    bad, incidents, crossings, mean_ratio, attribution, worst, time_out : arrays
         Outputs, shapes ``(J, n_runs, n_windows)`` (crossings with a last
         axis of L), ``(J, n_runs)`` for mean_ratio, worst and time_out,
-        ``(J, E)`` for attribution (added to); requests and bad_requests
-        with traffic, worst and time_out with ``rolling``.
+        ``(J, E)`` for attribution (added to); worst and time_out with
+        ``rolling``.
 
     Returns
     -------
@@ -910,10 +901,6 @@ def run_chunk(bit_generator, int64_t n_runs, *,
         raise ValueError(f"mean_ratio must have shape {(J, n_runs)}")
     if _dims(attribution) != (J, E):
         raise ValueError(f"attribution must have shape {(J, E)}")
-    if traffic > 0:
-        if requests is None or bad_requests is None or \
-                _dims(requests) != shape3 or _dims(bad_requests) != shape3:
-            raise ValueError(f"traffic needs requests and bad_requests of shape {shape3}")
     if rolling:
         if worst is None or time_out is None or _dims(worst) != (J, n_runs) \
                 or _dims(time_out) != (J, n_runs):
@@ -933,7 +920,7 @@ def run_chunk(bit_generator, int64_t n_runs, *,
     jr_ptr, jr_idx = _parents(N, np.arange(J + 1), outputs)   # journeys of each node
     cls_event = np.repeat(np.arange(E, dtype=np.int64), np.diff(cls_ptr))
     m.E, m.G, m.J, m.L, m.n_windows = E, G, J, L, n_windows
-    m.horizon, m.window, m.traffic = horizon, window, max(traffic, 0.0)
+    m.horizon, m.window = horizon, window
     m.tol = TOL * window
     m.stationary, m.rolling, m.max_events = stationary, rolling, max_events
     m.dist_kind = &dist_kind[0] if D else NULL
@@ -952,8 +939,6 @@ def run_chunk(bit_generator, int64_t n_runs, *,
     o.crossings = &crossings[0, 0, 0, 0] if L else NULL
     o.mean_ratio = &mean_ratio[0, 0]
     o.attribution = &attribution[0, 0]
-    o.requests = &requests[0, 0, 0] if m.traffic > 0 else NULL
-    o.bad_requests = &bad_requests[0, 0, 0] if m.traffic > 0 else NULL
     o.worst = &worst[0, 0] if rolling else NULL
     o.time_out = &time_out[0, 0] if rolling else NULL
 

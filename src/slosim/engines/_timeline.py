@@ -72,7 +72,10 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
         progress at time 0.
     traffic : str or float, optional
         A request rate (``"10/h"``, or per second): draws Poisson request
-        and bad-request counts per window.
+        and bad-request counts per window (bad requests Poisson of mean
+        ``rate * bad``, good ones of mean ``rate * (window - bad)``), from a
+        stream of their own: the paths, and every other array, are those
+        of the same call without traffic.
     levels : sequence of float, default (1.0,)
         Budget levels (shares of the error budget, positive) whose
         crossing times are recorded.
@@ -184,17 +187,18 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
         "crossings": np.empty(shape + (L,)),
         "mean_ratio": np.empty((J, runs)),
     }
-    if rate is not None:
-        out["requests"] = np.empty(shape, dtype=np.int64)
-        out["bad_requests"] = np.empty(shape, dtype=np.int64)
     if rolling:
         out["worst"] = np.empty((J, runs))
         out["time_out"] = np.empty((J, runs))
     settings = dict(arrays, horizon=H, window=W, n_windows=n_windows,
                     levels=np.asarray(levels, dtype=np.float64), budget=budget,
-                    traffic=rate or 0.0, stationary=start == "stationary",
+                    stationary=start == "stationary",
                     rolling=bool(rolling), max_events=max_events)
 
+    requests = bad_requests_out = None
+    if rate is not None:
+        requests = np.empty(shape, dtype=np.int64)
+        bad_requests_out = np.empty(shape, dtype=np.int64)
     kind = type(rng.bit_generator)
     seed_seq = rng.bit_generator.seed_seq
     bounds = [(a, min(a + chunk_size, runs)) for a in range(0, runs, chunk_size)]
@@ -211,6 +215,14 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
             return a + failed, None, None
         for k, v in part.items():
             out[k][:, a:b] = v
+        if rate is not None:
+            # from the chunk's own grandchild stream: the paths are those
+            # of the same call without traffic
+            g = np.random.Generator(kind(child.spawn(1)[0]))
+            bad = part["bad"]
+            bad_requests = g.poisson(rate * bad)
+            requests[:, a:b] = bad_requests + g.poisson(rate * np.maximum(W - bad, 0.0))
+            bad_requests_out[:, a:b] = bad_requests
         return None, attribution, paths
 
     attribution = np.zeros((J, E))
@@ -245,6 +257,8 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
             f"heavy-tailed or very short duration can make a run far busier), or "
             f"shorten the horizon")
 
+    if rate is not None:
+        out["requests"], out["bad_requests"] = requests, bad_requests_out
     for a in out.values():
         a.flags.writeable = False
     journeys = {}
