@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 import math
 
-from ._base import pandas, pyplot
+from ._base import new_axes, pandas
 
 __all__ = ["AllocationResult"]
 
@@ -194,9 +194,7 @@ class AllocationResult(Mapping):
         -------
         matplotlib.axes.Axes
         """
-        plt = pyplot()
-        if ax is None:
-            ax = plt.figure().add_subplot()
+        ax = new_axes(ax)
         names = sorted(self.unavailability, key=lambda n: _nines(self.unavailability[n]))
         y = range(len(names))
         plan = [min(_nines(self.unavailability[n]), 16.0) for n in names]

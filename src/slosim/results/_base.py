@@ -47,6 +47,14 @@ def pyplot():
     return plt
 
 
+def new_axes(ax):
+    """``ax``, or the axes of a new matplotlib figure when it is None (an
+    ImportError saying how to install matplotlib when it is missing)."""
+    if ax is None:
+        ax = pyplot().figure().add_subplot()
+    return ax
+
+
 class JourneyMapping(Mapping):
     """Read-only mapping journey name -> result, over ``self.journeys``."""
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._base import JourneyMapping, fmt_samples, pandas, pyplot
+from ._base import JourneyMapping, fmt_samples, new_axes, pandas
 
 __all__ = ["ImportanceResult", "ImportanceResults", "MEASURES"]
 
@@ -207,9 +207,7 @@ class ImportanceResult:
         matplotlib.axes.Axes
         """
         values = self._measure(measure)
-        plt = pyplot()
-        if ax is None:
-            ax = plt.figure().add_subplot()
+        ax = new_axes(ax)
         ranked = self.top(measure, top)[::-1]          # largest at the top
         names = [n for n, _ in ranked]
         heights = [v for _, v in ranked]

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._base import JourneyMapping, pandas, pyplot
+from ._base import JourneyMapping, new_axes, pandas
 
 __all__ = ["JourneySLO", "SLOReport", "BudgetPolicyReport", "QUANTILES"]
 
@@ -216,9 +216,7 @@ class JourneySLO:
         -------
         matplotlib.axes.Axes
         """
-        plt = pyplot()
-        if ax is None:
-            ax = plt.figure().add_subplot()
+        ax = new_axes(ax)
         ax.hist(self.sli.ravel(), bins=bins, color="C0")
         ax.axvline(self.target, color="C3", linestyle="--",
                    label=f"target {self.target:g}")

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._base import JourneyMapping, pandas, pyplot
+from ._base import JourneyMapping, new_axes, pandas
 
 __all__ = ["SobolResult", "SobolResults"]
 
@@ -129,9 +129,7 @@ class SobolResult:
         -------
         matplotlib.axes.Axes
         """
-        plt = pyplot()
-        if ax is None:
-            ax = plt.figure().add_subplot()
+        ax = new_axes(ax)
         ranked = self.top(n=top)[::-1]
         rows = [self.events.index(n) for n, _ in ranked]
         y = np.arange(len(rows))
