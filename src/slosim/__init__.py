@@ -36,6 +36,7 @@ from ._version import __version__ as __version__
 from .alerts import BurnRateAlert, Scenario, evaluate_alerts
 from .analysis import (
     BudgetPolicy,
+    alert_report,
     allocate,
     choose,
     cut_sets,
@@ -150,6 +151,7 @@ __all__ = [
     "BurnRateAlert",
     "Scenario",
     "evaluate_alerts",
+    "alert_report",
     "InfeasibleTargetError",
     "ModelError",
     "ProbabilityError",

@@ -8,6 +8,7 @@ and returns a result object of :mod:`slosim.results`. See
 :doc:`/architecture`.
 """
 
+from ._alert_report import alert_report
 from ._allocate import MAX_NINES, METHODS, allocate
 from ._choose import choose
 from ._cut_sets import cut_sets
@@ -17,4 +18,4 @@ from ._sobol import sobol
 from ._uncertainty import uncertainty
 
 __all__ = ["allocate", "choose", "cut_sets", "importance", "sobol", "uncertainty",
-           "slo_report", "BudgetPolicy", "METHODS", "MAX_NINES"]
+           "slo_report", "BudgetPolicy", "alert_report", "METHODS", "MAX_NINES"]

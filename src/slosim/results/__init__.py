@@ -9,6 +9,7 @@ This package imports no other layer of slosim: engines and analyses build
 its objects.
 """
 
+from ._alert_report import AlertReport, AlertRuleReport
 from ._alerts import AlertResult, AlertResults
 from ._allocation import AllocationResult
 from ._cut_sets import CutSet, CutSets
@@ -45,4 +46,6 @@ __all__ = [
     "BudgetPolicyReport",
     "AlertResult",
     "AlertResults",
+    "AlertReport",
+    "AlertRuleReport",
 ]
