@@ -811,3 +811,30 @@ def test_kernel_entry_checks_shapes():
         K.run_chunk(bg, 2, **dict(kw, horizon=5.0), **out)
     with pytest.raises(TypeError, match="BitGenerator"):
         K.run_chunk(object(), 2, **kw, **out)
+
+
+def test_kept_paths_plot_as_steps():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    comp = ss.Component("x", mttf="3d", mttr="10h")
+    tl = timeline(ss.Journey(comp, target=0.99), "60d", 5, window="20d", rng=1,
+                  keep_paths=3)["x"]
+    ax = tl.plot()
+    steps = [line for line in ax.lines if line.get_label().startswith("run")]
+    assert len(steps) == 3
+    t, v = tl.paths[1]
+    x, y = steps[1].get_data()
+    assert np.allclose(x[:-1], t / 86400.0) and np.array_equal(y[:-1], v)
+    assert x[-1] == 60.0
+    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert len(dashed) == 1 and dashed[0].get_ydata()[0] == 0.01
+    assert sum(line.get_linestyle() == ":" for line in ax.lines) == 2   # two window edges
+    assert len(tl.plot(runs=[2]).lines) == 4
+    plt.close("all")
+    with pytest.raises(ValueError, match="run 3 was not kept"):
+        tl.plot(runs=[3])
+    none = timeline(ss.Journey(comp, target=0.99), "60d", 2, window="20d", rng=1)["x"]
+    with pytest.raises(ValueError, match="keep_paths="):
+        none.plot()

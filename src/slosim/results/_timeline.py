@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .._validation import error_allowance, format_duration
-from ._base import JourneyMapping, fmt_estimate, fmt_samples, pandas
+from ._base import JourneyMapping, fmt_estimate, fmt_samples, new_axes, pandas
 
 __all__ = ["JourneyTimeline", "TimelineResult"]
 
@@ -201,6 +201,52 @@ class JourneyTimeline:
             cols["requests"] = self.requests.ravel()
             cols["bad_requests"] = self.bad_requests.ravel()
         return pd.DataFrame(cols, index=index)
+
+    def plot(self, *, runs=None, ax=None):
+        """The kept sample paths (``keep_paths=``) as step lines of the
+        error ratio over days, the target's allowed error ratio dashed, the
+        window edges dotted (needs matplotlib).
+
+        Parameters
+        ----------
+        runs : sequence of int, optional
+            Which kept paths to draw; all by default.
+        ax : matplotlib.axes.Axes, optional
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Raises
+        ------
+        ValueError
+            If no path was kept, or a run asked for was not.
+        """
+        if not self.paths:
+            raise ValueError("no sample path was kept: run timeline with keep_paths=k "
+                             "to plot the first k runs")
+        runs = range(len(self.paths)) if runs is None else list(runs)
+        bad = [r for r in runs if not (isinstance(r, (int, np.integer))
+                                       and 0 <= r < len(self.paths))]
+        if bad:
+            raise ValueError(f"run {bad[0]!r} was not kept; the kept runs are "
+                             f"0..{len(self.paths) - 1}")
+        ax = new_axes(ax)
+        day = 86400.0
+        for r in runs:
+            t, v = self.paths[r]
+            ax.step(np.append(t, self.horizon) / day, np.append(v, v[-1]), where="post",
+                    label=f"run {r}")
+        for k in range(1, self.n_windows):
+            ax.axvline(k * self.window / day, color="0.8", linestyle=":", linewidth=0.8)
+        if self.target is not None:
+            ax.axhline(error_allowance(self.target), color="C3", linestyle="--",
+                       label=f"1 - target ({error_allowance(self.target):g})")
+        ax.set_xlabel("days")
+        ax.set_ylabel("error ratio")
+        ax.set_title(f"{self.journey}: error ratio over time")
+        ax.legend(loc="upper right")
+        return ax
 
 
 @dataclass(frozen=True, eq=False)
