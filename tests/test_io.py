@@ -1205,9 +1205,9 @@ def test_round_trip_of_the_data_files():
 # --- reading: common-cause groups (define-CCF-group) ---------------------------
 #
 # The references below are written from the parametric models' textbook
-# formulas (NUREG/CR-5485), in exact rational arithmetic from the decimal
-# text of the files: Q_k for each model, the independent part q that keeps
-# each member's total failure probability at Q, and each journey's
+# formulas (NUREG/CR-5485) as PRA tools apply them (the reader's standard
+# convention), in exact rational arithmetic from the decimal text of the
+# files: Q_k for each model, each member's own event Q_1, and each journey's
 # probability by enumerating the independent events (member parts and one
 # event per set of two or more members).
 
@@ -1236,18 +1236,25 @@ def q_k_alpha(Q, m, alphas):
 
 
 def q_k_phi(Q, m, phis):
-    return [phis[k - 1] * Q / C(m - 1, k - 1) for k in range(1, m + 1)]
+    """Q_k = phi_k Q for each event of order k (SCRAM's reading)."""
+    return [phis[k - 1] * Q for k in range(1, m + 1)]
+
+
+def member_total(m, q_k):
+    """A member's failure probability: its own event Q_1 or any of the
+    C(m-1, k-1) events of each order k >= 2 that contain it."""
+    return 1 - math.prod((1 - q_k[k - 1]) ** C(m - 1, k - 1) for k in range(1, m + 1))
 
 
 def ccf_events(members, Q, q_k, independent=None):
     """The group's independent events: (probability, set of members it fails).
 
-    ``independent`` is the members' own part: by default the one that keeps
-    each member's total at exactly Q; SCRAM uses Q_1."""
+    ``independent`` is the members' own part: by default Q_1 (the standard
+    convention, SCRAM's); ``marginal="exact"`` takes the one that keeps each
+    member's total at exactly Q."""
     m = len(members)
     if independent is None:
-        survive = math.prod((1 - q_k[k - 1]) ** C(m - 1, k - 1) for k in range(2, m + 1))
-        independent = 1 - (1 - Q) / survive
+        independent = q_k[0]
     events = [(independent, {x}) for x in members]
     for k in range(2, m + 1):
         if q_k[k - 1]:
@@ -1335,11 +1342,11 @@ def test_ccf_group_files_exact(name):
         assert close(probabilities(model)[shock], p, 1e-15), (shock, model.shocks[shock], p)
     members = {sh.name: [m.name for m in sh.members] for sh in model.shocks.values()}
     assert all(members[s] == s[2:-1].split(",") for s in expected)
-    # Every member keeps its total failure probability Q.
+    # Every member fails with its own event Q_1 or a group event with it.
     for member in (*X, *Y):
-        Q = qx if member in X else qy
+        m, q_k = (2, kx) if member in X else (3, ky)
         alone = read_openpsa(DATA / name, top=member)
-        assert close(exact_with_shocks(alone)[member], Q), member
+        assert close(exact_with_shocks(alone)[member], member_total(m, q_k)), member
     # The journeys: exactly the closed form, up to the floats' rounding.
     reference = ccf_reference(name)
     got = exact_with_shocks(model)
@@ -1356,16 +1363,16 @@ def test_ccf_beta_factor_pair_closed_form():
     # both are down on their own.
     text = (DATA / "ccf-beta.xml").read_text()
     text = text.replace('<define-CCF-group name="X"', '<define-CCF-group name="Pumps"', 1)
-    # P(pair down) = beta Q + (1 - beta Q) q**2 with (1 - q)(1 - beta Q) = 1 - Q.
+    # P(pair down) = beta Q + (1 - beta Q) q**2 with q = Q_1 = (1 - beta) Q.
     Q, beta = D("0.1"), D("0.2")
-    q = 1 - (1 - Q) / (1 - beta * Q)
+    q = (1 - beta) * Q
     model = read_text(text, top="pair")
     assert model.shocks.keys() == {"Pumps[x-1,x-2]"}
     assert close(exact_with_shocks(model)["pair"], beta * Q + (1 - beta * Q) * q**2)
-    # The rare-event form the issue quotes, beta Q + ((1 - beta) Q)**2, is
-    # within Q**2 * beta * Q of it.
+    # The rare-event form, beta Q + ((1 - beta) Q)**2, is within
+    # beta Q ((1 - beta) Q)**2 of it.
     rare = beta * Q + ((1 - beta) * Q) ** 2
-    assert abs(exact_with_shocks(model)["pair"] - rare) < 2 * beta * Q**3
+    assert abs(exact_with_shocks(model)["pair"] - rare) <= beta * Q * q**2
 
 
 @pytest.mark.parametrize("name", sorted(CCF_FILES))
@@ -1416,7 +1423,9 @@ def test_ccf_group_journey_reaching_some_members():
     assert model.shocks.keys() == expected.keys()
     assert all(close(probabilities(model)[k], v, 1e-15) for k, v in expected.items())
     assert all([m.name for m in sh.members] == ["y-1"] for sh in model.shocks.values())
-    assert close(exact_with_shocks(model)["one"], Q)
+    own = (1 - beta) * Q
+    assert close(exact_with_shocks(model)["one"],
+                 1 - (1 - own) * (1 - beta * (1 - gamma) * Q / 2) ** 2 * (1 - beta * gamma * Q))
 
 
 CCF = """<?xml version="1.0"?>
@@ -1467,11 +1476,20 @@ def ccf(model="MGL", factors=None, inner="", data=""):
                       else factors, inner=inner, data=data)
 
 
+TEMPLATE_Q_K = {    # GOOD_FACTORS' Q_k, Q = 0.1, three members
+    "beta-factor": q_k_beta(D("0.1"), 3, D("0.1")),
+    "MGL": q_k_mgl(D("0.1"), 3, [D("0.1"), D("0.2")]),
+    "alpha-factor": q_k_alpha(D("0.1"), 3, [D("0.9"), D("0.06"), D("0.04")]),
+    "phi-factor": q_k_phi(D("0.1"), 3, [D("0.9"), D("0.06"), D("0.04")]),
+}
+
+
 @pytest.mark.parametrize("model", sorted(GOOD_FACTORS))
 def test_ccf_template_is_valid(model):
     m = read_text(ccf(model))
     assert m.components.keys() == {"a", "b", "c"}
-    assert close(exact_with_shocks(read_text(ccf(model), top="a"))["a"], D("0.1"))
+    assert close(exact_with_shocks(read_text(ccf(model), top="a"))["a"],
+                 member_total(3, TEMPLATE_Q_K[model]))
 
 
 def test_ccf_group_in_a_private_component():
@@ -1497,7 +1515,7 @@ def test_ccf_group_in_a_private_component():
     assert model.components.keys() == {"a", "ft.rack.a", "ft.rack.b"}
     assert model.shocks.keys() == {"ft.rack.G[ft.rack.a,ft.rack.b]"}
     Q, beta = D("0.25"), D("0.5")
-    q = 1 - (1 - Q) / (1 - beta * Q)
+    q = (1 - beta) * Q
     pair = beta * Q + (1 - beta * Q) * q**2
     assert close(exact_with_shocks(model)["top"], either(pair, D("0.5")))
 
@@ -1585,8 +1603,17 @@ def factors(*pairs):
     (ccf().replace("    <factors>", '    <factor level="2"><float value="0.1"/></factor>\n'
                    "    <factors>"), "    <factors>",
      "has a second <factors> or <factor>; put every factor in one <factors>"),
-    (ccf().replace('<factor level="2">', "<factor>"), "<factor>",
-     "<factor> needs a 'level' attribute"),
+    (ccf(factors=factors((3, 0.2)) + '\n      <factor><float value="0.1"/></factor>'),
+     "<factor><float",
+     "common-cause group 'G' (MGL): a <factor> without a level follows the factor of "
+     "level 3, so it would be level 4: MGL groups of 3 members take levels 2 to 3"),
+    (ccf(factors=factors((2, 0.2)) + '\n      <factor><float value="0.1"/></factor>'
+         + '\n      <factor level="3"><float value="0.1"/></factor>'),
+     '<factor level="3"><float value="0.1"/></factor>',
+     "factor level 3 is given twice"),
+    (ccf(factors="      <factor></factor>\n      <factor/>"), "<factor></factor>",
+     "common-cause group 'G' (MGL): <factor> of level 2 (by its place) needs exactly "
+     "one expression, found 0"),
     (ccf().replace('<float value="0.1"/></factor>', "</factor>"), '<factor level="2"',
      "<factor level=\"2\"> needs exactly one expression, found 0"),
     (ccf(inner=ccf().split("</model-data>\n")[1].split("</opsa-mef>")[0]
@@ -1633,7 +1660,7 @@ def test_ccf_group_in_scram_twotrain_layout():
 </opsa-mef>"""
     model = read_text(text)
     Q, beta = D("0.1"), D("0.2")
-    q = 1 - (1 - Q) / (1 - beta * Q)
+    q = (1 - beta) * Q
     # Top: a common cause (pumps or valves), or both trains down on their own.
     train = 1 - (1 - q) ** 2
     expected = 1 - (1 - beta * Q) ** 2 * (1 - train**2)

@@ -430,42 +430,43 @@ def _alpha_scaled(fixed, uncertain):
     return [out[k] for k in sorted(out)]
 
 
-#: Each CCF model: (builder of the group from a dict of parameter values,
-#: the uncertain parameters' distributions, a strategy for their values).
+#: Each CCF model: (builder of the group from a dict of parameter values
+#: and the constructor's keywords (marginal=), the uncertain parameters'
+#: distributions, a strategy for their values).
 CCF_CASES = {
     "beta-factor": (
-        lambda v: ss.beta_factor("g", MEMBERS[:3], unavailability=v["unavailability"],
-                                 beta=v["beta"]),
+        lambda v, **kw: ss.beta_factor("g", MEMBERS[:3], unavailability=v["unavailability"],
+                                       beta=v["beta"], **kw),
         {"unavailability": LogNormal.from_error_factor(1e-3, 3), "beta": Beta(5, 95)},
         {"unavailability": st.floats(1e-6, 0.2), "beta": st.floats(0, 1)},
     ),
     "MGL": (
-        lambda v: ss.multiple_greek_letter(
+        lambda v, **kw: ss.multiple_greek_letter(
             "g", MEMBERS, unavailability=v["unavailability"],
-            factors=[v["beta"], v["gamma"], 0.3]),
+            factors=[v["beta"], v["gamma"], 0.3], **kw),
         {"unavailability": Uniform(1e-3, 3e-3), "beta": Beta(10, 90),
          "gamma": Uniform(0.1, 0.5)},
         {"unavailability": st.floats(1e-6, 0.2), "beta": st.floats(0, 1),
          "gamma": st.floats(0, 1)},
     ),
     "alpha-factor": (
-        lambda v: ss.alpha_factor(
+        lambda v, **kw: ss.alpha_factor(
             "g", MEMBERS[:3], unavailability=v["unavailability"],
-            alphas=v["alphas"] if "alphas" in v else [0.95, v["alpha_2"], 0.01]),
+            alphas=v["alphas"] if "alphas" in v else [0.95, v["alpha_2"], 0.01], **kw),
         {"unavailability": Uniform(1e-3, 3e-3), "alpha_2": Beta(4, 96)},
         {"unavailability": st.floats(1e-6, 0.2), "alpha_2": st.floats(0, 1)},
     ),
     "alpha-factor, staggered": (
-        lambda v: ss.alpha_factor(
+        lambda v, **kw: ss.alpha_factor(
             "g", MEMBERS[:3], unavailability=v["unavailability"], staggered=True,
-            alphas=v["alphas"] if "alphas" in v else [0.95, v["alpha_2"], 0.01]),
+            alphas=v["alphas"] if "alphas" in v else [0.95, v["alpha_2"], 0.01], **kw),
         {"unavailability": 2e-3, "alpha_2": Beta(4, 96)},
         {"alpha_2": st.floats(0, 1)},
     ),
     "phi-factor": (
-        lambda v: ss.phi_factor(
+        lambda v, **kw: ss.phi_factor(
             "g", MEMBERS[:3], unavailability=v["unavailability"],
-            phis=v["phis"] if "phis" in v else [0.9, v["phi_2"], v["phi_3"]]),
+            phis=v["phis"] if "phis" in v else [0.9, v["phi_2"], v["phi_3"]], **kw),
         {"unavailability": LogNormal(1e-3, 0.8), "phi_2": Uniform(0.02, 0.1),
          "phi_3": 0.04},
         {"unavailability": st.floats(1e-6, 0.2), "phi_2": st.floats(0, 0.9)},
@@ -539,14 +540,16 @@ def test_ccf_one_parameter_at_a_sample_is_the_group_built_with_it(name, seed):
         np.testing.assert_array_equal(s.event_probabilities(row)[p.events], got)
 
 
+@pytest.mark.parametrize("marginal", ["standard", "exact"])
 @pytest.mark.parametrize("name", list(CCF_CASES))
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())
-def test_ccf_joint_values_match_the_group_built_with_them(name, data):
+def test_ccf_joint_values_match_the_group_built_with_them(name, marginal, data):
     build, given_values, values = _case(name)
-    s = lower(_model_of(build(given_values)))
+    s = lower(_model_of(build(given_values, marginal=marginal)))
     point = {k: data.draw(values[k], label=k) for k in values}
-    twin = lower(_model_of(build(_scalar_values(name, given_values, point))))
+    twin = lower(_model_of(build(_scalar_values(name, given_values, point),
+                                 marginal=marginal)))
     row = [point[p.kind] for p in s.parameters]
     got = dict(zip(s.events, s.event_probabilities(row)))
     for e, prob in got.items():
@@ -554,14 +557,31 @@ def test_ccf_joint_values_match_the_group_built_with_them(name, data):
         assert prob == pytest.approx(want, rel=1e-12, abs=1e-300), e
 
 
+def _q1(name, v):
+    """Q_1 from the parametric model's formula (the standard convention's
+    independent part), at scalar parameter values ``v``."""
+    Q = v["unavailability"]
+    if name == "beta-factor":
+        return (1 - v["beta"]) * Q
+    if name == "MGL":
+        return (1 - v["beta"]) * Q
+    if name == "alpha-factor":
+        a = v["alphas"]
+        return a[0] * Q / sum(k * x for k, x in enumerate(a, start=1))
+    if name == "alpha-factor, staggered":
+        return v["alphas"][0] * Q
+    return v["phis"][0] * Q
+
+
 @pytest.mark.parametrize("name", list(CCF_CASES))
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())
 def test_ccf_member_totals_stay_q_at_any_parameters(name, data):
-    """Every member's total failure probability, 1 - (1 - q_ind) prod (1 - Q_k)
-    over its shocks, is the group's Q at every sampled parameter value."""
+    """marginal="exact": every member's total failure probability,
+    1 - (1 - q_ind) prod (1 - Q_k) over its shocks, is the group's Q at every
+    sampled parameter value."""
     build, given_values, values = _case(name)
-    model = _model_of(build(given_values))
+    model = _model_of(build(given_values, marginal="exact"))
     s = lower(model)
     point = {k: data.draw(values[k], label=k) for k in values}
     q = s.event_probabilities([point[p.kind] for p in s.parameters])
@@ -571,6 +591,21 @@ def test_ccf_member_totals_stay_q_at_any_parameters(name, data):
                if c in s.members(k).tolist()]
         up = (1 - q[c]) * np.prod([1 - q[h] for h in hit])
         assert 1 - up == pytest.approx(Q, rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", list(CCF_CASES))
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_ccf_standard_members_are_q1_at_any_parameters(name, data):
+    """marginal="standard" (the default): every member's own event is Q_1
+    of the model's formula at every sampled parameter value."""
+    build, given_values, values = _case(name)
+    s = lower(_model_of(build(given_values)))
+    point = {k: data.draw(values[k], label=k) for k in values}
+    q = s.event_probabilities([point[p.kind] for p in s.parameters])
+    q1 = _q1(name, _scalar_values(name, given_values, point))
+    for c in range(s.n_components):
+        assert q[c] == pytest.approx(q1, rel=1e-12, abs=1e-300)
 
 
 def test_ccf_alpha_factors_that_sum_above_one_are_refused():

@@ -9,20 +9,40 @@ members, for ``k = 1..m``, with
 
     \\sum_{k=1}^{m} \\binom{m-1}{k-1} Q_k = Q
 
-(each member belongs to ``C(m-1, k-1)`` sets of size ``k``). slosim builds
+(each member belongs to ``C(m-1, k-1)`` sets of size ``k``; the phi-factor
+model under the standard convention, below, is the exception). slosim builds
 the group as one :class:`~slosim.Shock` per set of ``k >= 2`` members with
 probability ``Q_k`` and, for each member, a :class:`~slosim.Component`
 carrying its independent part. The events are independent, as in every PRA
-tool; the independent part is then chosen so that each member's total
-failure probability is exactly ``Q``:
+tool, and a member fails when its own event or any group event containing
+it occurs. Two conventions fix the independent part (``marginal=``):
 
-.. math::
+``"standard"`` (the default)
+    The independent part is ``Q_1``, and ``Q_k`` follow NUREG/CR-5485 as
+    PRA codes (SCRAM, and the Open-PSA reader) apply it; for the
+    phi-factor model ``Q_k = phi_k Q`` for each event of order ``k``. A
+    member's total failure probability is then
+    ``1 - (1 - Q_1) prod_k (1 - Q_k)^C(m-1, k-1)``, a little below ``Q``
+    (by ``O(Q**2)``), and for a phi-factor group of more than two members
+    about ``sum_k C(m-1, k-1) phi_k Q``.
+``"exact"``
+    The independent part is chosen so that each member's total failure
+    probability is exactly ``Q`` (the phi-factor's ``Q_k`` are divided by
+    ``C(m-1, k-1)`` so that their shares sum to ``Q``):
 
-    q_{ind} = 1 - \\frac{1 - Q}{\\prod_{k \\ge 2} (1 - Q_k)^{\\binom{m-1}{k-1}}}
+    .. math::
 
-which equals ``Q_1`` to first order (``Q_1 = Q - sum_{k>=2} C(m-1,k-1) Q_k``
-is the rare-event form PRA tables quote). Groups of up to 12 members are
-accepted (``2**m`` sets).
+        q_{ind} = 1 - \\frac{1 - Q}{\\prod_{k \\ge 2} (1 - Q_k)^{\\binom{m-1}{k-1}}}
+
+    which equals ``Q_1`` to first order. It was slosim's only convention
+    until the default became ``"standard"`` (to give the numbers of the
+    PRA tools); a model that relied on it passes ``marginal="exact"``.
+
+Journeys differ between the two by relative ``O(Q)`` (for SCRAM's
+three-train beta-factor model, ``Q = 0.1``, ``beta = 0.2``: 0.0430804
+standard, 0.0432884 exact), except for the phi-factor model with more
+than two members, where the events differ by ``C(m-1, k-1)``. Groups of up
+to 12 members are accepted (``2**m`` sets).
 
 Any of a group's parameters (``unavailability`` and the factors) may be a
 :class:`~slosim.model.Distribution`: an uncertain parameter. The group is
@@ -40,7 +60,7 @@ from types import MappingProxyType
 import numpy as np
 
 from .._errors import ModelError
-from .._validation import check_name, parse_probability
+from .._validation import check_name, param_error, parse_probability
 from ._nodes import Component
 from ._shocks import Shock
 from ._uncertain import Distribution, probability_distribution
@@ -54,6 +74,9 @@ __all__ = [
 ]
 
 MAX_MEMBERS = 12
+
+#: The conventions for a member's independent part (module notes).
+MARGINALS = ("standard", "exact")
 
 #: The multiple Greek letter factors, by order: ``factors[i]`` is
 #: ``_GREEK[i]``, the conditional probability that a failure involves at
@@ -78,7 +101,8 @@ class CommonCauseGroup:
         Each member's total failure probability ``Q``.
     q_k : ndarray
         ``Q_k`` for ``k = 1..m``: the probability of the event failing one
-        specific set of ``k`` members (``q_k[0]`` is the rare-event ``Q_1``).
+        specific set of ``k`` members (``q_k[0]`` is ``Q_1``, the members'
+        independent part under the standard convention).
     components : tuple of Component
         The members, each with its independent part (see the module notes).
     shocks : tuple of Shock
@@ -90,6 +114,10 @@ class CommonCauseGroup:
         ``'beta'``, ``'gamma'``, ..., ``'alpha_1'``, ..., ``'phi_1'``, ...);
         empty when every parameter is a number. ``unavailability`` and
         ``q_k`` are then the values at the parameters' means.
+    marginal : str
+        ``'standard'`` (each member's independent part is ``Q_1``) or
+        ``'exact'`` (it keeps each member's total at exactly ``Q``); see
+        the module notes.
 
     Examples
     --------
@@ -102,8 +130,8 @@ class CommonCauseGroup:
     ['zone[api-a,api-b]']
     >>> api = ss.parallel(*g.components, name="api")
     >>> r = ss.exact(ss.Model(api, shocks=[g]))
-    >>> print(f"{r['api'].unavailability:.4e}")  # 5e-5 + (9.5e-4)**2, not 1e-6
-    5.0902e-05
+    >>> print(f"{r['api'].unavailability:.6e}")  # 5e-5 + (1 - 5e-5)(9.5e-4)**2
+    5.090245e-05
     """
 
     name: str
@@ -114,14 +142,16 @@ class CommonCauseGroup:
     shocks: tuple
     distributions: MappingProxyType = field(
         default_factory=lambda: MappingProxyType({}))
+    marginal: str = "standard"
 
     def __repr__(self):
         uncertain = (f", uncertain={list(self.distributions)!r}"
                      if self.distributions else "")
+        marginal = "" if self.marginal == "standard" else f", marginal={self.marginal!r}"
         return (f"CommonCauseGroup({self.name!r}, model={self.model!r}, "
                 f"members={len(self.components)}, "
                 f"unavailability={self.unavailability!r}, "
-                f"shocks={len(self.shocks)}{uncertain})")
+                f"shocks={len(self.shocks)}{uncertain}{marginal})")
 
 
 class CommonCauseParameters:
@@ -141,6 +171,9 @@ class CommonCauseParameters:
         The number of members.
     staggered : bool
         Staggered testing (alpha-factor only).
+    marginal : str
+        ``'standard'`` or ``'exact'``: the convention for each member's
+        independent part (and the phi-factor's ``Q_k``; module notes).
     keys : tuple of str
         The parameters' names: ``'unavailability'``, then the factors
         (``'beta'``; ``'beta'``, ``'gamma'``, ...; ``'alpha_1'``, ...;
@@ -164,16 +197,18 @@ class CommonCauseParameters:
     above 1 is refused.
     """
 
-    __slots__ = ("_name", "_model", "_m", "_staggered", "_keys", "_values",
-                 "_uncertain", "_means", "_fixed_sum")
+    __slots__ = ("_name", "_model", "_m", "_staggered", "_marginal", "_keys",
+                 "_values", "_uncertain", "_means", "_fixed_sum")
 
-    def __init__(self, name, model, m, keys, values, staggered=False):
+    def __init__(self, name, model, m, keys, values, staggered=False,
+                 marginal="standard"):
         uncertain = tuple(i for i, v in enumerate(values) if isinstance(v, Distribution))
         means = np.array([v.mean if isinstance(v, Distribution) else v for v in values],
                          dtype=np.float64)
         means.setflags(write=False)
         for slot, value in (("_name", name), ("_model", model), ("_m", m),
-                            ("_staggered", bool(staggered)), ("_keys", tuple(keys)),
+                            ("_staggered", bool(staggered)), ("_marginal", marginal),
+                            ("_keys", tuple(keys)),
                             ("_values", tuple(values)), ("_uncertain", uncertain),
                             ("_means", means)):
             object.__setattr__(self, slot, value)
@@ -196,11 +231,11 @@ class CommonCauseParameters:
 
     def __reduce__(self):
         return (type(self), (self._name, self._model, self._m, self._keys,
-                             self._values, self._staggered))
+                             self._values, self._staggered, self._marginal))
 
     def __repr__(self):
         return (f"CommonCauseParameters({self._name!r}, model={self._model!r}, "
-                f"m={self._m}, keys={self._keys!r})")
+                f"m={self._m}, keys={self._keys!r}, marginal={self._marginal!r})")
 
     @property
     def name(self):
@@ -217,6 +252,10 @@ class CommonCauseParameters:
     @property
     def staggered(self):
         return self._staggered
+
+    @property
+    def marginal(self):
+        return self._marginal
 
     @property
     def keys(self):
@@ -252,7 +291,9 @@ class CommonCauseParameters:
         q_k : ndarray, shape (K, m)
             ``Q_k`` for ``k = 1..m`` (column ``k - 1``).
         q_ind : ndarray, shape (K,)
-            Each member's independent part (see the module notes).
+            Each member's independent part: ``Q_1`` under the standard
+            convention, the part that keeps the member's total at ``Q``
+            under the exact one (see the module notes).
 
         Raises
         ------
@@ -281,9 +322,14 @@ class CommonCauseParameters:
                     alpha_t = alpha_t + k * a[k - 1]
                 for k in range(1, m + 1):
                     q[:, k - 1] = k * a[k - 1] * Q / (comb(m - 1, k - 1) * alpha_t)
-            else:
+            elif self._model == "alpha-factor" or self._marginal == "exact":
                 for k in range(1, m + 1):
                     q[:, k - 1] = a[k - 1] * Q / comb(m - 1, k - 1)
+            else:
+                for k in range(1, m + 1):
+                    q[:, k - 1] = a[k - 1] * Q
+        if self._marginal == "standard":
+            return q, q[:, 0].copy()
         survive = np.ones(K)
         for k in range(2, m + 1):
             survive = survive * (1.0 - q[:, k - 1]) ** comb(m - 1, k - 1)
@@ -353,16 +399,31 @@ def _factors(name, key, values, n):
     return [_fraction(name, f"{key}[{i}]", v) for i, v in enumerate(values)]
 
 
-def _build(name, model, members, keys, values, staggered=False):
+_CONSTRUCTORS = {"beta-factor": "beta_factor", "MGL": "multiple_greek_letter",
+                 "alpha-factor": "alpha_factor", "phi-factor": "phi_factor"}
+
+
+def _marginal(model, marginal):
+    if not isinstance(marginal, str) or marginal not in MARGINALS:
+        raise param_error("marginal", _CONSTRUCTORS[model],
+                          "'standard' or 'exact'", marginal)
+    return marginal
+
+
+def _build(name, model, members, keys, values, staggered=False,
+           marginal="standard"):
     """The group from its parameters (``keys``, ``values``: numbers or
-    distributions), at their means; checks the ``Q_k`` sum to ``Q``."""
+    distributions), at their means; checks the ``Q_k`` sum to ``Q`` (but
+    for the standard phi-factor model, whose ``Q_k`` are not shares)."""
     m = len(members)
-    params = CommonCauseParameters(name, model, m, keys, values, staggered)
+    marginal = _marginal(model, marginal)
+    params = CommonCauseParameters(name, model, m, keys, values, staggered, marginal)
     Q = float(params.means[0])
     q_k, q_ind = params.q_k(params.means[None, :])
     q_k, q_ind = q_k[0].tolist(), float(q_ind[0])
     total = sum(comb(m - 1, k - 1) * q for k, q in enumerate(q_k, start=1))
-    if abs(total - Q) > 1e-12 * max(Q, 1e-300) + 1e-300:
+    shares = not (model == "phi-factor" and marginal == "standard")
+    if shares and abs(total - Q) > 1e-12 * max(Q, 1e-300) + 1e-300:
         raise ModelError(
             f"common-cause group {name!r}: its factors give a total failure "
             f"probability {total!r} per member, not {Q!r}; check that they sum "
@@ -385,7 +446,7 @@ def _build(name, model, members, keys, values, staggered=False):
     arr = np.asarray(q_k, dtype=np.float64)
     arr.setflags(write=False)
     return CommonCauseGroup(name, model, Q, arr, components, tuple(shocks),
-                            MappingProxyType(params.distributions()))
+                            MappingProxyType(params.distributions()), marginal)
 
 
 class CommonCauseComponent(Component):
@@ -450,7 +511,7 @@ def _group_q(name, unavailability):
     return _fraction(name, "unavailability", unavailability)
 
 
-def beta_factor(name, members, *, unavailability, beta):
+def beta_factor(name, members, *, unavailability, beta, marginal="standard"):
     """A beta-factor common-cause group.
 
     Parameters
@@ -462,6 +523,12 @@ def beta_factor(name, members, *, unavailability, beta):
         Each member's total failure probability ``Q``.
     beta : float or Distribution
         Fraction of ``Q`` due to the common cause, in [0, 1].
+    marginal : {'standard', 'exact'}, default 'standard'
+        Each member's independent part: ``Q_1`` (``'standard'``, as PRA
+        tools compute; a member then fails with probability a little
+        below ``Q``), or the part that keeps each member's total failure
+        probability at exactly ``Q`` (``'exact'``; slosim's default before,
+        see the module notes).
 
     Returns
     -------
@@ -470,7 +537,13 @@ def beta_factor(name, members, *, unavailability, beta):
     Notes
     -----
     ``Q_1 = (1 - beta) Q``, ``Q_m = beta Q``, and no events of intermediate
-    order: the common cause fails every member at once [1]_.
+    order: the common cause fails every member at once [1]_. Under the
+    standard convention (the default since the Open-PSA reader gives the
+    PRA tools' numbers; a behaviour change) each member's own event has
+    probability ``Q_1``, so a member fails with probability
+    ``1 - (1 - (1 - beta) Q)(1 - beta Q)``; with ``marginal="exact"`` its
+    own event is ``1 - (1 - Q) / (1 - beta Q)`` and it fails with
+    probability exactly ``Q``.
 
     References
     ----------
@@ -496,14 +569,25 @@ def beta_factor(name, members, *, unavailability, beta):
                      shocks=1, uncertain=['beta'])
     >>> g.q_k.round(9).tolist()
     [0.00187501, 0.0, 0.00012499]
+
+    The two conventions for a member's own event, on a pair:
+
+    >>> for marginal in ("standard", "exact"):
+    ...     g = ss.beta_factor("zone", ["a", "b"], unavailability=0.01,
+    ...                        beta=0.2, marginal=marginal)
+    ...     print(marginal, f"{g.components[0].unavailability:.6f}")
+    standard 0.008000
+    exact 0.008016
     """
     Q = _group_q(name, unavailability)
     members = _members(name, members)
     b = _fraction(name, "beta", beta)
-    return _build(name, "beta-factor", members, ("unavailability", "beta"), (Q, b))
+    return _build(name, "beta-factor", members, ("unavailability", "beta"), (Q, b),
+                  marginal=marginal)
 
 
-def multiple_greek_letter(name, members, *, unavailability, factors):
+def multiple_greek_letter(name, members, *, unavailability, factors,
+                          marginal="standard"):
     """A multiple Greek letter (MGL) common-cause group.
 
     Parameters
@@ -518,6 +602,9 @@ def multiple_greek_letter(name, members, *, unavailability, factors):
         probability that a failure involves at least 2, 3, 4, ... members,
         given it involves at least 1, 2, 3, ... (an uncertain one is the
         parameter ``"<name>.beta"``, ``"<name>.gamma"``, ...).
+    marginal : {'standard', 'exact'}, default 'standard'
+        Each member's independent part, ``Q_1`` or the part that keeps its
+        total at exactly ``Q``, as for :func:`beta_factor`.
 
     Returns
     -------
@@ -527,7 +614,9 @@ def multiple_greek_letter(name, members, *, unavailability, factors):
     -----
     With ``rho_1 = 1``, ``rho_2..rho_m`` the factors and ``rho_{m+1} = 0``:
     ``Q_k = rho_1 ... rho_k (1 - rho_{k+1}) Q / C(m-1, k-1)``; the sum over
-    ``k`` telescopes to ``Q`` [1]_.
+    ``k`` telescopes to ``Q`` [1]_. Each member's own event is ``Q_1``
+    under the standard convention (the default; a behaviour change), the
+    part that keeps its total at exactly ``Q`` with ``marginal="exact"``.
 
     References
     ----------
@@ -546,10 +635,11 @@ def multiple_greek_letter(name, members, *, unavailability, factors):
     m = len(members)
     rho = _factors(name, "factors", factors, m - 1)
     return _build(name, "MGL", members, ("unavailability",) + _GREEK[:m - 1],
-                  (Q, *rho))
+                  (Q, *rho), marginal=marginal)
 
 
-def alpha_factor(name, members, *, unavailability, alphas, staggered=False):
+def alpha_factor(name, members, *, unavailability, alphas, staggered=False,
+                 marginal="standard"):
     """An alpha-factor common-cause group.
 
     Parameters
@@ -567,6 +657,9 @@ def alpha_factor(name, members, *, unavailability, alphas, staggered=False):
         1 (see :class:`CommonCauseParameters`).
     staggered : bool, default False
         Staggered testing (each member tested at a different time) or not.
+    marginal : {'standard', 'exact'}, default 'standard'
+        Each member's independent part, ``Q_1`` or the part that keeps its
+        total at exactly ``Q``, as for :func:`beta_factor`.
 
     Returns
     -------
@@ -576,7 +669,10 @@ def alpha_factor(name, members, *, unavailability, alphas, staggered=False):
     -----
     Non-staggered testing: ``Q_k = k alpha_k Q / (C(m-1, k-1) alpha_t)``
     with ``alpha_t = sum_k k alpha_k``; staggered testing:
-    ``Q_k = alpha_k Q / C(m-1, k-1)`` [1]_. Both sum back to ``Q``.
+    ``Q_k = alpha_k Q / C(m-1, k-1)`` [1]_. Both sum back to ``Q``. Each
+    member's own event is ``Q_1`` under the standard convention (the
+    default; a behaviour change), the part that keeps its total at exactly
+    ``Q`` with ``marginal="exact"``.
 
     References
     ----------
@@ -595,10 +691,11 @@ def alpha_factor(name, members, *, unavailability, alphas, staggered=False):
     m = len(members)
     a = _sums_to_one(name, "alphas", _factors(name, "alphas", alphas, m))
     keys = ("unavailability",) + tuple(f"alpha_{k}" for k in range(1, m + 1))
-    return _build(name, "alpha-factor", members, keys, (Q, *a), bool(staggered))
+    return _build(name, "alpha-factor", members, keys, (Q, *a), bool(staggered),
+                  marginal)
 
 
-def phi_factor(name, members, *, unavailability, phis):
+def phi_factor(name, members, *, unavailability, phis, marginal="standard"):
     """A phi-factor common-cause group.
 
     Parameters
@@ -612,6 +709,10 @@ def phi_factor(name, members, *, unavailability, phis):
         ``phi_1..phi_m``: the fraction of a member's failure probability due
         to events of order ``k``; they must sum to 1, as ``alphas`` do for
         :func:`alpha_factor`.
+    marginal : {'standard', 'exact'}, default 'standard'
+        Each member's independent part, ``Q_1`` or the part that keeps its
+        total at exactly ``Q``, as for :func:`beta_factor`. With
+        ``'exact'``, ``Q_k`` are also divided by ``C(m-1, k-1)`` (Notes).
 
     Returns
     -------
@@ -619,16 +720,26 @@ def phi_factor(name, members, *, unavailability, phis):
 
     Notes
     -----
-    ``Q_k = phi_k Q / C(m-1, k-1)``: ``phi_k Q`` is shared among the
-    ``C(m-1, k-1)`` events of order ``k`` that include a given member, so
-    each member's total stays ``Q``. (SCRAM's reader takes ``Q_k = phi_k Q``
-    per event instead, which does not preserve ``Q`` for ``m > 2``.)
+    Standard convention (the default; a behaviour change): ``Q_k = phi_k Q``
+    for each event of order ``k``, and each member's own event is ``Q_1``,
+    as SCRAM computes. A member is in ``C(m-1, k-1)`` events of order
+    ``k``, so for ``m > 2`` it fails with probability about
+    ``sum_k C(m-1, k-1) phi_k Q``, above ``Q``.
+
+    ``marginal="exact"``: ``Q_k = phi_k Q / C(m-1, k-1)``, ``phi_k Q``
+    shared among the ``C(m-1, k-1)`` events of order ``k`` that include a
+    given member, and the member's own event chosen so that its total is
+    exactly ``Q``.
 
     Examples
     --------
     >>> import slosim as ss
     >>> g = ss.phi_factor("disks", ["d1", "d2", "d3"], unavailability=1e-3,
     ...                   phis=[0.9, 0.06, 0.04])
+    >>> g.q_k.round(12).tolist()
+    [0.0009, 6e-05, 4e-05]
+    >>> g = ss.phi_factor("disks", ["d1", "d2", "d3"], unavailability=1e-3,
+    ...                   phis=[0.9, 0.06, 0.04], marginal="exact")
     >>> g.q_k.round(12).tolist()
     [0.0009, 3e-05, 4e-05]
     """
@@ -637,7 +748,7 @@ def phi_factor(name, members, *, unavailability, phis):
     m = len(members)
     p = _sums_to_one(name, "phis", _factors(name, "phis", phis, m))
     keys = ("unavailability",) + tuple(f"phi_{k}" for k in range(1, m + 1))
-    return _build(name, "phi-factor", members, keys, (Q, *p))
+    return _build(name, "phi-factor", members, keys, (Q, *p), marginal=marginal)
 
 
 def _sums_to_one(name, key, values):

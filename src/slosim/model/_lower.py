@@ -171,9 +171,10 @@ class Parameter:
     Notes
     -----
     A common-cause parameter moves every event of its group: ``Q_k`` for
-    each order ``k`` and each member's independent part
-    ``1 - (1 - Q) / prod_k (1 - Q_k)**C(m-1, k-1)`` (see
-    :mod:`slosim.model`'s common-cause groups), computed by the same
+    each order ``k`` and each member's independent part, ``Q_1`` (the
+    standard convention) or ``1 - (1 - Q) / prod_k (1 - Q_k)**C(m-1, k-1)``
+    (``marginal="exact"``; see :mod:`slosim.model`'s common-cause
+    groups), computed by the same
     formulas that built the group, so at the means they give
     ``Structure.q`` bit for bit. For an availability the event is
     ``1 - value``; ``Structure.q`` holds ``E[1 - A]`` computed without
@@ -193,7 +194,7 @@ class Parameter:
     >>> [(p.name, p.kind, p.events.tolist()) for p in s.parameters]
     [('api', 'availability', [0]), ('db.beta', 'beta', [1, 2, 3])]
     >>> s.parameters[1].probabilities([0.05, 0.1]).round(9).tolist()
-    [[0.000950048, 0.000950048, 5e-05], [0.00090009, 0.00090009, 0.0001]]
+    [[0.00095, 0.00095, 5e-05], [0.0009, 0.0009, 0.0001]]
     """
 
     name: str

@@ -3,6 +3,18 @@
 A group defines its members (basic events) and takes a probability and
 the factors of its model: ``beta-factor``, ``MGL``, ``alpha-factor`` (read
 as non-staggered testing, as SCRAM does) or ``phi-factor``.
+
+The group is built with the standard convention (``marginal="standard"``
+of the slosim constructors), the formulas of NUREG/CR-5485 as PRA tools
+apply them, so that a model gives SCRAM's numbers: ``Q_1 = (1 - beta) Q``,
+``Q_m = beta Q`` (beta-factor); ``Q_k = rho_2 ... rho_k (1 - rho_(k+1)) Q
+/ C(m-1, k-1)`` (MGL); ``Q_k = k alpha_k Q / (C(m-1, k-1) alpha_t)``
+(alpha-factor); ``Q_k = phi_k Q`` (phi-factor); each member fails when its
+own event (``Q_1``) or a group event containing it occurs.
+
+A factor without a ``level`` takes the level after the previous factor's
+(the model's first level for the first factor), as SCRAM reads it; given
+levels may come in any order.
 """
 
 from fractions import Fraction
@@ -181,20 +193,31 @@ class CCFGroups:
                 else f"levels {levels[0]} to {levels[-1]}")
         need = f"{g.model} groups of {m} members take {span}"
         factors = {}
+        previous = None
         for f in g.factor_els:
-            self.check_attrs(f, where, {"level"}, ("level",))
-            text = f.attrs["level"].strip()
-            if not INTEGER.fullmatch(text) or int(text) not in levels:
-                self.fail(f"{g.what()}: factor level {f.attrs['level']!r} is wrong: "
-                          f"{need}", where, f.line, g.id)
-            level = int(text)
+            self.check_attrs(f, where, {"level"})
+            if "level" in f.attrs:
+                text = f.attrs["level"].strip()
+                if not INTEGER.fullmatch(text) or int(text) not in levels:
+                    self.fail(f"{g.what()}: factor level {f.attrs['level']!r} is "
+                              f"wrong: {need}", where, f.line, g.id)
+                level = int(text)
+                tag = f"<factor level=\"{level}\">"
+            else:
+                # SCRAM's rule: the level after the previous factor's.
+                level = levels[0] if previous is None else previous + 1
+                if level not in levels:
+                    self.fail(f"{g.what()}: a <factor> without a level follows the "
+                              f"factor of level {previous}, so it would be level "
+                              f"{level}: {need}", where, f.line, g.id)
+                tag = f"<factor> of level {level} (by its place)"
             if level in factors:
                 self.fail(f"{g.what()}: factor level {level} is given twice",
                           where, f.line, g.id)
+            previous = level
             if len(f.children) != 1:
-                self.fail(f"{g.what()}: <factor level=\"{level}\"> needs exactly "
-                          f"one expression, found {len(f.children)}",
-                          where, f.line, g.id)
+                self.fail(f"{g.what()}: {tag} needs exactly one expression, found "
+                          f"{len(f.children)}", where, f.line, g.id)
             what = f"{g.what()}: factor of level {level}"
             value = self.expression(f.children[0], g, what)
             if isinstance(value, Definition):
@@ -219,24 +242,27 @@ class CCFGroups:
         g.factors = [factors[k] for k in levels]
 
     def ccf_node(self, g):
-        """The slosim group for a ``define-CCF-group``; its components are
-        the member basic events."""
+        """The slosim group for a ``define-CCF-group``, with the standard
+        convention (the PRA tools' numbers); its components are the member
+        basic events."""
         names = [d.name for d in g.members]
         f = g.factors
+        std = "standard"
         try:
             if g.model == "beta-factor":
                 group = _m.beta_factor(g.id, names, unavailability=g.value,
-                                         beta=f[0])
+                                       beta=f[0], marginal=std)
             elif g.model == "MGL":
-                group = _m.multiple_greek_letter(g.id, names,
-                                                   unavailability=g.value, factors=f)
+                group = _m.multiple_greek_letter(g.id, names, unavailability=g.value,
+                                                 factors=f, marginal=std)
             elif g.model == "alpha-factor":
                 # Non-staggered testing, as SCRAM reads it (MEF names no
                 # testing scheme).
                 group = _m.alpha_factor(g.id, names, unavailability=g.value,
-                                          alphas=f, staggered=False)
+                                        alphas=f, staggered=False, marginal=std)
             else:
-                group = _m.phi_factor(g.id, names, unavailability=g.value, phis=f)
+                group = _m.phi_factor(g.id, names, unavailability=g.value, phis=f,
+                                      marginal=std)
         except ModelError as exc:
             self.fail(f"{g.what()}: {exc}", g.where, g.line, g.id, exc)
         g.node = group
