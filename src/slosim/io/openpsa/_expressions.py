@@ -1,10 +1,14 @@
-"""Constants and parameters: the probabilities of basic and house events.
+"""Expressions: the probabilities of basic and house events.
 
-slosim evaluates no MEF expression: a value is a constant (``<float>``,
-``<int>``, ``<bool>``, ``<constant>``) or a parameter defined by one, read
-from its decimal text.
+A value is a constant (``<float>``, ``<int>``, ``<bool>``,
+``<constant>``), read from its decimal text; a parameter, resolved to its
+value; or an expression of MEF 2.0 evaluated in floating point, as SCRAM
+evaluates it: arithmetic, comparisons and ``ite`` over constants and
+parameters, ``system-mission-time`` (the reader's ``mission_time``),
+``exponential``, ``GLM`` and ``Weibull``.
 """
 
+import math
 import re
 
 from ... import model as _m
@@ -13,16 +17,94 @@ from ._definitions import Definition
 
 __all__ = ["Expressions", "DOUBLE", "INTEGER"]
 
-# Expressions of MEF 2.0 other than constants and parameter references.
-_EXPRESSIONS = {
-    "system-mission-time", "neg", "add", "sub", "mul", "div", "pi", "abs",
-    "acos", "asin", "atan", "cos", "cosh", "exp", "log", "log10", "mod", "pow",
-    "sin", "sinh", "tan", "tanh", "sqrt", "ceil", "floor", "min", "max", "mean",
-    "not", "and", "or", "eq", "df", "lt", "gt", "leq", "geq", "ite", "switch",
-    "exponential", "GLM", "Weibull", "periodic-test", "extern-function",
-    "uniform-deviate", "normal-deviate", "lognormal-deviate", "gamma-deviate",
-    "beta-deviate", "histogram", "test-initiating-event",
-    "test-functional-event",
+# Expressions of MEF 2.0 slosim does not evaluate.
+_REFUSED = {
+    "switch", "periodic-test", "extern-function", "uniform-deviate",
+    "normal-deviate", "lognormal-deviate", "gamma-deviate", "beta-deviate",
+    "histogram", "test-initiating-event", "test-functional-event",
+}
+
+
+def _mod(a, b):
+    # SCRAM's: the remainder of the integer parts, with the sign of a (C++ %).
+    return float(math.fmod(int(a), int(b)))
+
+
+def _exponential(lam, t):
+    """``1 - exp(-lambda t)``, with the digits of ``expm1``."""
+    return -math.expm1(-lam * t)
+
+
+def _glm(gamma, lam, mu, t):
+    """``(lambda - (lambda - gamma (lambda + mu)) exp(-(lambda + mu) t))
+    / (lambda + mu)``, written as ``gamma e + lambda (1 - e) / (lambda +
+    mu)`` with ``e = exp(-(lambda + mu) t)`` (the same number, with the
+    digits of ``expm1``)."""
+    r = lam + mu
+    return gamma * math.exp(-r * t) - lam / r * math.expm1(-r * t)
+
+
+def _weibull(alpha, beta, t0, t):
+    """``1 - exp(-((t - t0) / alpha)**beta)`` for ``t > t0``, else 0."""
+    return 0.0 if t <= t0 else -math.expm1(-((t - t0) / alpha) ** beta)
+
+
+_POSITIVE, _NON_NEGATIVE, _PROBABILITY = "> 0", ">= 0", "in [0, 1]"
+_CHECKS = {
+    _POSITIVE: lambda x: x > 0,
+    _NON_NEGATIVE: lambda x: x >= 0,
+    _PROBABILITY: lambda x: 0 <= x <= 1,
+}
+
+# tag -> (arity: n, or (low, None) for low or more arguments, function of
+# the argument values, what each argument must be: (name, check) or None).
+_FUNCTIONS = {
+    "neg": (1, lambda a: -a, None),
+    "add": ((2, None), lambda *a: math.fsum(a), None),
+    "sub": ((2, None), lambda a, *b: a - math.fsum(b), None),
+    "mul": ((2, None), lambda *a: math.prod(a), None),
+    "div": ((2, None), lambda a, *b: a / math.prod(b), None),
+    "pi": (0, lambda: math.pi, None),
+    "abs": (1, abs, None),
+    "acos": (1, math.acos, None),
+    "asin": (1, math.asin, None),
+    "atan": (1, math.atan, None),
+    "cos": (1, math.cos, None),
+    "cosh": (1, math.cosh, None),
+    "exp": (1, math.exp, None),
+    "log": (1, math.log, None),
+    "log10": (1, math.log10, None),
+    "mod": (2, _mod, None),
+    "pow": (2, math.pow, None),
+    "sin": (1, math.sin, None),
+    "sinh": (1, math.sinh, None),
+    "tan": (1, math.tan, None),
+    "tanh": (1, math.tanh, None),
+    "sqrt": (1, math.sqrt, None),
+    "ceil": (1, lambda a: float(math.ceil(a)), None),
+    "floor": (1, lambda a: float(math.floor(a)), None),
+    "min": ((2, None), min, None),
+    "max": ((2, None), max, None),
+    "mean": ((2, None), lambda *a: math.fsum(a) / len(a), None),
+    "not": (1, lambda a: float(not a), None),
+    "and": ((2, None), lambda *a: float(all(a)), None),
+    "or": ((2, None), lambda *a: float(any(a)), None),
+    "eq": (2, lambda a, b: float(a == b), None),
+    "df": (2, lambda a, b: float(a != b), None),
+    "lt": (2, lambda a, b: float(a < b), None),
+    "gt": (2, lambda a, b: float(a > b), None),
+    "leq": (2, lambda a, b: float(a <= b), None),
+    "geq": (2, lambda a, b: float(a >= b), None),
+    "ite": (3, lambda c, a, b: a if c else b, None),
+    "exponential": (2, _exponential, (("the failure rate", _NON_NEGATIVE),
+                                      ("the mission time", _NON_NEGATIVE))),
+    "GLM": (4, _glm, (("the failure probability on demand", _PROBABILITY),
+                      ("the failure rate", _POSITIVE),
+                      ("the repair rate", _NON_NEGATIVE),
+                      ("the mission time", _NON_NEGATIVE))),
+    "Weibull": (4, _weibull, (("the scale", _POSITIVE), ("the shape", _POSITIVE),
+                              ("the time shift", _NON_NEGATIVE),
+                              ("the mission time", _NON_NEGATIVE))),
 }
 
 DOUBLE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -32,40 +114,50 @@ _BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
 
 
 class Expressions:
-    """Constants and parameters, in pass 2 and pass 3.
+    """Constants, parameters and expressions, in pass 2 and pass 3.
 
     Pass 2 checks the value of every ``define-parameter`` (following
     ``<parameter>`` references through ``self.params``; a cycle is an
     error), ``define-basic-event`` and ``define-house-event`` from the
     body pass 1 kept, and writes it to the definition's ``value``: a
-    constant's decimal text, ``"1"`` or ``"0"`` for a boolean. Pass 3
-    makes the :class:`~slosim.Component` of a basic or house event.
+    constant's decimal text, ``"1"`` or ``"0"`` for a boolean, the float
+    an expression evaluates to (``system-mission-time`` is
+    ``self.mission_time``). Pass 3 makes the :class:`~slosim.Component`
+    of a basic or house event.
     """
 
     def parameter_value(self, d):
-        """The constant a parameter resolves to (following references)."""
-        chain, on_chain = [], set()
-        while d.value is None:
-            if d.id in on_chain:
-                loop = chain[[c.id for c in chain].index(d.id):] + [d]
-                self.fail("parameter " + repr(d.id) + " is defined through itself: "
-                          + " -> ".join(c.id for c in loop), d.where, d.line, d.id)
-            chain.append(d)
-            on_chain.add(d.id)
-            if len(d.body) != 1:
-                self.fail(f"parameter {d.id!r} needs exactly one expression, "
-                          f"found {len(d.body)}", d.where, d.line, d.id)
-            value = self.expression(d.body[0], d, f"parameter {d.id!r}")
-            if isinstance(value, Definition):
-                d = value
-            else:
-                d.value = value
-        for c in chain:
-            c.value = d.value
+        """The value a parameter resolves to (following references)."""
+        # self.resolving: the parameters being resolved, across the nested
+        # calls an expression over parameters makes; meeting one again is a
+        # cycle.
+        stack = self.resolving
+        depth = len(stack)
+        try:
+            while d.value is None:
+                if any(c is d for c in stack):
+                    loop = stack[[c.id for c in stack].index(d.id):] + [d]
+                    self.fail("parameter " + repr(loop[0].id) + " is defined "
+                              "through itself: " + " -> ".join(c.id for c in loop),
+                              loop[0].where, loop[0].line, loop[0].id)
+                stack.append(d)
+                if len(d.body) != 1:
+                    self.fail(f"parameter {d.id!r} needs exactly one expression, "
+                              f"found {len(d.body)}", d.where, d.line, d.id)
+                value = self.expression(d.body[0], d, f"parameter {d.id!r}")
+                if isinstance(value, Definition):
+                    d = value
+                else:
+                    d.value = value
+            for c in stack[depth:]:
+                c.value = d.value
+        finally:
+            del stack[depth:]
         return d.value
 
     def expression(self, el, owner, what):
-        """A constant's text, or the parameter definition it refers to."""
+        """A constant's text, the parameter definition it refers to, or the
+        float an expression evaluates to."""
         tag, where = el.tag, owner.where
         if el.children and tag in ("float", "int", "bool", "parameter"):
             self.fail(f"<{tag}> in {what} holds an element <{el.children[0].tag}>",
@@ -86,17 +178,65 @@ class Expressions:
             return text
         if tag == "parameter":
             ref = self.check_attrs(el, where, {"name", "unit"}, ("name",))["name"]
-            target = self.lookup(self.params, ref, owner.base)
+            target = self.lookup(self.params, ref.strip(), owner.base)
             if target is None:
                 self.fail(f"{what} refers to parameter {ref!r}, which is not "
                           f"defined", where, el.line, owner.id)
             return target
-        if tag in _EXPRESSIONS:
+        if tag == "system-mission-time":
+            self.check_attrs(el, where, {"unit"})
+            if el.children:
+                self.fail(f"<{tag}> in {what} must be empty", where,
+                          el.children[0].line, owner.id)
+            return self.mission_time
+        if tag in _FUNCTIONS:
+            return self.evaluate(el, owner, what)
+        if tag in _REFUSED:
             self.fail(f"{what} uses <{tag}>, an expression slosim does not "
-                      f"evaluate: probabilities must be constants (<float>, <int>, "
-                      f"<bool>) or parameters defined by one (see docs/io)",
-                      where, el.line, owner.id)
+                      f"evaluate: probabilities must be constants, parameters or "
+                      f"arithmetic, exponential, GLM or Weibull expressions over "
+                      f"them (see docs/io)", where, el.line, owner.id)
         self.fail(f"unknown element <{tag}> in {what}", where, el.line, owner.id)
+
+    def number(self, value):
+        """The float of an :meth:`expression`'s value."""
+        if isinstance(value, Definition):
+            value = self.parameter_value(value)
+        return float(value)
+
+    def evaluate(self, el, owner, what):
+        """The float an arithmetic or time-dependent expression gives."""
+        tag, where = el.tag, owner.where
+        arity, func, checks = _FUNCTIONS[tag]
+        self.check_attrs(el, where, ())
+        n = len(el.children)
+        if isinstance(arity, tuple) and n < arity[0]:
+            self.fail(f"<{tag}> in {what} takes {arity[0]} or more arguments, not "
+                      f"{n}", where, el.line, owner.id)
+        if isinstance(arity, int) and n != arity:
+            self.fail(f"<{tag}> in {what} takes {arity} argument"
+                      f"{'' if arity == 1 else 's'}, not {n}", where, el.line,
+                      owner.id)
+        args = [self.number(self.expression(c, owner, what)) for c in el.children]
+        for i, (name, check) in enumerate(checks or ()):
+            if not _CHECKS[check](args[i]):
+                self.fail(f"<{tag}> in {what}: {name} is {args[i]!r}; it must be "
+                          f"{check}", where, el.children[i].line, owner.id)
+        try:
+            x = func(*args)
+        except ZeroDivisionError:
+            x = None
+            reason = "divides by zero"
+        except (ValueError, OverflowError) as exc:
+            x = None
+            reason = f"is undefined ({exc})"
+        else:
+            reason = f"gives {x!r}"
+        if x is None or math.isnan(x) or math.isinf(x):
+            self.fail(f"<{tag}> in {what} {reason} for the arguments "
+                      f"{', '.join(map(repr, args)) or '()'}: a value must be a "
+                      f"finite number", where, el.line, owner.id)
+        return float(x)
 
     def basic_event_value(self, d):
         if not d.body:
@@ -108,6 +248,10 @@ class Expressions:
         value = self.expression(d.body[0], d, f"basic event {d.id!r}")
         d.value = (self.parameter_value(value) if isinstance(value, Definition)
                    else value)
+        if isinstance(d.value, float) and not 0 <= d.value <= 1:
+            self.fail(f"basic event {d.id!r}: its expression <{d.body[0].tag}> "
+                      f"gives {d.value!r}, not a probability in [0, 1]",
+                      d.where, d.body[0].line, d.id)
 
     def house_event_value(self, d):
         if len(d.body) > 1 or (d.body and d.body[0].tag != "constant"):

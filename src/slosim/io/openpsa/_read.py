@@ -35,11 +35,12 @@ mixin of its own module:
   ``slosim-member``): names, journeys and shocks.
 """
 
+import math
 import os
 
 from ... import model as _m
 from ..._errors import ModelError, OpenPSAError
-from ..._validation import check_int, param_error
+from ..._validation import check_int, check_real, param_error
 from ._attributes import SlosimAttributes
 from ._ccf import CCFGroups
 from ._definitions import Definitions
@@ -60,7 +61,9 @@ class _Reader(Definitions, Expressions, Logic, CCFGroups, SlosimAttributes):
     pass 3 :meth:`build`, then :meth:`journeys` and :meth:`shock_nodes`.
     """
 
-    def __init__(self):
+    def __init__(self, mission_time):
+        self.mission_time = mission_time    # <system-mission-time>, a float
+        self.resolving = []   # parameters being resolved (_expressions)
         self.events = {}      # id -> Definition (gates, basic and house events)
         self.params = {}      # id -> Definition
         self.gates = []       # gate definitions, in file order
@@ -134,7 +137,8 @@ def _top(top):
     return list(names)
 
 
-def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
+def read_openpsa(source, *, top=None, mission_time=8760.0, max_size=64 * 2**20,
+                 max_depth=256):
     """Read an Open-PSA MEF model (fault trees) as a :class:`slosim.Model`.
 
     Fault trees live in the failure domain: their top event is a failure.
@@ -156,6 +160,9 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
         The events to make journeys of, by name, in this order. By default
         every gate that no other gate refers to (the model's top gates), in
         file order.
+    mission_time : float, default 8760.0
+        The value of ``<system-mission-time>``, in the unit of the model's
+        rates (SCRAM's default: 8760 hours, a year).
     max_size : int, default 64 MiB
         Largest file accepted, in bytes (characters for a text stream).
     max_depth : int, default 256
@@ -176,11 +183,13 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
         the offending element in the message: malformed or unsafe XML (a
         DOCTYPE, a file over ``max_size``, nesting over ``max_depth``),
         non-coherent logic (``not``, ``xor``, ``nand``, ``nor``, ``iff``,
-        ``imply``, ``cardinality``), expressions other than constants and
-        parameters, common-cause groups that break their model's rules
-        (levels, factors, members), unknown elements or attributes,
-        undefined, duplicate or cyclic definitions, probabilities outside
-        [0, 1]. Every definition in the files is checked, used or not.
+        ``imply``, ``cardinality``), expressions slosim does not evaluate
+        (``periodic-test``, ``switch``, the deviates and ``histogram``,
+        external functions), expressions that are undefined (a division by
+        zero) or whose arguments break their rules, common-cause groups
+        that break their model's rules (levels, factors, members), unknown
+        elements or attributes, undefined, duplicate or cyclic definitions,
+        probabilities outside [0, 1]. Every definition in the files is checked, used or not.
 
     See Also
     --------
@@ -193,8 +202,11 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
     ``<atleast>``, nested formulas (an unnamed gate each), a single event or
     ``<constant>`` as a formula; references ``<gate>``, ``<basic-event>``,
     ``<house-event>``, ``<event>`` (with or without ``type``);
-    ``define-basic-event`` with ``<float>``, ``<int>``, ``<bool>`` or
-    ``<parameter>``; ``define-parameter``; ``define-house-event``;
+    ``define-basic-event`` with ``<float>``, ``<int>``, ``<bool>``,
+    ``<parameter>`` or an expression, evaluated in floating point as SCRAM
+    does: arithmetic, comparisons, ``ite``, ``<system-mission-time>``
+    (``mission_time``), ``<exponential>`` (``1 - exp(-lambda t)``),
+    ``<GLM>`` and ``<Weibull>`` (see docs/io); ``define-parameter``; ``define-house-event``;
     ``define-CCF-group`` (at the top level, in a fault tree or a component)
     with model ``beta-factor``, ``MGL``, ``alpha-factor`` (read as
     non-staggered testing, as SCRAM does) or ``phi-factor``, built by
@@ -206,7 +218,8 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
     ``slosim-shock`` and ``slosim-member``, which make
     :class:`~slosim.Shock` objects of the basic events a model's shocks were
     written as). Probabilities are read from their decimal text, exactly as
-    ``Component(name, unavailability="...")`` would.
+    ``Component(name, unavailability="...")`` would; an expression's value
+    is the float it evaluates to.
 
     Examples
     --------
@@ -241,7 +254,11 @@ def read_openpsa(source, *, top=None, max_size=64 * 2**20, max_depth=256):
     max_size = check_int(max_size, "max_size", "read_openpsa", low=1)
     max_depth = check_int(max_depth, "max_depth", "read_openpsa", low=1,
                           high=_MAX_DEPTH)
-    reader = _Reader()
+    mission_time = check_real(mission_time, "mission_time", "read_openpsa", low=0)
+    if math.isinf(mission_time):
+        raise param_error("mission_time", "read_openpsa",
+                          "a float in the range [0, inf)", mission_time)
+    reader = _Reader(mission_time)
     names = []
     for src in _sources(source):
         stream, where, close = _open(src)

@@ -1,0 +1,251 @@
+"""read_openpsa: MEF expressions as the probabilities of basic events.
+
+Closed forms are checked to 1e-12 (relative) against the formulas of MEF
+2.0 as SCRAM computes them (src/expression/exponential.cc).
+"""
+
+import io
+import math
+
+import pytest
+
+import slosim as ss
+from slosim.io import OpenPSAError, read_openpsa
+
+DOC = """<?xml version="1.0"?>
+<opsa-mef>
+  <define-fault-tree name="ft">
+    <define-gate name="top">
+      <or>
+        <basic-event name="a"/>
+        <basic-event name="e"/>
+      </or>
+    </define-gate>
+  </define-fault-tree>
+  <model-data>
+    <define-basic-event name="a"><float value="0.1"/></define-basic-event>
+{data}
+    <define-basic-event name="e">
+      {body}
+    </define-basic-event>
+  </model-data>
+</opsa-mef>
+"""
+
+
+def f(x):
+    return f'<float value="{x!r}"/>'
+
+
+def expr(tag, *args):
+    return f"<{tag}>" + "".join(args) + f"</{tag}>"
+
+
+def param(name, body):
+    return f'    <define-parameter name="{name}">{body}</define-parameter>'
+
+
+def probability(body, data="", **kwargs):
+    model = read_openpsa(io.StringIO(DOC.format(body=body, data=data)), **kwargs)
+    return model.components["e"].unavailability
+
+
+def check_error(body, marker, *fragments, data=""):
+    text = DOC.format(body=body, data=data)
+    with pytest.raises(OpenPSAError) as info:
+        read_openpsa(io.StringIO(text))
+    exc = info.value
+    line = text[: text.index(marker)].count("\n") + 1
+    assert (exc.path, exc.line, exc.node) == ("<stream>", line, "e"), str(exc)
+    for fragment in fragments:
+        assert fragment in str(exc), (fragment, str(exc))
+    return exc
+
+
+# --- closed forms -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lam, t", [(1e-4, 8760.0), (2.5e-3, 100.0), (1e-12, 1.0),
+                                    (0.0, 5.0), (3.0, 0.0)])
+def test_exponential(lam, t):
+    got = probability(expr("exponential", f(lam), f(t)))
+    exact = -math.expm1(-lam * t)     # 1 - exp(-lambda t), every digit
+    assert got == pytest.approx(exact, rel=1e-12, abs=0)
+
+
+def test_exponential_keeps_the_digits_of_small_probabilities():
+    # 1 - exp(-1e-12) in floating point loses four digits; -expm1 keeps them.
+    got = probability(expr("exponential", f(1e-6), f(1e-6)))
+    assert got == pytest.approx(1e-12 - 0.5e-24, rel=1e-15)
+
+
+def test_system_mission_time_defaults_to_scrams_8760_hours():
+    body = expr("exponential", f(1e-4), "<system-mission-time/>")
+    assert probability(body) == pytest.approx(1 - math.exp(-0.876), rel=1e-12)
+    assert probability(body, mission_time=720) == pytest.approx(
+        1 - math.exp(-0.072), rel=1e-12)
+
+
+@pytest.mark.parametrize("gamma, lam, mu, t", [
+    (0.01, 1e-4, 0.1, 8760.0), (0.0, 1e-3, 0.0, 100.0), (1.0, 2e-4, 0.05, 10.0),
+    (0.2, 5e-3, 1e-2, 0.0),
+])
+def test_glm(gamma, lam, mu, t):
+    got = probability(expr("GLM", f(gamma), f(lam), f(mu), f(t)))
+    r = lam + mu
+    exact = (lam - (lam - gamma * r) * math.exp(-r * t)) / r
+    assert got == pytest.approx(exact, rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("alpha, beta, t0, t, exact", [
+    (1000.0, 1.5, 0.0, 500.0, 1 - math.exp(-(0.5 ** 1.5))),
+    (2000.0, 0.7, 100.0, 8760.0, 1 - math.exp(-(8660 / 2000) ** 0.7)),
+    (50.0, 3.0, 10.0, 10.0, 0.0),      # no failure before t0
+    (50.0, 3.0, 20.0, 10.0, 0.0),
+])
+def test_weibull(alpha, beta, t0, t, exact):
+    got = probability(expr("Weibull", f(alpha), f(beta), f(t0), f(t)))
+    assert got == pytest.approx(exact, rel=1e-12, abs=0)
+
+
+def test_expressions_over_parameters():
+    data = "\n".join([
+        param("lambda", expr("div", f(1.0), f(20000.0))),     # per hour
+        param("mission", "<system-mission-time/>"),
+        param("t", expr("mul", '<parameter name="mission"/>', f(0.5))),
+    ])
+    body = expr("exponential", '<parameter name="lambda"/>', '<parameter name="t"/>')
+    assert probability(body, data=data) == pytest.approx(
+        1 - math.exp(-4380 / 20000), rel=1e-12)
+
+
+# --- arithmetic -------------------------------------------------------------
+
+ARITHMETIC = [
+    ("neg", [-0.25], 0.25),
+    ("add", [0.1, 0.2, 0.3], 0.6),
+    ("sub", [0.9, 0.2, 0.3], 0.4),
+    ("mul", [0.5, 0.4, 0.5], 0.1),
+    ("div", [0.9, 2.0, 3.0], 0.15),
+    ("abs", [-0.3], 0.3),
+    ("exp", [-1.0], math.exp(-1)),
+    ("log", [1.5], math.log(1.5)),
+    ("log10", [2.0], math.log10(2)),
+    ("pow", [0.5, 3.0], 0.125),
+    ("sqrt", [0.25], 0.5),
+    ("min", [0.3, 0.1, 0.2], 0.1),
+    ("max", [0.3, 0.1, 0.2], 0.3),
+    ("mean", [0.1, 0.2, 0.6], 0.3),
+    ("sin", [0.5], math.sin(0.5)),
+    ("cos", [1.0], math.cos(1.0)),
+    ("tanh", [0.5], math.tanh(0.5)),
+    ("asin", [0.5], math.asin(0.5)),
+    ("ceil", [0.2], 1.0),
+    ("floor", [1.7], 1.0),
+    ("lt", [0.1, 0.2], 1.0),
+    ("geq", [0.1, 0.2], 0.0),
+    ("eq", [0.5, 0.5], 1.0),
+    ("df", [0.5, 0.5], 0.0),
+    ("not", [0.0], 1.0),
+    ("and", [1.0, 0.0], 0.0),
+    ("or", [1.0, 0.0], 1.0),
+    ("ite", [1.0, 0.2, 0.7], 0.2),
+    ("ite", [0.0, 0.2, 0.7], 0.7),
+]
+
+
+@pytest.mark.parametrize("tag, args, exact", ARITHMETIC)
+def test_arithmetic(tag, args, exact):
+    got = probability(expr(tag, *map(f, args)))
+    assert got == pytest.approx(exact, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("a, b, exact", [(7.0, 4.0, 3.0), (-7.0, 4.0, -3.0),
+                                         (7.9, 4.2, 3.0)])
+def test_mod_is_scrams(a, b, exact):
+    # The remainder of the integer parts, with the dividend's sign (C++'s %).
+    body = expr("add", f(0.5), expr("div", expr("mod", f(a), f(b)), f(10.0)))
+    assert probability(body) == pytest.approx(0.5 + exact / 10, rel=1e-12)
+
+
+def test_pi_and_nesting():
+    # 1 - pi / 4 = 1 - atan(1), nested through <sub> and <div>
+    body = expr("sub", f(1.0), expr("div", "<pi/>", '<int value="4"/>'))
+    assert probability(body) == pytest.approx(1 - math.atan(1), rel=1e-12)
+
+
+def test_the_model_runs_with_the_evaluated_probability():
+    body = expr("exponential", f(1e-4), "<system-mission-time/>")
+    model = read_openpsa(io.StringIO(DOC.format(body=body, data="")))
+    q = 1 - math.exp(-0.876)
+    assert ss.exact(model)["top"].unavailability == pytest.approx(
+        1 - 0.9 * (1 - q), rel=1e-12)
+
+
+def test_common_cause_distribution_from_an_expression():
+    text = """<opsa-mef>
+  <define-fault-tree name="ft">
+    <define-gate name="top"><and><basic-event name="p1"/>
+      <basic-event name="p2"/></and></define-gate>
+  </define-fault-tree>
+  <define-CCF-group name="G" model="beta-factor">
+    <members><basic-event name="p1"/><basic-event name="p2"/></members>
+    <distribution><exponential><float value="1e-5"/><system-mission-time/>
+      </exponential></distribution>
+    <factor level="2"><float value="0.1"/></factor>
+  </define-CCF-group>
+</opsa-mef>"""
+    model = read_openpsa(io.StringIO(text))
+    q = -math.expm1(-1e-5 * 8760)
+    (shock,) = model.shocks.values()
+    assert shock.probability == pytest.approx(0.1 * q, rel=1e-12)
+
+
+# --- errors -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body, marker, fragment", [
+    (expr("exponential", f(-1e-3), f(10.0)), "<float value=\"-0.001\"",
+     "<exponential> in basic event 'e': the failure rate is -0.001; it must be >= 0"),
+    (expr("exponential", f(1e-3)), "<exponential>", "takes 2 arguments, not 1"),
+    (expr("GLM", f(1.5), f(1e-3), f(0.0), f(1.0)), "<float value=\"1.5\"",
+     "the failure probability on demand is 1.5; it must be in [0, 1]"),
+    (expr("GLM", f(0.1), f(0.0), f(0.0), f(1.0)), "<float value=\"0.0\"",
+     "the failure rate is 0.0; it must be > 0"),
+    (expr("Weibull", f(0.0), f(1.0), f(0.0), f(1.0)), "<float value=\"0.0\"",
+     "the scale is 0.0; it must be > 0"),
+    (expr("div", f(1.0), f(0.0)), "<div>", "<div> in basic event 'e' divides by zero"),
+    (expr("log", f(-1.0)), "<log>", "<log> in basic event 'e' is undefined"),
+    (expr("add", f(0.1)), "<add>", "takes 2 or more arguments, not 1"),
+    (expr("pi", f(0.1)), "<pi>", "takes 0 arguments, not 1"),
+    (expr("add", f(0.7), f(0.6)), "<add>",
+     "basic event 'e': its expression <add> gives 1.2999999999999998, not a "
+     "probability in [0, 1]"),
+    (expr("exp", f(1e6)), "<exp>", "<exp> in basic event 'e' is undefined"),
+    ('<system-mission-time><float value="1"/></system-mission-time>',
+     '<float value="1"', "<system-mission-time> in basic event 'e' must be empty"),
+])
+def test_errors_name_the_file_line_and_construct(body, marker, fragment):
+    check_error(body, marker, fragment)
+
+
+def test_outside_unit_interval_names_the_line_of_the_expression():
+    exc = check_error(expr("mul", f(2.0), f(0.8)), "<mul>",
+                      "its expression <mul> gives 1.6")
+    assert str(exc).startswith("<stream>:")
+
+
+def test_parameter_cycle_through_an_expression():
+    data = "\n".join([param("p", expr("mul", '<parameter name="q"/>', f(0.5))),
+                      param("q", expr("add", '<parameter name="p"/>', f(0.1)))])
+    text = DOC.format(body=f(0.1), data=data)
+    with pytest.raises(OpenPSAError, match="parameter 'p' is defined through "
+                                           "itself: p -> q -> p"):
+        read_openpsa(io.StringIO(text))
+
+
+@pytest.mark.parametrize("value, cls", [(-1.0, ValueError), (math.inf, ValueError),
+                                        (math.nan, ValueError), ("8760", TypeError)])
+def test_bad_mission_time(value, cls):
+    with pytest.raises(cls, match="The 'mission_time' parameter of read_openpsa"):
+        probability(f(0.1), mission_time=value)
