@@ -6,6 +6,7 @@ Closed forms are checked to 1e-12 (relative) against the formulas of MEF
 
 import io
 import math
+from statistics import NormalDist
 
 import pytest
 
@@ -249,3 +250,135 @@ def test_parameter_cycle_through_an_expression():
 def test_bad_mission_time(value, cls):
     with pytest.raises(cls, match="The 'mission_time' parameter of read_openpsa"):
         probability(f(0.1), mission_time=value)
+
+
+# --- deviates -----------------------------------------------------------------
+
+Z95 = 1.6448536269514722     # the standard normal 95th percentile
+
+
+def component(body, data=""):
+    model = read_openpsa(io.StringIO(DOC.format(body=body, data=data)))
+    return model.components["e"]
+
+
+def test_uniform_deviate_is_a_uniform():
+    c = component(expr("uniform-deviate", f(0.01), f(0.03)))
+    assert c.distribution == ss.Uniform(0.01, 0.03)
+    assert c.unavailability == pytest.approx(0.02, rel=1e-12)
+
+
+def test_beta_deviate_is_a_beta():
+    c = component(expr("beta-deviate", f(2.0), f(998.0)))
+    assert c.distribution == ss.Beta(2.0, 998.0)
+    assert c.unavailability == pytest.approx(0.002, rel=1e-12)
+
+
+@pytest.mark.parametrize("mean, ef, level, z", [
+    (1e-3, 3.0, 0.95, Z95), (2e-4, 10.0, 0.95, Z95),
+    (1e-3, 5.0, 0.9, 1.2815515655446004),
+])
+def test_lognormal_deviate_by_mean_and_error_factor(mean, ef, level, z):
+    c = component(expr("lognormal-deviate", f(mean), f(ef), f(level)))
+    sigma = math.log(ef) / z
+    d = c.distribution
+    assert isinstance(d, ss.LogNormal)
+    assert d.sigma == pytest.approx(sigma, rel=1e-12)
+    assert d.median == pytest.approx(mean * math.exp(-sigma**2 / 2), rel=1e-12)
+    # The point value is the mean of the lognormal truncated to (0, 1]: the
+    # MEF mean (SCRAM's point value) less E[X; X > 1], renormalised.
+    mu = math.log(d.median)
+    phi = NormalDist().cdf
+    exact = mean * phi((-mu - sigma**2) / sigma) / phi(-mu / sigma)
+    assert c.unavailability == pytest.approx(exact, rel=1e-9)
+    assert c.unavailability == pytest.approx(mean, rel=1e-6)
+
+
+def test_lognormal_deviate_far_from_one_keeps_scrams_mean():
+    c = component(expr("lognormal-deviate", f(1e-3), f(3.0), f(0.95)))
+    assert c.unavailability == pytest.approx(1e-3, rel=1e-12)
+
+
+def test_lognormal_deviate_truncation_moves_a_heavy_mean():
+    # mean 0.01, EF 10: P(X > 1) = 3.3e-5 before truncation; the mean drops
+    # by E[X; X > 1], about 0.5%.
+    c = component(expr("lognormal-deviate", f(0.01), f(10.0), f(0.95)))
+    s = math.log(10.0) / Z95
+    mu = math.log(0.01) - s * s / 2
+    phi = NormalDist().cdf
+    exact = 0.01 * phi((-mu - s * s) / s) / phi(-mu / s)
+    assert c.unavailability == pytest.approx(exact, rel=1e-9)
+    assert 0.99 < c.unavailability / 0.01 < 0.996
+
+
+def test_lognormal_deviate_by_mu_and_sigma_as_scram():
+    c = component(expr("lognormal-deviate", f(-7.0), f(0.5)))
+    assert c.distribution == ss.LogNormal(math.exp(-7.0), 0.5)
+
+
+@pytest.mark.parametrize("body, mean", [
+    (expr("normal-deviate", f(0.01), f(0.001)), 0.01),
+    (expr("gamma-deviate", f(2.0), f(0.001)), 0.002),
+    (expr("histogram", f(0.0), expr("bin", f(0.1), f(1.0)),
+          expr("bin", f(0.3), f(3.0))), (0.1 * 1 + 0.4 * 3) / 8),
+])
+def test_deviates_without_a_slosim_distribution_give_their_mean(body, mean):
+    c = component(body)
+    assert c.distribution is None
+    assert c.unavailability == pytest.approx(mean, rel=1e-12)
+
+
+def test_a_deviate_inside_an_expression_is_its_mean():
+    data = param("rate", expr("lognormal-deviate", f(1e-4), f(3.0), f(0.95)))
+    c = component(expr("exponential", '<parameter name="rate"/>',
+                       "<system-mission-time/>"), data=data)
+    assert c.distribution is None
+    assert c.unavailability == pytest.approx(-math.expm1(-0.876), rel=1e-12)
+
+
+def test_a_deviate_parameter_gives_each_event_its_distribution():
+    data = param("q", expr("beta-deviate", f(1.0), f(99.0)))
+    text = DOC.format(body='<parameter name="q"/>', data=data).replace(
+        '<float value="0.1"/>', '<parameter name="q"/>')
+    model = read_openpsa(io.StringIO(text))
+    assert model.components["a"].distribution == ss.Beta(1.0, 99.0)
+    assert model.components["e"].distribution == ss.Beta(1.0, 99.0)
+
+
+@pytest.mark.parametrize("body, marker, fragment", [
+    (expr("uniform-deviate", f(0.3), f(0.2)), "<uniform-deviate>",
+     "the lower bound 0.3 must be below the upper bound 0.2"),
+    (expr("lognormal-deviate", f(1e-3), f(1.0), f(0.95)), '<float value="1.0"',
+     "the error factor is 1.0; it must be > 1"),
+    (expr("lognormal-deviate", f(1e-3), f(3.0), f(1.0)), '<float value="1.0"',
+     "the confidence level is 1.0; it must be in (0, 1)"),
+    (expr("lognormal-deviate", f(1e-3)), "<lognormal-deviate>",
+     "takes 2 or 3 arguments, not 1"),
+    (expr("lognormal-deviate", f(0.3), f(10.0), f(0.95)), "<lognormal-deviate>",
+     "basic event 'e': <lognormal-deviate> LogNormal("),
+    (expr("beta-deviate", f(0.0), f(1.0)), '<float value="0.0"',
+     "the shape alpha is 0.0; it must be > 0"),
+    (expr("gamma-deviate", f(1.0), f(-1.0)), '<float value="-1.0"',
+     "the scale theta is -1.0; it must be > 0"),
+    (expr("normal-deviate", f(0.1), f(0.0)), '<float value="0.0"',
+     "the standard deviation is 0.0; it must be > 0"),
+    (expr("normal-deviate", f(2.0), f(0.1)), "<normal-deviate>",
+     "its expression <normal-deviate> gives 2.0, not a probability"),
+    (expr("histogram", f(0.2), expr("bin", f(0.1), f(1.0))), "<bin>",
+     "the bounds must increase, but 0.1 follows 0.2"),
+    (expr("histogram", f(0.0), expr("bin", f(0.1), f(-1.0))), '<float value="-1.0"',
+     "the weight is -1.0; it must be >= 0"),
+    (expr("histogram", f(0.0), expr("bin", f(0.1), f(0.0))), "<histogram>",
+     "its weights sum to 0"),
+    (expr("histogram", f(0.0)), "<histogram>", "takes a lower bound, then one or more"),
+    (expr("histogram", f(0.0), expr("bin", f(0.1))), "<bin>",
+     "<bin> in basic event 'e' takes an upper bound and a weight"),
+])
+def test_deviate_errors(body, marker, fragment):
+    check_error(body, marker, fragment)
+
+
+def test_a_distribution_outside_the_unit_interval():
+    text = DOC.format(body=expr("uniform-deviate", f(0.5), f(2.0)), data="")
+    with pytest.raises(OpenPSAError, match="basic event 'e': .*support is"):
+        read_openpsa(io.StringIO(text))

@@ -22,7 +22,7 @@ from fractions import Fraction
 from ... import model as _m
 from ..._errors import ModelError
 from ._definitions import NAME_ATTR, Definition
-from ._expressions import INTEGER
+from ._expressions import INTEGER, Deviate
 
 __all__ = ["CCFGroups"]
 
@@ -183,6 +183,8 @@ class CCFGroups:
         value = self.expression(el.children[0], g, f"{g.what()}: <distribution>")
         g.value = (self.parameter_value(value) if isinstance(value, Definition)
                    else value)
+        if isinstance(g.value, Deviate):
+            g.value = g.value.mean      # SCRAM's point value; nothing uncertain
         q = _rational(g.value)
         if q is None or not 0 <= q <= 1:
             self.fail(f"{g.what()}: its distribution {g.value!r} (each member's "
@@ -222,6 +224,8 @@ class CCFGroups:
             value = self.expression(f.children[0], g, what)
             if isinstance(value, Definition):
                 value = self.parameter_value(value)
+            if isinstance(value, Deviate):
+                value = value.mean
             x = _rational(value)
             if x is None or not 0 <= x <= 1:
                 self.fail(f"{what} is {value!r}, not a fraction in [0, 1]",

@@ -5,11 +5,14 @@ A value is a constant (``<float>``, ``<int>``, ``<bool>``,
 value; or an expression of MEF 2.0 evaluated in floating point, as SCRAM
 evaluates it: arithmetic, comparisons and ``ite`` over constants and
 parameters, ``system-mission-time`` (the reader's ``mission_time``),
-``exponential``, ``GLM`` and ``Weibull``.
+``exponential``, ``GLM`` and ``Weibull``; the deviates and
+``histogram`` (a :class:`Deviate`: a slosim distribution where slosim has
+one, and in any case SCRAM's point value, the mean).
 """
 
 import math
 import re
+from statistics import NormalDist
 
 from ... import model as _m
 from ..._errors import ModelError
@@ -19,9 +22,8 @@ __all__ = ["Expressions", "DOUBLE", "INTEGER"]
 
 # Expressions of MEF 2.0 slosim does not evaluate.
 _REFUSED = {
-    "switch", "periodic-test", "extern-function", "uniform-deviate",
-    "normal-deviate", "lognormal-deviate", "gamma-deviate", "beta-deviate",
-    "histogram", "test-initiating-event", "test-functional-event",
+    "switch", "periodic-test", "extern-function", "test-initiating-event",
+    "test-functional-event",
 }
 
 
@@ -113,6 +115,82 @@ INTEGER = re.compile(r"[+-]?[0-9]+")
 _BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
 
 
+
+class Deviate:
+    """A deviate (or ``histogram``) of MEF, evaluated.
+
+    Attributes
+    ----------
+    tag : str
+        The element, e.g. ``"lognormal-deviate"``.
+    args : tuple of float
+        Its arguments' values.
+    mean : float
+        SCRAM's point value: the mean of the distribution MEF describes.
+    line : int
+        The element's line.
+    """
+
+    __slots__ = ("tag", "args", "mean", "line")
+
+    def __init__(self, tag, args, mean, line):
+        self.tag, self.args, self.mean, self.line = tag, tuple(args), mean, line
+
+    def distribution(self):
+        """The slosim distribution, or None where slosim has none
+        (``normal-deviate``, ``gamma-deviate``, ``histogram``).
+
+        ``lognormal-deviate(mean, EF, level)`` has ``sigma = ln(EF) / z``
+        with ``z`` the standard normal ``level`` quantile and median
+        ``mean exp(-sigma**2 / 2)``; ``lognormal-deviate(mu, sigma)`` (SCRAM's
+        two-argument form) median ``exp(mu)``. slosim's
+        :class:`~slosim.model.LogNormal` of a probability is truncated to
+        (0, 1], so its mean is below the MEF mean by ``E[X; X > 1]``.
+        """
+        a = self.args
+        if self.tag == "uniform-deviate":
+            return _m.Uniform(a[0], a[1])
+        if self.tag == "beta-deviate":
+            return _m.Beta(a[0], a[1])
+        if self.tag == "lognormal-deviate":
+            if len(a) == 2:
+                return _m.LogNormal(math.exp(a[0]), a[1])
+            sigma = math.log(a[1]) / NormalDist().inv_cdf(a[2])
+            return _m.LogNormal(a[0] * math.exp(-sigma * sigma / 2), sigma)
+        return None
+
+
+def _histogram_mean(bounds, weights):
+    # SCRAM's: the weighted mean of the bins' midpoints.
+    total = math.fsum(weights)
+    return math.fsum((lo + hi) * w for lo, hi, w in
+                     zip(bounds, bounds[1:], weights)) / (2 * total)
+
+
+def _lognormal_mean(*a):
+    return a[0] if len(a) == 3 else math.exp(a[0] + a[1] * a[1] / 2)
+
+
+# tag -> (arities, the mean, what each argument must be: (name, check)).
+_DEVIATES = {
+    "uniform-deviate": ((2,), lambda lo, hi: (lo + hi) / 2, None),
+    "normal-deviate": ((2,), lambda mu, sigma: mu,
+                       ((None, None), ("the standard deviation", _POSITIVE))),
+    "lognormal-deviate": ((2, 3), _lognormal_mean, None),
+    "gamma-deviate": ((2,), lambda k, theta: k * theta,
+                      (("the shape k", _POSITIVE), ("the scale theta", _POSITIVE))),
+    "beta-deviate": ((2,), lambda a, b: a / (a + b),
+                     (("the shape alpha", _POSITIVE), ("the shape beta", _POSITIVE))),
+}
+_LOGNORMAL_CHECKS = {
+    2: ((None, None), ("sigma", _POSITIVE)),
+    3: (("the mean", _POSITIVE), ("the error factor", "> 1"),
+        ("the confidence level", "in (0, 1)")),
+}
+_CHECKS["> 1"] = lambda x: x > 1
+_CHECKS["in (0, 1)"] = lambda x: 0 < x < 1
+
+
 class Expressions:
     """Constants, parameters and expressions, in pass 2 and pass 3.
 
@@ -191,6 +269,10 @@ class Expressions:
             return self.mission_time
         if tag in _FUNCTIONS:
             return self.evaluate(el, owner, what)
+        if tag in _DEVIATES:
+            return self.deviate(el, owner, what)
+        if tag == "histogram":
+            return self.histogram(el, owner, what)
         if tag in _REFUSED:
             self.fail(f"{what} uses <{tag}>, an expression slosim does not "
                       f"evaluate: probabilities must be constants, parameters or "
@@ -199,10 +281,89 @@ class Expressions:
         self.fail(f"unknown element <{tag}> in {what}", where, el.line, owner.id)
 
     def number(self, value):
-        """The float of an :meth:`expression`'s value."""
+        """The float of an :meth:`expression`'s value (a deviate's mean)."""
         if isinstance(value, Definition):
             value = self.parameter_value(value)
-        return float(value)
+        return value.mean if isinstance(value, Deviate) else float(value)
+
+    def arguments(self, el, owner, what, checks):
+        """The values of ``el``'s arguments, checked (``checks``: a
+        ``(name, check)`` per argument, name None for none)."""
+        args = [self.number(self.expression(c, owner, what)) for c in el.children]
+        for i, (name, check) in enumerate(checks or ()):
+            if name is not None and not _CHECKS[check](args[i]):
+                self.fail(f"<{el.tag}> in {what}: {name} is {args[i]!r}; it must "
+                          f"be {check}", owner.where, el.children[i].line, owner.id)
+        return args
+
+    def deviate(self, el, owner, what):
+        """A :class:`Deviate`, its arguments checked as SCRAM checks them."""
+        tag = el.tag
+        arities, mean, checks = _DEVIATES[tag]
+        self.check_attrs(el, owner.where, ())
+        n = len(el.children)
+        if n not in arities:
+            self.fail(f"<{tag}> in {what} takes "
+                      f"{' or '.join(map(str, arities))} arguments, not {n}",
+                      owner.where, el.line, owner.id)
+        if tag == "lognormal-deviate":
+            checks = _LOGNORMAL_CHECKS[n]
+        args = self.arguments(el, owner, what, checks)
+        if tag == "uniform-deviate" and not args[0] < args[1]:
+            self.fail(f"<{tag}> in {what}: the lower bound {args[0]!r} must be "
+                      f"below the upper bound {args[1]!r}", owner.where, el.line,
+                      owner.id)
+        return Deviate(tag, args, self.finite(mean, args, el, owner, what), el.line)
+
+    def histogram(self, el, owner, what):
+        """``<histogram>``: a lower bound, then ``<bin>`` elements of an
+        upper bound and a weight each; a :class:`Deviate` of its mean."""
+        where = owner.where
+        self.check_attrs(el, where, ())
+        if len(el.children) < 2 or el.children[0].tag == "bin" or any(
+                c.tag != "bin" for c in el.children[1:]):
+            self.fail(f"<histogram> in {what} takes a lower bound, then one or "
+                      f"more <bin> elements", where, el.line, owner.id)
+        bounds = [self.number(self.expression(el.children[0], owner, what))]
+        weights = []
+        for b in el.children[1:]:
+            self.check_attrs(b, where, ())
+            if len(b.children) != 2:
+                self.fail(f"<bin> in {what} takes an upper bound and a weight, "
+                          f"not {len(b.children)} expressions", where, b.line,
+                          owner.id)
+            upper, weight = self.arguments(b, owner, what, (
+                (None, None), ("the weight", _NON_NEGATIVE)))
+            if not upper > bounds[-1]:
+                self.fail(f"<histogram> in {what}: the bounds must increase, "
+                          f"but {upper!r} follows {bounds[-1]!r}", where, b.line,
+                          owner.id)
+            bounds.append(upper)
+            weights.append(weight)
+        if not math.fsum(weights) > 0:
+            self.fail(f"<histogram> in {what}: its weights sum to 0", where,
+                      el.line, owner.id)
+        mean = self.finite(_histogram_mean, (bounds, weights), el, owner, what)
+        return Deviate("histogram", bounds + weights, mean, el.line)
+
+    def finite(self, func, args, el, owner, what):
+        """``func(*args)``, or a failure naming ``el`` if it is undefined or
+        not finite."""
+        try:
+            x = func(*args)
+        except ZeroDivisionError:
+            x = None
+            reason = "divides by zero"
+        except (ValueError, OverflowError) as exc:
+            x = None
+            reason = f"is undefined ({exc})"
+        else:
+            reason = f"gives {x!r}"
+        if x is None or math.isnan(x) or math.isinf(x):
+            self.fail(f"<{el.tag}> in {what} {reason} for the arguments "
+                      f"{', '.join(map(repr, args)) or '()'}: a value must be a "
+                      f"finite number", owner.where, el.line, owner.id)
+        return float(x)
 
     def evaluate(self, el, owner, what):
         """The float an arithmetic or time-dependent expression gives."""
@@ -217,26 +378,8 @@ class Expressions:
             self.fail(f"<{tag}> in {what} takes {arity} argument"
                       f"{'' if arity == 1 else 's'}, not {n}", where, el.line,
                       owner.id)
-        args = [self.number(self.expression(c, owner, what)) for c in el.children]
-        for i, (name, check) in enumerate(checks or ()):
-            if not _CHECKS[check](args[i]):
-                self.fail(f"<{tag}> in {what}: {name} is {args[i]!r}; it must be "
-                          f"{check}", where, el.children[i].line, owner.id)
-        try:
-            x = func(*args)
-        except ZeroDivisionError:
-            x = None
-            reason = "divides by zero"
-        except (ValueError, OverflowError) as exc:
-            x = None
-            reason = f"is undefined ({exc})"
-        else:
-            reason = f"gives {x!r}"
-        if x is None or math.isnan(x) or math.isinf(x):
-            self.fail(f"<{tag}> in {what} {reason} for the arguments "
-                      f"{', '.join(map(repr, args)) or '()'}: a value must be a "
-                      f"finite number", where, el.line, owner.id)
-        return float(x)
+        args = self.arguments(el, owner, what, checks)
+        return self.finite(func, args, el, owner, what)
 
     def basic_event_value(self, d):
         if not d.body:
@@ -246,12 +389,22 @@ class Expressions:
             self.fail(f"basic event {d.id!r} has {len(d.body)} expressions; it "
                       f"needs exactly one", d.where, d.body[1].line, d.id)
         value = self.expression(d.body[0], d, f"basic event {d.id!r}")
-        d.value = (self.parameter_value(value) if isinstance(value, Definition)
-                   else value)
-        if isinstance(d.value, float) and not 0 <= d.value <= 1:
+        value = (self.parameter_value(value) if isinstance(value, Definition)
+                 else value)
+        line = d.body[0].line
+        if isinstance(value, Deviate):
+            line = value.line
+            try:
+                dist = value.distribution()
+            except (TypeError, ValueError) as exc:
+                self.fail(f"basic event {d.id!r}: <{value.tag}> {exc}", d.where,
+                          line, d.id, exc)
+            value = value.mean if dist is None else dist
+        if isinstance(value, float) and not 0 <= value <= 1:
             self.fail(f"basic event {d.id!r}: its expression <{d.body[0].tag}> "
-                      f"gives {d.value!r}, not a probability in [0, 1]",
-                      d.where, d.body[0].line, d.id)
+                      f"gives {value!r}, not a probability in [0, 1]",
+                      d.where, line, d.id)
+        d.value = value
 
     def house_event_value(self, d):
         if len(d.body) > 1 or (d.body and d.body[0].tag != "constant"):
