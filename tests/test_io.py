@@ -531,8 +531,8 @@ def test_bad_attributes(make, marker, fragment):
      "secret", "a role is public or private"),
     (lambda: doc(gate('<event name="a" type="parameter"/>')), 'type="parameter"',
      "<event type='parameter'> is not one of gate, basic-event, house-event"),
-    (lambda: doc('    <define-gate name=" g1"><basic-event name="a"/></define-gate>'),
-     'name=" g1"', "a name must be non-empty"),
+    (lambda: doc('    <define-gate name=" \t"><basic-event name="a"/></define-gate>'),
+     'name=" \t"', "a name must be non-empty"),
     (lambda: doc('    <define-gate name=""><basic-event name="a"/></define-gate>'),
      'name=""', "a name must be non-empty"),
 ])

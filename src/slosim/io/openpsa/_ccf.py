@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from ... import model as _m
 from ..._errors import ModelError
-from ._definitions import NAME_ATTR, Definition
+from ._definitions import NAME_ATTR, Definition, trim
 from ._expressions import INTEGER, Deviate
 
 __all__ = ["CCFGroups"]
@@ -87,7 +87,7 @@ class CCFGroups:
         self.check_attrs(el, where, {"name", "model"}, ("name", "model"))
         name = self.identifier(el, where)
         id_ = f"{base}.{name}" if role == "private" and base else name
-        model = el.attrs["model"]
+        model = trim(el.attrs["model"])
         if model not in _CCF_LEVELS:
             self.fail(f"common-cause group {id_!r}: model {model!r} is not one of "
                       f"{', '.join(_CCF_LEVELS)}", where, el.line, id_)

@@ -9,7 +9,7 @@ helpers every pass uses to check an element and to fail.
 
 from ..._errors import OpenPSAError
 
-__all__ = ["Definitions", "Definition", "NAME_ATTR"]
+__all__ = ["Definitions", "Definition", "NAME_ATTR", "trim"]
 
 _DEFINITIONS = {
     "define-gate": "gate",
@@ -34,6 +34,12 @@ _OTHER_CONSTRUCTS = {
 
 # The attributes of an element that takes a name and nothing else.
 NAME_ATTR = frozenset({"name"})
+
+
+def trim(text):
+    """An attribute's value without surrounding blanks, as SCRAM reads
+    every attribute (``boost::trim``: the C locale's white space)."""
+    return text.strip(" \t\n\r\f\v")
 
 
 class Definition:
@@ -178,14 +184,15 @@ class Definitions:
         return table.get(ref)
 
     def identifier(self, el, where):
-        name = el.attrs["name"]
-        if not name.strip() or name != name.strip():
-            self.fail(f"<{el.tag} name={name!r}>: a name must be non-empty, without "
-                      f"leading or trailing blanks", where, el.line)
+        """The element's name, trimmed (as SCRAM does)."""
+        name = trim(el.attrs["name"])
+        if not name:
+            self.fail(f"<{el.tag} name={el.attrs['name']!r}>: a name must be "
+                      f"non-empty", where, el.line)
         return name
 
     def role(self, el, where, inherited):
-        role = el.attrs.get("role", inherited)
+        role = trim(el.attrs.get("role", inherited))
         if role not in ("public", "private"):
             self.fail(f"<{el.tag} role={role!r}>: a role is public or private",
                       where, el.line)

@@ -16,7 +16,7 @@ from statistics import NormalDist
 
 from ... import model as _m
 from ..._errors import ModelError
-from ._definitions import Definition
+from ._definitions import Definition, trim
 
 __all__ = ["Expressions", "DOUBLE", "INTEGER"]
 
@@ -256,7 +256,7 @@ class Expressions:
             return text
         if tag == "parameter":
             ref = self.check_attrs(el, where, {"name", "unit"}, ("name",))["name"]
-            target = self.lookup(self.params, ref.strip(), owner.base)
+            target = self.lookup(self.params, trim(ref), owner.base)
             if target is None:
                 self.fail(f"{what} refers to parameter {ref!r}, which is not "
                           f"defined", where, el.line, owner.id)

@@ -7,7 +7,7 @@ is rejected.
 
 from ... import model as _m
 from ..._errors import ModelError
-from ._definitions import NAME_ATTR, Definition
+from ._definitions import NAME_ATTR, Definition, trim
 from ._expressions import INTEGER
 
 __all__ = ["Logic", "formula_refs", "gate_refs"]
@@ -57,11 +57,11 @@ class Logic:
                 self.fail(f"<{tag}> must be empty", where, el.children[0].line, gate.id)
             kind = _REFERENCES[tag]
             if tag == "event" and "type" in attrs:
-                kind = _EVENT_TYPES.get(attrs["type"])
+                kind = _EVENT_TYPES.get(trim(attrs["type"]))
                 if kind is None:
                     self.fail(f"<event type={attrs['type']!r}> is not one of "
                               f"gate, basic-event, house-event", where, el.line, gate.id)
-            ref = attrs["name"]
+            ref = trim(attrs["name"])
             target = self.lookup(self.events, ref, gate.base)
             if target is None:
                 self.fail(f"gate {gate.id!r} refers to {kind or 'event'} {ref!r}, "

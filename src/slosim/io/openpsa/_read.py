@@ -103,14 +103,23 @@ class _Reader(Definitions, Expressions, Logic, CCFGroups, SlosimAttributes):
         self.gate_nodes()
 
 
-def _sources(source):
-    if isinstance(source, (list, tuple)):
-        if not source:
-            raise param_error("source", "read_openpsa",
-                              "a path, a file object or a non-empty list of them",
-                              source)
-        return list(source)
-    return [source]
+def _sources(sources):
+    """The files of ``read_openpsa(*sources)``, a list flattened (a list
+    or tuple of files is one argument's worth, as before ``*sources``)."""
+    out = []
+    for source in sources:
+        if isinstance(source, (list, tuple)):
+            if not source:
+                raise param_error("source", "read_openpsa",
+                                  "a path, a file object or a non-empty list of them",
+                                  source)
+            out.extend(source)
+        else:
+            out.append(source)
+    if not out:
+        raise param_error("source", "read_openpsa",
+                          "at least one path or file object", sources, TypeError)
+    return out
 
 
 def _open(source):
@@ -137,7 +146,7 @@ def _top(top):
     return list(names)
 
 
-def read_openpsa(source, *, top=None, mission_time=8760.0, max_size=64 * 2**20,
+def read_openpsa(*sources, top=None, mission_time=8760.0, max_size=64 * 2**20,
                  max_depth=256):
     """Read an Open-PSA MEF model (fault trees) as a :class:`slosim.Model`.
 
@@ -152,10 +161,13 @@ def read_openpsa(source, *, top=None, mission_time=8760.0, max_size=64 * 2**20,
 
     Parameters
     ----------
-    source : path, file object, or list of them
-        An MEF file: a path (``str`` or ``os.PathLike``) or a binary or text
-        file object. A list of files is read as one model, as PRA tools do
-        (names are model-wide across the files).
+    *sources : path, file object, or list of them
+        The MEF files of one model: each a path (``str`` or
+        ``os.PathLike``) or a binary or text file object (a list of them
+        counts as its files). Several files are read as one model, as PRA
+        tools do: names are model-wide across the files, so the fault
+        trees can be in one file and the basic events in another
+        (``read_openpsa("tree.xml", "data.xml")``).
     top : str or list of str, optional
         The events to make journeys of, by name, in this order. By default
         every gate that no other gate refers to (the model's top gates), in
@@ -223,7 +235,8 @@ def read_openpsa(source, *, top=None, mission_time=8760.0, max_size=64 * 2**20,
     :class:`~slosim.Shock` objects of the basic events a model's shocks were
     written as). Probabilities are read from their decimal text, exactly as
     ``Component(name, unavailability="...")`` would; an expression's value
-    is the float it evaluates to.
+    is the float it evaluates to. Names (and roles, event types, CCF
+    models) are read without surrounding white space, as SCRAM reads them.
 
     Examples
     --------
@@ -264,7 +277,7 @@ def read_openpsa(source, *, top=None, mission_time=8760.0, max_size=64 * 2**20,
                           "a float in the range [0, inf)", mission_time)
     reader = _Reader(mission_time)
     names = []
-    for src in _sources(source):
+    for src in _sources(sources):
         stream, where, close = _open(src)
         try:
             root = parse(stream, where, max_size=max_size, max_depth=max_depth,
