@@ -109,6 +109,24 @@ def test_weibull(alpha, beta, t0, t, exact):
     assert got == pytest.approx(exact, rel=1e-12, abs=0)
 
 
+@pytest.mark.parametrize("lam, tau, theta, t, since", [
+    (1e-4, 720.0, 0.0, 8760.0, 8760.0 - 12 * 720),   # 120 h after the 12th test
+    (1e-4, 720.0, 100.0, 50.0, 50.0),                # before the first test
+    (2e-3, 100.0, 50.0, 350.0, 100.0),               # at a test: just before it
+    (5e-5, 1000.0, 200.0, 2950.0, 750.0),
+])
+def test_periodic_test_instant_repair(lam, tau, theta, t, since):
+    got = probability(expr("periodic-test", f(lam), f(tau), f(theta), f(t)))
+    assert got == pytest.approx(1 - math.exp(-lam * since), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize("n", [5, 11, 3])
+def test_periodic_test_other_forms_are_refused(n):
+    check_error(expr("periodic-test", *[f(0.5)] * n), "<periodic-test>",
+                f"basic event 'e' uses <periodic-test> with {n} arguments: slosim "
+                f"evaluates only the four-argument form")
+
+
 def test_expressions_over_parameters():
     data = "\n".join([
         param("lambda", expr("div", f(1.0), f(20000.0))),     # per hour
@@ -215,6 +233,8 @@ def test_common_cause_distribution_from_an_expression():
      "the failure rate is 0.0; it must be > 0"),
     (expr("Weibull", f(0.0), f(1.0), f(0.0), f(1.0)), "<float value=\"0.0\"",
      "the scale is 0.0; it must be > 0"),
+    (expr("periodic-test", f(1e-3), f(-1.0), f(0.0), f(1.0)), "<float value=\"-1.0\"",
+     "the time between tests is -1.0; it must be > 0"),
     (expr("div", f(1.0), f(0.0)), "<div>", "<div> in basic event 'e' divides by zero"),
     (expr("log", f(-1.0)), "<log>", "<log> in basic event 'e' is undefined"),
     (expr("add", f(0.1)), "<add>", "takes 2 or more arguments, not 1"),

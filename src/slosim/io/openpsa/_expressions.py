@@ -5,7 +5,8 @@ A value is a constant (``<float>``, ``<int>``, ``<bool>``,
 value; or an expression of MEF 2.0 evaluated in floating point, as SCRAM
 evaluates it: arithmetic, comparisons and ``ite`` over constants and
 parameters, ``system-mission-time`` (the reader's ``mission_time``),
-``exponential``, ``GLM`` and ``Weibull``; the deviates and
+``exponential``, ``GLM``, ``Weibull`` and ``periodic-test`` (its
+four-argument form); the deviates and
 ``histogram`` (a :class:`Deviate`: a slosim distribution where slosim has
 one, and in any case SCRAM's point value, the mean).
 """
@@ -22,7 +23,7 @@ __all__ = ["Expressions", "DOUBLE", "INTEGER"]
 
 # Expressions of MEF 2.0 slosim does not evaluate.
 _REFUSED = {
-    "switch", "periodic-test", "extern-function", "test-initiating-event",
+    "switch", "extern-function", "test-initiating-event",
     "test-functional-event",
 }
 
@@ -49,6 +50,18 @@ def _glm(gamma, lam, mu, t):
 def _weibull(alpha, beta, t0, t):
     """``1 - exp(-((t - t0) / alpha)**beta)`` for ``t > t0``, else 0."""
     return 0.0 if t <= t0 else -math.expm1(-((t - t0) / alpha) ** beta)
+
+
+def _periodic_test(lam, tau, theta, t):
+    """Instant test and repair every ``tau`` from ``theta`` on:
+    ``1 - exp(-lambda s)`` with ``s`` the time since the last test (``tau``
+    at a test instant, the probability just before it; ``t`` before the
+    first test). The period arithmetic is SCRAM's, so the numbers are."""
+    if t <= theta:
+        return _exponential(lam, t)
+    delta = t - theta
+    since = delta - int(delta / tau) * tau
+    return _exponential(lam, since if since else tau)
 
 
 _POSITIVE, _NON_NEGATIVE, _PROBABILITY = "> 0", ">= 0", "in [0, 1]"
@@ -107,6 +120,11 @@ _FUNCTIONS = {
     "Weibull": (4, _weibull, (("the scale", _POSITIVE), ("the shape", _POSITIVE),
                               ("the time shift", _NON_NEGATIVE),
                               ("the mission time", _NON_NEGATIVE))),
+    "periodic-test": (4, _periodic_test, (("the failure rate", _POSITIVE),
+                                          ("the time between tests", _POSITIVE),
+                                          ("the time before the first test",
+                                           _NON_NEGATIVE),
+                                          ("the mission time", _NON_NEGATIVE))),
 }
 
 DOUBLE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -267,6 +285,12 @@ class Expressions:
                 self.fail(f"<{tag}> in {what} must be empty", where,
                           el.children[0].line, owner.id)
             return self.mission_time
+        if tag == "periodic-test" and len(el.children) != 4:
+            self.fail(f"{what} uses <periodic-test> with {len(el.children)} "
+                      f"arguments: slosim evaluates only the four-argument form "
+                      f"(lambda, tau, theta, t: instant test and repair); evaluate "
+                      f"the others for your mission time and write a <float> "
+                      f"(see docs/io)", where, el.line, owner.id)
         if tag in _FUNCTIONS:
             return self.evaluate(el, owner, what)
         if tag in _DEVIATES:

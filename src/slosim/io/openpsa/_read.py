@@ -196,12 +196,12 @@ def read_openpsa(*sources, top=None, mission_time=8760.0, max_size=64 * 2**20,
         DOCTYPE, a file over ``max_size``, nesting over ``max_depth``),
         non-coherent logic (``not``, ``xor``, ``nand``, ``nor``, ``iff``,
         ``imply``, ``cardinality``), expressions slosim does not evaluate
-        (``periodic-test``, ``switch``, external functions), expressions
-        that are undefined (a division by zero) or whose arguments break
-        their rules, common-cause groups that break their model's rules
-        (levels, factors, members), unknown elements or attributes,
-        undefined, duplicate or cyclic definitions, probabilities outside
-        [0, 1]. Every definition in the files is checked, used or not.
+        (``periodic-test`` of 5 or 11 arguments, ``switch``, external
+        functions), expressions that are undefined (a division by zero) or
+        whose arguments break their rules, common-cause groups that break
+        their model's rules (levels, factors, members), unknown elements or
+        attributes, undefined, duplicate or cyclic definitions, probabilities
+        outside [0, 1]. Every definition in the files is checked, used or not.
 
     See Also
     --------
@@ -218,7 +218,8 @@ def read_openpsa(*sources, top=None, mission_time=8760.0, max_size=64 * 2**20,
     ``<parameter>`` or an expression, evaluated in floating point as SCRAM
     does: arithmetic, comparisons, ``ite``, ``<system-mission-time>``
     (``mission_time``), ``<exponential>`` (``1 - exp(-lambda t)``),
-    ``<GLM>`` and ``<Weibull>``; the deviates, as the event's uncertain
+    ``<GLM>``, ``<Weibull>``, ``<periodic-test>`` (four arguments); the
+    deviates, as the event's uncertain
     parameter (:class:`~slosim.Uniform`, :class:`~slosim.Beta`,
     :class:`~slosim.LogNormal`) or, for ``normal-deviate``,
     ``gamma-deviate`` and ``histogram`` and inside expressions, their
