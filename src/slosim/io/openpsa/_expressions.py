@@ -69,6 +69,8 @@ _CHECKS = {
     _POSITIVE: lambda x: x > 0,
     _NON_NEGATIVE: lambda x: x >= 0,
     _PROBABILITY: lambda x: 0 <= x <= 1,
+    "> 1": lambda x: x > 1,
+    "in (0, 1)": lambda x: 0 < x < 1,
 }
 
 # tag -> (arity: n, or (low, None) for low or more arguments, function of
@@ -205,8 +207,6 @@ _LOGNORMAL_CHECKS = {
     3: (("the mean", _POSITIVE), ("the error factor", "> 1"),
         ("the confidence level", "in (0, 1)")),
 }
-_CHECKS["> 1"] = lambda x: x > 1
-_CHECKS["in (0, 1)"] = lambda x: 0 < x < 1
 
 
 class Expressions:

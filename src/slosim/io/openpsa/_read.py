@@ -6,8 +6,9 @@ Three passes over the parsed files:
    parameters, common-cause groups and the basic events they define)
    under its model-wide id, rejecting what slosim does not translate as it
    is met;
-2. check every definition: parameters resolve to constants (cycles are
-   errors), basic events to probabilities, common-cause groups to a
+2. check every definition: parameters resolve to values (constants,
+   evaluated expressions, deviates; cycles are errors), basic events to
+   probabilities or distributions, common-cause groups to a
    probability and a complete set of factors, gate formulas to coherent
    and/or/atleast trees over defined events; take the shocks slosim
    wrote (``slosim-shock``, ``slosim-member``) out of the logic;
@@ -26,8 +27,8 @@ mixin of its own module:
 
 * ``_definitions``: the containers and definitions (pass 1), and the
   helpers every pass uses to check an element and to fail;
-* ``_expressions``: constants and parameters, the values of basic and
-  house events;
+* ``_expressions``: constants, parameters and expressions, the values
+  of basic and house events;
 * ``_logic``: gate formulas, and the gates built from them;
 * ``_ccf``: common-cause groups (``define-CCF-group``);
 * ``_attributes``: slosim's own attributes (``slosim-name``,
