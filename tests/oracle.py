@@ -9,8 +9,9 @@ cost nothing, so ``n`` counts only the random ones (keep it to ~16).
 It shares no code with slosim's compiler or kernels: it is the definition of
 the model's semantics (a component is down with probability ``q``
 independently of the others; a gate is up when at least ``k`` of its
-children are up; a service is up when its own component and all its
-requirements are up; one object in several places is one random state).
+children are up, a negation when its child is down; a service is up when
+its own component and all its requirements are up; one object in several
+places is one random state).
 
 :func:`assert_consistent` compares a Monte Carlo failure count with an exact
 probability using exact binomial quantiles.
@@ -142,6 +143,8 @@ def journey_states(model):
             state = own(node).copy()
             for kid in kids:
                 state |= kid
+        elif node.kind == "not":
+            state = ~kids[0]
         else:
             ups = np.zeros(1 << n, dtype=np.int32)
             for kid in kids:
@@ -322,6 +325,8 @@ def journey_down(model, down):
         kids = [state[id(c)] for c in children(node, names)]
         if isinstance(node, ss.Service):
             state[id(node)] = np.logical_or.reduce([own[node.name]] + kids)
+        elif node.kind == "not":
+            state[id(node)] = ~kids[0]
         else:
             up = sum((~k).astype(np.int64) for k in kids)
             state[id(node)] = up < node.k

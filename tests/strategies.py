@@ -60,7 +60,8 @@ class DagSpec:
 
     ``nodes`` is in creation order (children before parents); each entry is
     ``("component", name, q)``, ``("service", name, q, children)`` or
-    ``("gate", kind, k, children, name_or_None)``, with ``children`` a tuple
+    ``("gate", kind, k, children, name_or_None)`` (kind ``"not"``: one
+    child, k 1), with ``children`` a tuple
     of ``(node index, by_name)``. ``journeys`` is a tuple of
     ``(node index, journey name)``.
     """
@@ -106,6 +107,8 @@ class DagSpec:
                     objs.append(ss.series(*c, name=name))
                 elif kind == "parallel":
                     objs.append(ss.parallel(*c, name=name))
+                elif kind == "not":
+                    objs.append(ss.negate(c[0], name=name))
                 else:
                     objs.append(ss.k_of_n(k, c, name=name))
         return objs

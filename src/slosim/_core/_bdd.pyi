@@ -3,6 +3,7 @@ import numpy as np
 GATE_SERIES: int
 GATE_PARALLEL: int
 GATE_KOFN: int
+GATE_NOT: int
 
 class BudgetExceeded(Exception): ...
 

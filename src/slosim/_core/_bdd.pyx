@@ -3,8 +3,8 @@
 Mechanism only: :func:`slosim.exact` chooses the variable order, validates
 the model and builds results. This module
 
-* builds the ROBDD of every node of a coherent DAG (series = AND,
-  parallel = OR, k-of-n = threshold, over "up" states) bottom-up with a
+* builds the ROBDD of every node of a DAG (series = AND, parallel = OR,
+  k-of-n = threshold, not = complement, over "up" states) bottom-up with a
   unique table and a lossy computed table;
 * evaluates, in one bottom-up pass, the probability that each diagram node
   is up and that it is down (two sums of non-negative terms, so both keep
@@ -46,6 +46,7 @@ cdef enum:
     C_SERIES = 0
     C_PARALLEL = 1
     C_KOFN = 2
+    C_NOT = 3
     OP_AND = 0
     OP_OR = 1
     OP_NOT = 2
@@ -66,6 +67,7 @@ class BudgetExceeded(Exception):
 GATE_SERIES = 0
 GATE_PARALLEL = 1
 GATE_KOFN = 2
+GATE_NOT = 3
 
 
 ctypedef struct Node:
@@ -451,7 +453,8 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
     gates in topological order; gate g has children
     ``child_idx[child_ptr[g]:child_ptr[g + 1]]`` (node indices below
     ``L + g``), op ``GATE_SERIES`` / ``GATE_PARALLEL`` / ``GATE_KOFN`` and
-    ``gate_k`` children that must be up. Raises BudgetExceeded (caught by
+    ``gate_k`` children that must be up, or ``GATE_NOT`` (one child; down
+    when it is up; ``gate_k`` 1). Raises BudgetExceeded (caught by
     slosim.exact) when the node budget is exceeded, with the diagram's
     size in ``args[0]`` and the number of graph nodes finished in
     ``args[1]``; MemoryError when memory for the nodes cannot be allocated.
@@ -472,8 +475,10 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
             raise ValueError(f"gate {g} has no children")
         if gate_k[g] < 1 or gate_k[g] > n:
             raise ValueError(f"gate {g}: k outside 1..{n}")
-        if gate_op[g] < C_SERIES or gate_op[g] > C_KOFN:
+        if gate_op[g] < C_SERIES or gate_op[g] > C_NOT:
             raise ValueError(f"gate {g}: unknown op {gate_op[g]}")
+        if gate_op[g] == C_NOT and n != 1:
+            raise ValueError(f"gate {g}: a NOT gate has one child, got {n}")
         for c in range(child_ptr[g], child_ptr[g + 1]):
             if child_idx[c] < 0 or child_idx[c] >= L + g:
                 raise ValueError(f"gate {g}: child {child_idx[c]} is not an "
@@ -501,7 +506,9 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
             k = gate_k[g]
             for c in range(n):
                 kv[c] = out[child_idx[child_ptr[g] + c]]
-            if gate_op[g] == C_SERIES or (gate_op[g] == C_KOFN and k == n):
+            if gate_op[g] == C_NOT:
+                r = d.not_(kv[0])
+            elif gate_op[g] == C_SERIES or (gate_op[g] == C_KOFN and k == n):
                 r = d.fold(OP_AND, &kv[0], n)
             elif gate_op[g] == C_PARALLEL or k == 1:
                 r = d.fold(OP_OR, &kv[0], n)

@@ -39,6 +39,7 @@
 #define SLOSIM_OP_ATLEAST_DOWN 2
 #define SLOSIM_OP_ATLEAST_UP 3
 #define SLOSIM_OP_COUNT 4
+#define SLOSIM_OP_NOT 5
 
 /* out = OR (any) or AND (all) of the children's rows, four rows a pass. */
 static inline void slosim_any_all(uint64_t *restrict out, uint64_t *buf,
@@ -159,6 +160,12 @@ static void slosim_eval_gates(uint64_t *buf, int64_t stride, int64_t nw,
                              ~(uint64_t)0);
             for (w = 0; w < nw; w++) out[w] = ~out[w];
             break;
+        case SLOSIM_OP_NOT: {
+            /* one child; tail bits past the valid samples are never counted */
+            const uint64_t *a = buf + k[0] * stride;
+            for (w = 0; w < nw; w++) out[w] = ~a[w];
+            break;
+        }
         default:
             slosim_counter(out, scratch, buf, stride, k, n, param[g], nw);
         }

@@ -6,6 +6,7 @@ OP_ALL: int
 OP_ATLEAST_DOWN: int
 OP_ATLEAST_UP: int
 OP_COUNT: int
+OP_NOT: int
 LEAF_HITS_DOWN: int
 LEAF_HITS_UP: int
 LEAF_BITS: int

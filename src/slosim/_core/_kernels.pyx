@@ -24,7 +24,11 @@ Conventions, shared with the compiler (``slosim.engines.compile_model``):
     the threshold recurrence over up bits (cheaper when that count is small);
   - ``OP_COUNT``: down when at least ``param`` children are down, by a
     bit-sliced binary counter (for wide gates with a threshold far from both
-    ends).
+    ends);
+  - ``OP_NOT``: down when its one child is up (the complement of the
+    child's words; ``param`` unused). A program with a NOT gate is not
+    monotone: a sub-block where every leaf is up is no longer known to
+    be all up, so such a program evaluates every sub-block.
 
 * Leaf sampling methods, each an exact sampler of independent Bernoulli(q)
   states:
@@ -77,6 +81,7 @@ OP_ALL = 1
 OP_ATLEAST_DOWN = 2
 OP_ATLEAST_UP = 3
 OP_COUNT = 4
+OP_NOT = 5
 LEAF_HITS_DOWN = 0
 LEAF_HITS_UP = 1
 LEAF_BITS = 2
@@ -97,6 +102,7 @@ cdef enum:
     C_OP_ATLEAST_DOWN = 2
     C_OP_ATLEAST_UP = 3
     C_OP_COUNT = 4
+    C_OP_NOT = 5
     C_LEAF_HITS_DOWN = 0
     C_LEAF_HITS_UP = 1
     C_LEAF_BITS = 2
@@ -369,8 +375,10 @@ cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
     """Draw and evaluate every block of one chunk.
 
     Gates are evaluated only on the sub-blocks (``sub`` words) where
-    some leaf is down: elsewhere every node is up. Leaf rows are all zero
-    between blocks; only the touched sub-blocks are cleared again.
+    some leaf is down: elsewhere every node is up (unless a NOT gate
+    makes the program non-monotone: then every sub-block is evaluated).
+    Leaf rows are all zero between blocks; only the touched sub-blocks
+    are cleared again.
     """
     cdef int64_t per_block = nw * 64
     cdef int64_t n_blocks = (n_samples + per_block - 1) // per_block
@@ -387,6 +395,9 @@ cdef void run_chunk(bitgen_t *bg, int64_t n_samples, int64_t nw, int pbits,
         if method[i] != C_LEAF_HITS_DOWN and method[i] != C_LEAF_FACTOR \
                 and method[i] != C_LEAF_MATRIX:
             dense = 1
+    for i in range(n_gates):
+        if op[i] == C_OP_NOT:
+            dense = 1   # an all-up sub-block can have a down node
     memset(buf, 0, <size_t>(n_leaves * nw) * sizeof(uint64_t))
     for b in range(n_blocks):
         memset(touched, dense, <size_t>n_sub)
@@ -552,6 +563,9 @@ def simulate_chunk(bit_generator, int64_t n_samples,
             if gate_param[g] < 1 or gate_param[g] > n_kids:
                 raise ValueError(f"gate {g}: threshold outside 1..{n_kids}")
             need = max(need, slosim_planes(n_kids) + 2)
+        elif gate_op[g] == C_OP_NOT:
+            if n_kids != 1:
+                raise ValueError(f"gate {g}: a NOT gate has one child, got {n_kids}")
         elif gate_op[g] != C_OP_ANY and gate_op[g] != C_OP_ALL:
             raise ValueError(f"gate {g}: unknown op {gate_op[g]}")
     if scratch.shape[0] < need:
@@ -746,7 +760,7 @@ cdef int64_t _matrix_struct(Matrix *mx, tuple arrays, const int8_t[::1] method,
 
 
 def scratch_rows(int8_t op, int64_t param, int64_t n_kids):
-    """Scratch rows a gate needs (0 for OP_ANY and OP_ALL)."""
+    """Scratch rows a gate needs (0 for OP_ANY, OP_ALL and OP_NOT)."""
     if op == C_OP_ATLEAST_DOWN or op == C_OP_ATLEAST_UP:
         return param
     if op == C_OP_COUNT:

@@ -182,6 +182,9 @@ class _Setup:
             raise param_error("symmetric", _FUNC, "a bool", symmetric, TypeError)
         self.symmetric = symmetric
         s = self.structure = lower(model)
+        # the start, the bounds and convexity all rest on availability
+        # rising with each component's: refuse a model where it may fall
+        s.refuse_negation(_FUNC)
         C = s.n_components
         self.components = s.events[:C]
         index = {name: i for i, name in enumerate(self.components)}

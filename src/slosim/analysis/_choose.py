@@ -139,6 +139,7 @@ class _Search:
             raise ModelError("choose needs a model with design choices (ss.Choice); this "
                              "one has none: evaluate it with slosim.exact", None)
         self._check_nesting()
+        self._check_coherent()
         journeys = [j.name for j in model.journeys]
         self.resource_names = sorted({r for s in self.slots for o in s.options
                                       for r in o.resources} | {"cost"})
@@ -176,6 +177,17 @@ class _Search:
                               for o in s.options]) for s in self.slots]
         self.relevant = list(self.targets) + (
             [self.maximize] if self.maximize and self.maximize not in self.targets else [])
+
+    def _check_coherent(self):
+        """Refuse a negation: the search's bounds (every choice up whenever
+        any of its options would be) hold for coherent logic only."""
+        for n in self.model.nodes():
+            if isinstance(n, Gate) and n.kind == "not":
+                label = f"the negation {n.name!r}" if n.name else "an unnamed negation"
+                raise ModelError(
+                    f"choose needs coherent logic (no negation), but the model has "
+                    f"{label}: bringing a component down can bring a journey up",
+                    n.name)
 
     def _check_nesting(self):
         for s in self.slots:

@@ -183,8 +183,13 @@ def _exact(structure, labels, max_nodes):
     # the difference of the smaller pair keeps more digits
     small = (U < A)[:, None]
     b = np.where(small, u_down - u_up, a_up - a_down)
-    b = np.where(member, b, np.maximum(b, 0.0))
-    fv = fussell_vesely(diagram, max_nodes=max_nodes)
+    if structure.coherent:
+        # rounding aside, a coherent journey's Birnbaum is never negative;
+        # with a negation it may truly be (a component whose failure
+        # brings the journey up), and is kept as it is
+        b = np.where(member, b, np.maximum(b, 0.0))
+    # Fussell-Vesely rests on minimal cut sets, which need coherent logic
+    fv = fussell_vesely(diagram, max_nodes=max_nodes) if structure.coherent else None
     results = {}
     for j, name in enumerate(structure.journeys):
         measures = _from_conditionals(U[j], q, b[j], u_down[j], u_up[j])

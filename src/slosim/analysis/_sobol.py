@@ -161,6 +161,8 @@ def sobol(model, *, given=None, second_order=False, shapley=True,
     structure = lower(model)
     labels = given_labels(structure, given, _FUNC)
     structure = apply_given(structure, given, _FUNC)
+    # VT_e = p q B_e holds because D_e Y is 0 or 1: not with a negation
+    structure.refuse_negation(_FUNC)
     diagram = ExactDiagram(structure, max_nodes=max_nodes, _func=_FUNC)
     ev = diagram.evaluate()
     q = structure.q

@@ -63,9 +63,9 @@ def uncertainty(model, samples=10_000, *, rng=None, method="auto", bootstrap=100
         Seeds the samples (``numpy.random.default_rng(rng)``).
     method : {'auto', 'closed form', 'pick-freeze'}, default 'auto'
         How the sensitivity indices are computed: ``'closed form'`` when
-        every parameter is one event's probability (exact, with Shapley
-        effects), ``'pick-freeze'`` otherwise; ``'auto'`` takes the closed
-        form when it applies.
+        every parameter is one event's probability and the model has no
+        negation (exact, with Shapley effects), ``'pick-freeze'``
+        otherwise; ``'auto'`` takes the closed form when it applies.
     bootstrap : int, default 100
         Resamples for the pick-freeze intervals.
     confidence : float, default 0.95
@@ -158,6 +158,10 @@ def uncertainty(model, samples=10_000, *, rng=None, method="auto", bootstrap=100
                          "distribution, e.g. slosim.model.Beta.from_counts); this one "
                          "has none: its availabilities are exact (slosim.exact)")
     closed = _closed_form_applies(s)
+    if method == "closed form":
+        # its Sobol totals assume coherent logic; pick-freeze does not
+        s.refuse_negation("uncertainty(method='closed form')")
+    closed = closed and s.coherent
     if method == "closed form" and not closed:
         raise ValueError("method='closed form' needs every uncertain parameter to be "
                          "one event's probability and no copula; use 'pick-freeze'")

@@ -10,11 +10,13 @@ event in series with each member); compiling
   component is met, followed by its shocks not met before;
 * folds constants: a component with unavailability 0 or 1 is not sampled;
   gates over constants simplify (a series with a down child is down, a
-  k-of-n with c children up needs k - c more), and a journey that folds to a
-  constant is known exactly;
+  k-of-n with c children up needs k - c more, a negation of a constant is
+  the other constant), and a journey that folds to a constant is known
+  exactly;
 * normalises gates: one child is the child itself, 1-of-n is parallel,
-  n-of-n is series, and a series inside a series (a parallel inside a
-  parallel) with no other parent is merged into it;
+  n-of-n is series, a negation of a negation is its grandchild, and a
+  series inside a series (a parallel inside a parallel) with no other
+  parent is merged into it;
 * picks, per leaf, the cheapest exact sampler and, per k-of-n gate, the
   cheapest exact evaluation (see :mod:`slosim._core._kernels`);
 * picks the block size so that the work buffers stay near 1 MiB whatever
@@ -33,7 +35,7 @@ import weakref
 import numpy as np
 
 from .._core import _kernels as K
-from ..model import Structure, as_model, lower
+from ..model import NOT, Structure, as_model, lower
 from ._copulas import copula_layout
 
 __all__ = ["Program", "compile_model", "CONST_UP", "CONST_DOWN"]
@@ -128,8 +130,9 @@ class Program:
 
 
 # --- folding -------------------------------------------------------------
-# A folded node is CONST_UP, CONST_DOWN, ("leaf", component) or
-# ("gate", k_up, children_tuple, name) with children folded node ids.
+# A folded node is CONST_UP, CONST_DOWN, ("leaf", component),
+# ("gate", k_up, children_tuple, name) with children folded node ids, or
+# ("not", child, name).
 
 
 def compile_model(model):
@@ -197,7 +200,8 @@ def _leaf_order(s):
 def _compile(s):
     """Fold, flatten and number the Structure ``s``; pick samplers."""
     folded = [None] * s.n_nodes  # Structure node -> CONST_UP | CONST_DOWN | key
-    nodes = []   # node key -> ("leaf", event) | ("gate", k, kids, name)
+    # node key -> ("leaf", event) | ("gate", k, kids, name) | ("not", kid, name)
+    nodes = []
     constants = {}
     q = s.q.tolist()
 
@@ -214,24 +218,32 @@ def _compile(s):
             folded[e] = add(("leaf", e))
     E = s.n_events
     ptr, idx = s.child_ptr.tolist(), s.child_idx.tolist()
+    ops = s.gate_op.tolist()
     for g, (k, name) in enumerate(zip(s.gate_k.tolist(), s.gate_names)):
         kids = [folded[c] for c in idx[ptr[g]:ptr[g + 1]]]
-        folded[E + g] = _fold_gate(k, kids, name, add)
+        if ops[g] == NOT:
+            folded[E + g] = _fold_not(kids[0], name, nodes, add)
+        else:
+            folded[E + g] = _fold_gate(k, kids, name, add)
 
     # Keep what the journeys reach; number leaves first, then gates.
     roots = [folded[o] for o in s.outputs.tolist()]
     _flatten(roots, nodes, _reachable(roots, nodes))
     reach = _reachable(roots, nodes)
     leaf_keys = [i for i in reach if nodes[i][0] == "leaf"]
-    gate_keys = [i for i in reach if nodes[i][0] == "gate"]
+    gate_keys = [i for i in reach if nodes[i][0] != "leaf"]
     index = {key: i for i, key in enumerate(leaf_keys + gate_keys)}
 
     L = len(leaf_keys)
     gate_op, gate_param, child_ptr, child_idx, gate_names = [], [], [0], [], []
     scratch = 0
     for key in gate_keys:
-        _, k_up, kids, name = nodes[key]
-        op, param = _choose_op(k_up, len(kids))
+        if nodes[key][0] == "not":
+            _, kid, name = nodes[key]
+            kids, (op, param) = (kid,), (K.OP_NOT, 0)
+        else:
+            _, k_up, kids, name = nodes[key]
+            op, param = _choose_op(k_up, len(kids))
         gate_op.append(op)
         gate_param.append(param)
         child_idx.extend(index[c] for c in kids)
@@ -293,6 +305,25 @@ def _fold_gate(k, kids, name, add):
     return add(("gate", k, tuple(rest), name))
 
 
+def _fold_not(kid, name, nodes, add):
+    """Fold a negation of ``kid``: a constant's other constant, a
+    negation's own child, else a NOT node."""
+    if kid == CONST_UP:
+        return CONST_DOWN
+    if kid == CONST_DOWN:
+        return CONST_UP
+    if nodes[kid][0] == "not":
+        return nodes[kid][1]
+    return add(("not", kid, name))
+
+
+def _kids(spec):
+    """The children keys of a folded node (none for a leaf)."""
+    if spec[0] == "gate":
+        return spec[2]
+    return (spec[1],) if spec[0] == "not" else ()
+
+
 def _kind(spec):
     """'series', 'parallel' or None (k-of-n, leaf) for a folded node."""
     if spec[0] != "gate":
@@ -311,9 +342,8 @@ def _flatten(roots, nodes, reach):
     """
     parents = {}
     for key in reach:
-        if nodes[key][0] == "gate":
-            for c in nodes[key][2]:
-                parents[c] = parents.get(c, 0) + 1
+        for c in _kids(nodes[key]):
+            parents[c] = parents.get(c, 0) + 1
     outputs = set(roots)
     for key in reach:
         kind = _kind(nodes[key])
@@ -341,8 +371,7 @@ def _reachable(roots, nodes):
         if key in seen:
             continue
         seen.add(key)
-        if nodes[key][0] == "gate":
-            stack.extend(nodes[key][2])
+        stack.extend(c for c in _kids(nodes[key]) if c >= 0)
     return sorted(seen)
 
 

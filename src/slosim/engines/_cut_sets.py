@@ -74,7 +74,12 @@ _FAMILIES = weakref.WeakKeyDictionary()
 
 
 def _families(diagram, journeys, max_nodes, func):
-    """(ZBDD, [root of each of ``journeys``]): their minimal cut sets."""
+    """(ZBDD, [root of each of ``journeys``]): their minimal cut sets.
+
+    Refuses a non-coherent structure (with a negation): its minimal cut
+    sets do not describe its failures, and Rauzy's algorithm assumes
+    monotone functions."""
+    diagram.structure.refuse_negation(func)
     entry = _FAMILIES.get(diagram)
     if entry is None:
         entry = _FAMILIES[diagram] = [

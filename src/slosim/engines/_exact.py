@@ -3,7 +3,8 @@
 :func:`exact` builds a reduced ordered binary decision diagram (ROBDD) of
 each journey over independent components and evaluates it exactly. The
 diagram is built bottom-up over the model's DAG: shared nodes are built
-once, series and parallel gates by conjunction and disjunction, k-of-n
+once, series and parallel gates by conjunction and disjunction, a
+negation by the diagram's complement, k-of-n
 gates by a threshold recurrence over the children's diagrams (never by
 enumerating subsets). Variables are ordered depth-first over the DAG from
 the journeys, which keeps the components of one redundant group adjacent
@@ -32,7 +33,7 @@ import numpy as np
 from .._core import _bdd
 from .._errors import DiagramTooLargeError, ExactUnsupportedError
 from .._validation import check_int, param_error
-from ..model import K_OF_N, PARALLEL, SERIES, Structure, as_model, lower
+from ..model import K_OF_N, NOT, PARALLEL, SERIES, Structure, as_model, lower
 from ..results import ExactResult, ExactResults
 from . import _ordering
 from ._given import apply_given, given_labels
@@ -56,9 +57,9 @@ _GIVEN_BUDGET_FACTOR = 8
 _MIN_FIRST_BUDGET = 1 << 16
 
 # The diagram builder's op for each gate kind of a Structure.
-_BDD_OP = np.zeros(3, dtype=np.int32)
-_BDD_OP[[SERIES, PARALLEL, K_OF_N]] = (_bdd.GATE_SERIES, _bdd.GATE_PARALLEL,
-                                       _bdd.GATE_KOFN)
+_BDD_OP = np.zeros(4, dtype=np.int32)
+_BDD_OP[[SERIES, PARALLEL, K_OF_N, NOT]] = (_bdd.GATE_SERIES, _bdd.GATE_PARALLEL,
+                                            _bdd.GATE_KOFN, _bdd.GATE_NOT)
 
 
 def _attempt(arrays, rank, n_vars, budget):
@@ -249,6 +250,7 @@ def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES):
             availability_if_down=_frozen(values.availability_if_down[j]),
             unavailability_if_up=_frozen(values.unavailability_if_up[j]),
             unavailability_if_down=_frozen(values.unavailability_if_down[j]),
+            coherent=s.coherent,
         )
     return ExactResults(results, components=s.events, bdd_nodes=diagram.nodes,
                         given=labels)
@@ -277,6 +279,9 @@ class Evaluation:
         not asked for (``joint=True``).
     unavailability_and_up, unavailability_and_down : ndarray, shape (J, E) or None
         The same with the journey down.
+    coherent : bool
+        Whether the model has no negation; then a Birnbaum importance is
+        never negative, and rounding below zero is clipped.
     """
 
     availability: np.ndarray
@@ -289,6 +294,7 @@ class Evaluation:
     availability_and_down: np.ndarray | None = None
     unavailability_and_up: np.ndarray | None = None
     unavailability_and_down: np.ndarray | None = None
+    coherent: bool = True
 
     @property
     def birnbaum(self):
@@ -299,7 +305,9 @@ class Evaluation:
         by_u = self.unavailability_if_down - self.unavailability_if_up
         by_r = self.availability_if_up - self.availability_if_down
         small = (self.unavailability < self.availability)[:, None]
-        return np.maximum(np.where(small, by_u, by_r), 0.0)
+        b = np.where(small, by_u, by_r)
+        # with a negation, failing may help: a negative value is real
+        return np.maximum(b, 0.0) if self.coherent else b
 
 
 class ExactDiagram:
@@ -517,13 +525,16 @@ class ExactDiagram:
         factor = _one_factor(s, self._level, qv)
         values = evaluate(qv) if factor is None else integrate_factor(evaluate, qv, *factor)
         a, u = values[:, 0].copy(), values[:, 1].copy()
+        coherent = s.coherent
         if not conditionals:
-            return Evaluation(a, u)
+            return Evaluation(a, u, coherent=coherent)
         cond = values[:, 2:].reshape(len(roots), blocks, n)[:, :, self._level]
         if not joint:
-            return Evaluation(a, u, cond[:, 0], cond[:, 1], cond[:, 2], cond[:, 3])
+            return Evaluation(a, u, cond[:, 0], cond[:, 1], cond[:, 2], cond[:, 3],
+                              coherent=coherent)
         return Evaluation(a, u, cond[:, 0], cond[:, 1], cond[:, 2], cond[:, 3],
-                          cond[:, 4], cond[:, 5], cond[:, 6], cond[:, 7])
+                          cond[:, 4], cond[:, 5], cond[:, 6], cond[:, 7],
+                          coherent=coherent)
 
 
 def _one_factor(structure, level, q):

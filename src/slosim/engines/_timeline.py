@@ -167,6 +167,9 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
                           f"= {W:g} s)", horizon)
 
     structure = lower(model)
+    # the kernel evaluates every gate as a threshold over its children's
+    # error ratios; a negation (error ratio 1 - e) is not one of them
+    structure.refuse_negation(func)
     arrays, per_second, at_start = _arrays(model, structure)
     expected = per_second * H + at_start
     if expected > max_events:

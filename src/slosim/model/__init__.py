@@ -26,7 +26,7 @@ from ._ccf import (
 )
 from ._choice import Choice, Option, redundancy_options
 from ._copula import GaussianCopula
-from ._lower import K_OF_N, PARALLEL, SERIES, CopulaGroup, Parameter, Structure, lower
+from ._lower import K_OF_N, NOT, PARALLEL, SERIES, CopulaGroup, Parameter, Structure, lower
 from ._model import Model, NameMap, as_model
 from ._nodes import (
     Component,
@@ -35,6 +35,7 @@ from ._nodes import (
     Node,
     Service,
     k_of_n,
+    negate,
     parallel,
     series,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "series",
     "parallel",
     "k_of_n",
+    "negate",
     "Shock",
     "CommonCauseGroup",
     "beta_factor",
@@ -81,4 +83,5 @@ __all__ = [
     "SERIES",
     "PARALLEL",
     "K_OF_N",
+    "NOT",
 ]

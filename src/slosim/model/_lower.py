@@ -30,22 +30,25 @@ import weakref
 
 import numpy as np
 
-from .._errors import DuplicateNameError, UnresolvedChoiceError
+from .._errors import DuplicateNameError, ModelError, UnresolvedChoiceError
 from ._ccf import CommonCauseComponent, CommonCauseShock
 from ._model import as_model
 from ._nodes import Component, Service
 from ._uncertain import Distribution
 
 __all__ = ["Structure", "CopulaGroup", "Parameter", "lower", "SERIES", "PARALLEL",
-           "K_OF_N"]
+           "K_OF_N", "NOT"]
 
-#: Gate kinds of a :class:`Structure` (``Structure.gate_op``).
+#: Gate kinds of a :class:`Structure` (``Structure.gate_op``). A ``NOT``
+#: gate has one child and is up when it is down; its ``gate_k`` is 1 and
+#: means nothing.
 SERIES = 0
 PARALLEL = 1
 K_OF_N = 2
+NOT = 3
 
-_KIND_NAMES = ("series", "parallel", "k_of_n")
-_OPS = {"series": SERIES, "parallel": PARALLEL, "k_of_n": K_OF_N}
+_KIND_NAMES = ("series", "parallel", "k_of_n", "not")
+_OPS = {"series": SERIES, "parallel": PARALLEL, "k_of_n": K_OF_N, "not": NOT}
 
 
 def _frozen(values, dtype):
@@ -277,10 +280,11 @@ class Structure:
         The name of the model node each gate stands for (a gate, a service,
         or a component hit by shocks), or None for an unnamed gate.
     gate_op : ndarray of int8, shape (G,)
-        ``SERIES``, ``PARALLEL`` or ``K_OF_N``.
+        ``SERIES``, ``PARALLEL``, ``K_OF_N`` or ``NOT`` (one child, up
+        when the child is down).
     gate_k : ndarray of int64, shape (G,)
         Children that must be up for the gate to be up (all for series, 1
-        for parallel).
+        for parallel); 1 and meaningless for ``NOT``.
     child_ptr, child_idx : ndarray of int64
         Gate ``g`` (node ``E + g``) has the children
         ``child_idx[child_ptr[g]:child_ptr[g + 1]]``, node numbers below
@@ -437,11 +441,30 @@ class Structure:
     def gate(self, g):
         """Gate ``g`` for reading: ``(name, kind, k, children)``.
 
-        ``kind`` is ``'series'``, ``'parallel'`` or ``'k_of_n'``;
+        ``kind`` is ``'series'``, ``'parallel'``, ``'k_of_n'`` or ``'not'``;
         ``children`` a tuple of node numbers.
         """
         return (self.gate_names[g], _KIND_NAMES[self.gate_op[g]], int(self.gate_k[g]),
                 tuple(self.children(g).tolist()))
+
+    @property
+    def coherent(self):
+        """True when no gate is a ``NOT``: bringing an event down never
+        brings a node up (what cut sets and allocation rely on)."""
+        return not bool(np.any(self.gate_op == NOT))
+
+    def refuse_negation(self, what):
+        """Raise :class:`~slosim.ModelError` (naming the first negation) if
+        the structure has a ``NOT`` gate; ``what`` names the refusing
+        analysis."""
+        if self.coherent:
+            return
+        g = int(np.flatnonzero(self.gate_op == NOT)[0])
+        name = self.gate_names[g]
+        label = f"the negation {name!r}" if name is not None else "an unnamed negation"
+        raise ModelError(
+            f"{what} needs coherent logic (no negation), but the model has "
+            f"{label}: bringing a component down can bring a journey up", name)
 
     def members(self, s):
         """The component events shock ``s`` (shock number) takes down."""
@@ -486,7 +509,7 @@ def lower(model):
       and its requirements (named after the service); with none of these
       but its own event, it is that event;
     * a model gate keeps its kind: series (all children up), parallel (one
-      up), k-of-n (``k`` up).
+      up), k-of-n (``k`` up), not (the one child down; ``k`` is 1).
 
     Gates come in the order of ``Model.nodes()``, each model node's gate
     where the node stands.
@@ -539,7 +562,7 @@ def _lower(model):
             op, k = SERIES, len(kids)
         else:
             op = _OPS[node.kind]
-            k = len(kids) if op == SERIES else (1 if op == PARALLEL else node.k)
+            k = len(kids) if op == SERIES else (node.k if op == K_OF_N else 1)
         node_of[id(node)] = E + len(names)
         names.append(node.name)
         ops.append(op)

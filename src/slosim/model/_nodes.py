@@ -2,7 +2,8 @@
 
 A model is a directed acyclic graph. Leaves are :class:`Component` objects,
 each up with probability ``availability`` independently of the others; inner
-nodes are gates (:func:`series`, :func:`parallel`, :func:`k_of_n`) and
+nodes are gates (:func:`series`, :func:`parallel`, :func:`k_of_n`,
+:func:`negate`) and
 :class:`Service` objects. Using one node object in several places is a
 *shared dependency*: every place sees the same random state, which is the
 first and simplest way to model correlated failure.
@@ -45,6 +46,7 @@ __all__ = [
     "series",
     "parallel",
     "k_of_n",
+    "negate",
 ]
 
 
@@ -325,18 +327,19 @@ def _fmt_avail(q):
 
 
 class Gate(Node):
-    """A gate over child nodes; build with :func:`series`, :func:`parallel`
-    or :func:`k_of_n`.
+    """A gate over child nodes; build with :func:`series`, :func:`parallel`,
+    :func:`k_of_n` or :func:`negate`.
 
     Attributes
     ----------
     name : str or None
-    kind : {'series', 'parallel', 'k_of_n'}
+    kind : {'series', 'parallel', 'k_of_n', 'not'}
     children : tuple
-        Child nodes or name references.
+        Child nodes or name references (exactly one for ``'not'``).
     k : int
         Number of children that must be up for the gate to be up
-        (``len(children)`` for series, 1 for parallel).
+        (``len(children)`` for series, 1 for parallel); 1 and meaningless
+        for ``'not'``, which is up when its child is down.
 
     Examples
     --------
@@ -350,7 +353,7 @@ class Gate(Node):
     __slots__ = ("_name", "_kind", "_children", "_k")
 
     def __init__(self, kind, children, k, name=None):
-        if kind not in ("series", "parallel", "k_of_n"):
+        if kind not in ("series", "parallel", "k_of_n", "not"):
             raise ValueError(f"unknown gate kind {kind!r}")
         self._name = check_name(name, f"{kind} gate", required=False)
         self._kind = kind
@@ -368,6 +371,9 @@ class Gate(Node):
                 f"{label}: k must be in 1..{n} (the number of children), got {k}",
                 name,
             )
+        if kind == "not" and n != 1:
+            raise GateArityError(
+                f"{label}: a negation has exactly one child, got {n}", name)
         self._k = k
 
     @property
@@ -377,7 +383,7 @@ class Gate(Node):
 
     @property
     def kind(self):
-        """``'series'``, ``'parallel'`` or ``'k_of_n'``."""
+        """``'series'``, ``'parallel'``, ``'k_of_n'`` or ``'not'``."""
         return self._kind
 
     @property
@@ -397,6 +403,8 @@ class Gate(Node):
         name = f", name={self._name!r}" if self._name is not None else ""
         if self._kind == "k_of_n":
             return f"k_of_n({self._k}, [{kids}]{name})"
+        if self._kind == "not":
+            return f"negate({kids}{name})"
         return f"{self._kind}({kids}{name})"
 
 
@@ -503,6 +511,43 @@ def k_of_n(k: int, children: Sequence[Node | str], *,
             name,
         )
     return Gate("k_of_n", tuple(children), k, name)
+
+
+def negate(child: Node | str, *, name: str | None = None) -> Gate:
+    """A negation (logical NOT): up exactly when ``child`` is down.
+
+    Parameters
+    ----------
+    child : Node or str
+        One node; a ``str`` is a name resolved by the model.
+    name : str, optional
+
+    Returns
+    -------
+    Gate
+        Of kind ``'not'``.
+
+    Notes
+    -----
+    A model with a negation is *non-coherent*: bringing a component down
+    can bring a journey up. Both engines evaluate it exactly (the
+    availability of ``negate(x)`` is the unavailability of ``x``), and
+    importance measures stay exact, but a Birnbaum importance may then be
+    negative. What needs coherent logic refuses such a model with a clear
+    error: minimal cut sets, allocation, and the timeline engine.
+
+    Examples
+    --------
+    >>> import slosim as ss
+    >>> standby = ss.Component("standby", availability=0.99)
+    >>> ss.negate(standby, name="standby-idle")
+    negate('standby', name='standby-idle')
+    """
+    if not isinstance(child, (str, Node)):
+        raise ModelError(
+            f"negation {name!r}: the child must be a Component, gate, Service or a "
+            f"node name (str), got {type(child).__name__} {child!r}", name)
+    return Gate("not", (child,), 1, name)
 
 
 class Service(Node):

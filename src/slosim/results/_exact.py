@@ -35,7 +35,10 @@ class ExactResult:
     birnbaum : ndarray
         Birnbaum importance ``R(i up) - R(i down)``, the derivative of the
         availability in the component's availability; 0 for components the
-        journey does not depend on.
+        journey does not depend on, negative for one whose failure helps
+        the journey (only with a negation).
+    coherent : bool
+        Whether the model has no negation (:func:`~slosim.negate`).
 
     Examples
     --------
@@ -58,6 +61,7 @@ class ExactResult:
     availability_if_down: np.ndarray
     unavailability_if_up: np.ndarray
     unavailability_if_down: np.ndarray
+    coherent: bool = True
 
     @property
     def birnbaum(self):
@@ -66,7 +70,8 @@ class ExactResult:
             b = self.unavailability_if_down - self.unavailability_if_up
         else:
             b = self.availability_if_up - self.availability_if_down
-        return np.maximum(b, 0.0)
+        # coherent: never below 0 but by rounding; with a negation, truly
+        return np.maximum(b, 0.0) if self.coherent else b
 
     def __repr__(self):
         target = f", target={self.target!r}" if self.target is not None else ""

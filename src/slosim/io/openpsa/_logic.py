@@ -1,8 +1,10 @@
-"""Gate formulas: coherent and/or/atleast trees over defined events.
+"""Gate formulas: and/or/atleast/not trees over defined events.
 
 A checked formula (a gate's ``spec``) is a :class:`Definition` (a
-reference), a bool (a constant) or ``(op, m, args)``; non-coherent logic
-is rejected.
+reference), a bool (a constant) or ``(op, m, args)``. ``nand``, ``nor``,
+``xor``, ``iff`` and ``imply`` are written with ``not`` over and/or (they
+become :func:`slosim.negate` over series and parallel gates);
+``cardinality`` is rejected.
 """
 
 from ... import model as _m
@@ -18,14 +20,17 @@ _EVENT_TYPES = {"gate": "gate", "basic-event": "basic event",
                 "house-event": "house event"}
 _COHERENT = {"and", "or", "atleast"}
 _EVENT_ATTRS = frozenset({"name", "type"})
-_NON_COHERENT = {"not", "xor", "nand", "nor", "iff", "imply", "cardinality"}
+#: Connectives read through negation, and how many arguments each takes
+#: (None: one or more; xor, iff and imply are binary, as in SCRAM).
+_NEGATED = {"not": 1, "nand": None, "nor": None, "xor": 2, "iff": 2, "imply": 2}
+_REFUSED = {"cardinality"}
 
 
 class Logic:
     """Gate formulas, in pass 2 and pass 3.
 
-    Pass 2 checks the formula of every ``define-gate`` into a coherent
-    and/or/atleast tree over the definitions of ``self.events`` (resolving
+    Pass 2 checks the formula of every ``define-gate`` into an
+    and/or/atleast/not tree over the definitions of ``self.events``  (resolving
     references from the gate's container) and writes it to the gate's
     ``spec``. Pass 3 builds the gates of ``self.gates`` into slosim gates,
     each after every gate it refers to (a cycle of gates is an error), and
@@ -47,7 +52,8 @@ class Logic:
         or ``(op, m, args)``.
 
         ``op`` is 'or', 'and' or 'atleast', ``m`` the number of failed
-        arguments that fail the formula.
+        arguments that fail the formula; or 'not' (``m`` 1, one argument),
+        failed when its argument is not.
         """
         tag, where = el.tag, gate.where
         if tag in _REFERENCES:
@@ -101,10 +107,22 @@ class Logic:
                                   f"ambiguous", where, c.line, gate.id)
                     seen.add(a.id)
             return ("atleast", int(text), args)
-        if tag in _NON_COHERENT:
-            self.fail(f"gate {gate.id!r} uses <{tag}>, which is not coherent logic: "
-                      f"slosim supports only and/or/atleast (see docs/io)",
-                      where, el.line, gate.id)
+        if tag in _NEGATED:
+            self.check_attrs(el, where, (), ())
+            args = []
+            for c in el.children:
+                args.append(self.formula(c, gate))
+            arity = _NEGATED[tag]
+            if (not args if arity is None else len(args) != arity):
+                need = "at least one argument" if arity is None else (
+                    "exactly one argument" if arity == 1 else f"exactly {arity} arguments")
+                self.fail(f"<{tag}> in gate {gate.id!r} needs {need}, got {len(args)}",
+                          where, el.line, gate.id)
+            return _negated(tag, args)
+        if tag in _REFUSED:
+            self.fail(f"gate {gate.id!r} uses <{tag}>, which slosim does not read: "
+                      f"it supports and/or/atleast/not/nand/nor/xor/iff/imply "
+                      f"(see docs/io)", where, el.line, gate.id)
         self.fail(f"unknown element <{tag}> in gate {gate.id!r}", where, el.line,
                   gate.id)
 
@@ -127,6 +145,8 @@ class Logic:
             kids = []
             for a in args:
                 kids.append(node(a))
+            if op == "not":
+                return _m.negate(kids[0], name=name)
             if op == "or" or (op == "atleast" and m == 1):
                 return _m.series(*kids, name=name)
             if op == "and" or m == len(kids):
@@ -171,6 +191,27 @@ class Logic:
                     state[child.id] = 1
                     stack.append((child, iter(kids[child.id])))
         return order
+
+
+def _not(a):
+    return ("not", 1, [a])
+
+
+def _negated(tag, args):
+    """A negated connective as a checked formula over failures: ``not``
+    and and/or only (``a`` failed is the argument failed)."""
+    n = len(args)
+    if tag == "not":
+        return _not(args[0])
+    if tag == "nand":
+        return _not(("and", n, args))
+    if tag == "nor":
+        return _not(("or", 1, args))
+    a, b = args
+    if tag == "imply":
+        return ("or", 1, [_not(a), b])
+    xor = ("or", 1, [("and", 2, [a, _not(b)]), ("and", 2, [_not(a), b])])
+    return xor if tag == "xor" else _not(xor)
 
 
 def formula_refs(spec):

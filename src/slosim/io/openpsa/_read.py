@@ -9,8 +9,8 @@ Three passes over the parsed files:
 2. check every definition: parameters resolve to values (constants,
    evaluated expressions, deviates; cycles are errors), basic events to
    probabilities or distributions, common-cause groups to a
-   probability and a complete set of factors, gate formulas to coherent
-   and/or/atleast trees over defined events; take the shocks slosim
+   probability and a complete set of factors, gate formulas to
+   and/or/atleast/not trees over defined events; take the shocks slosim
    wrote (``slosim-shock``, ``slosim-member``) out of the logic;
 3. build the slosim nodes (a common-cause group with the constructor of
    :mod:`slosim.model` for its model), gates in dependency order (a
@@ -195,8 +195,8 @@ def read_openpsa(*sources, top=None, mission_time=8760.0, max_size=64 * 2**20,
         For any file slosim cannot read exactly, with the file, the line and
         the offending element in the message: malformed or unsafe XML (a
         DOCTYPE, a file over ``max_size``, nesting over ``max_depth``),
-        non-coherent logic (``not``, ``xor``, ``nand``, ``nor``, ``iff``,
-        ``imply``, ``cardinality``), expressions slosim does not evaluate
+        ``cardinality`` (``not``, ``nand``, ``nor``, ``xor``, ``iff`` and
+        ``imply`` are read through :func:`slosim.negate`), expressions slosim does not evaluate
         (``periodic-test`` of 5 or 11 arguments, ``switch``, external
         functions), expressions that are undefined (a division by zero) or
         whose arguments break their rules, common-cause groups that break

@@ -1,8 +1,8 @@
 """Write a :class:`slosim.Model` as Open-PSA MEF fault trees.
 
 The output keeps to the core of MEF that PRA tools share: one
-``define-fault-tree`` of flat gates (one ``<or>``, ``<and>`` or
-``<atleast>`` each, or a single event), and a ``model-data`` of basic
+``define-fault-tree`` of flat gates (one ``<or>``, ``<and>``,
+``<atleast>`` or ``<not>`` each, or a single event), and a ``model-data`` of basic
 events with ``<float>`` probabilities.
 
 Names: a slosim name that is a MEF identifier is written as it is; any
@@ -30,7 +30,7 @@ import re
 from ..._errors import OpenPSAError
 from ..._validation import param_error
 from ..._version import __version__
-from ...model import as_model, lower
+from ...model import NOT, as_model, lower
 from ._attributes import (
     SLOSIM_JOURNEY,
     SLOSIM_MEMBER,
@@ -179,6 +179,8 @@ class _Writer:
     def formula(self, g):
         """The failure formula of gate ``g``, over MEF references."""
         refs = [self.ref(c) for c in self.kids[g]]
+        if self.s.gate_op[g] == NOT:      # failed when its child is not
+            return ("not", [("ref",) + refs[0]])
         m = len(refs) - int(self.s.gate_k[g]) + 1    # failed children that fail it
         weights = {}
         for r in refs:
