@@ -186,7 +186,39 @@ class Node:
         return ()
 
 
-class Component(Node):
+class _OwnPart:
+    """The read-only attributes of a leaf's own part, shared by
+    :class:`Component` and :class:`Service` (each keeps ``_name``, ``_q``,
+    ``_dist``, ``_of`` and ``_time`` in its slots)."""
+
+    __slots__ = ()
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def unavailability(self):
+        return self._q
+
+    @property
+    def availability(self):
+        return 1.0 - self._q
+
+    @property
+    def distribution(self):
+        return self._dist
+
+    @property
+    def distribution_of(self):
+        return self._of
+
+    @property
+    def behaviour(self):
+        return self._time
+
+
+class Component(_OwnPart, Node):
     """A leaf of the model: up with probability ``availability``.
 
     Parameters
@@ -290,30 +322,6 @@ class Component(Node):
         self._q, self._dist, self._of, self._time = _own(
             "component", name, availability, unavailability,
             {"mttf": mttf, "mttr": mttr, "up": up, "down": down, "incidents": incidents})
-
-    @property
-    def name(self):
-        return self._name
-
-    @property
-    def unavailability(self):
-        return self._q
-
-    @property
-    def availability(self):
-        return 1.0 - self._q
-
-    @property
-    def distribution(self):
-        return self._dist
-
-    @property
-    def distribution_of(self):
-        return self._of
-
-    @property
-    def behaviour(self):
-        return self._time
 
     def __repr__(self):
         own = (describe_behaviour(self._time) if self._time is not None
@@ -550,7 +558,7 @@ def negate(child: Node | str, *, name: str | None = None) -> Gate:
     return Gate("not", (child,), 1, name)
 
 
-class Service(Node):
+class Service(_OwnPart, Node):
     """A service: its own failures in series with its hard dependencies.
 
     ``Service(name, availability=a, requires=[d1, d2])`` is up exactly when
@@ -599,30 +607,6 @@ class Service(Node):
         if isinstance(requires, (str, Node)):
             requires = (requires,)
         self._requires = _check_children(requires, f"service {name!r}")
-
-    @property
-    def name(self):
-        return self._name
-
-    @property
-    def unavailability(self):
-        return self._q
-
-    @property
-    def availability(self):
-        return 1.0 - self._q
-
-    @property
-    def distribution(self):
-        return self._dist
-
-    @property
-    def distribution_of(self):
-        return self._of
-
-    @property
-    def behaviour(self):
-        return self._time
 
     @property
     def requires(self):
