@@ -306,8 +306,7 @@ class Cost:
             a user's cost is its function at ``r = 1 - 10**-n``, whatever
             ``n``.
         """
-        n, scalar = _as_float_array(n)
-        return _result(self._in_domain(n, self._value(n, _unavailability(n))), scalar)
+        return self._in_nines(self._value, n)
 
     def slope(self, n):
         """``dc/dn``, the derivative of the cost in nines, at ``n`` nines.
@@ -322,8 +321,7 @@ class Cost:
         float or numpy.ndarray
             ``dc/dn = dc/dr * ln(10) * 10**-n``, a float for a scalar ``n``.
         """
-        n, scalar = _as_float_array(n)
-        return _result(self._in_domain(n, self._slope(n, _unavailability(n))), scalar)
+        return self._in_nines(self._slope, n)
 
     def curvature(self, n):
         """``d2c/dn2``, the second derivative of the cost in nines.
@@ -341,9 +339,13 @@ class Cost:
         float or numpy.ndarray
             ``d2c/dn2``, a float for a scalar ``n``.
         """
+        return self._in_nines(self._curvature, n)
+
+    def _in_nines(self, part, n):
+        """``part(n, q)`` at ``n`` nines (``q = 10**-n``), nan outside the
+        domain, a float for a scalar ``n``."""
         n, scalar = _as_float_array(n)
-        return _result(self._in_domain(n, self._curvature(n, _unavailability(n))),
-                       scalar)
+        return _result(self._in_domain(n, part(n, _unavailability(n))), scalar)
 
     def increasing_on(self, n_low, n_high, points=65):
         """Whether the cost increases in nines on ``[n_low, n_high]``.
