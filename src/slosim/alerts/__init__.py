@@ -41,7 +41,10 @@ results, the errors and the parameter checks.
 """
 
 from ..results import AlertResult, AlertResults
-from ._evaluate import evaluate_alerts
+from ._evaluate import (
+    as_rules as as_rules,  # for the analyses, not __all__
+    evaluate_alerts,
+)
 from ._rules import BurnRateAlert, ThresholdAlert, multiwindow
 from ._scenario import Scenario
 

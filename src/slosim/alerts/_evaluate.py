@@ -165,27 +165,30 @@ def _sampled(intervals, step, hold, inclusive):
     return out
 
 
-def _as_rules(rules):
-    """A single rule, or a non-empty sequence of rules with distinct names."""
+def as_rules(rules, func=_FUNC):
+    """``(list, single)``: a single rule (``single`` True), or a non-empty
+    sequence of rules with distinct names, checked for ``func``'s
+    ``rules`` parameter (the analyses that evaluate rules use it too)."""
     kinds = (BurnRateAlert, ThresholdAlert)
     if isinstance(rules, kinds):
         return [rules], True
-    what = "a BurnRateAlert, a ThresholdAlert or a sequence of them"
+    what = "a BurnRateAlert, a ThresholdAlert or a non-empty sequence of them"
     if isinstance(rules, (str, bytes)) or not hasattr(rules, "__iter__"):
-        raise param_error("rules", _FUNC, what, rules, TypeError)
+        raise param_error("rules", func, what, rules, TypeError)
     rules = list(rules)
     if not rules:
-        raise param_error("rules", _FUNC, what, rules)
+        raise param_error("rules", func, what, rules)
     seen = {}
     for i, rule in enumerate(rules):
         if not isinstance(rule, kinds):
-            raise param_error(f"rules[{i}]", _FUNC, "a BurnRateAlert or a ThresholdAlert",
+            raise param_error(f"rules[{i}]", func, "a BurnRateAlert or a ThresholdAlert",
                               rule, TypeError)
         if rule.name in seen:
             raise param_error(
-                f"rules[{i}]", _FUNC,
+                f"rules[{i}]", func,
                 f"a rule whose name is not that of rules[{seen[rule.name]}] ({rule.name!r}); "
-                f"give one of them another name=", rule)
+                f"there are two rules named {rule.name!r}: give one of them another name=",
+                rule)
         seen[rule.name] = i
     return rules, False
 
@@ -289,7 +292,7 @@ def evaluate_alerts(rules, slo, scenario, *, period="30d", evaluation_interval=N
     ...                    evaluation_interval="30s")["page 1h/5m"].episodes
     [(datetime.timedelta(seconds=4140), datetime.timedelta(seconds=5670))]
     """
-    rules, single = _as_rules(rules)
+    rules, single = as_rules(rules)
     budget = exact_budget(slo, _FUNC)
     if not isinstance(scenario, Scenario):
         raise param_error("scenario", _FUNC, "a slosim.Scenario", scenario, TypeError)

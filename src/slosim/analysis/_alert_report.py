@@ -71,7 +71,7 @@ from .._validation import (
     format_duration,
     param_error,
 )
-from ..alerts import BurnRateAlert, Scenario, ThresholdAlert, evaluate_alerts
+from ..alerts import Scenario, as_rules, evaluate_alerts
 from ..engines import timeline
 from ..model import as_model
 from ..results import AlertReport, AlertRuleReport, binomial_interval
@@ -234,7 +234,7 @@ class _Setup:
 
     def __init__(self, rules, slo, period, horizon, significant, merge, step, confidence,
                  func):
-        self.rules = _rules(rules, func)
+        self.rules = as_rules(rules, func)[0]
         self.slo = check_real(slo, "slo", func, low=0, high=1, low_open=True,
                               high_open=True)
         self.period = duration_seconds(period, "period", func)
@@ -263,30 +263,6 @@ class _Setup:
             self.rows += [(f"any {s}", s, tuple(i for i, r in enumerate(self.rules)
                                                 if r.severity == s)) for s in severities]
         self.rows.append(("any rule", None, tuple(range(len(self.rules)))))
-
-
-def _rules(rules, func):
-    """A list of rules with distinct names."""
-    kinds = (BurnRateAlert, ThresholdAlert)
-    if isinstance(rules, kinds):
-        return [rules]
-    what = "a BurnRateAlert, a ThresholdAlert or a non-empty sequence of them"
-    if isinstance(rules, (str, bytes)) or not hasattr(rules, "__iter__"):
-        raise param_error("rules", func, what, rules, TypeError)
-    rules = list(rules)
-    if not rules:
-        raise param_error("rules", func, what, rules)
-    for i, rule in enumerate(rules):
-        if not isinstance(rule, kinds):
-            raise param_error(f"rules[{i}]", func, "a BurnRateAlert or a ThresholdAlert",
-                              rule, TypeError)
-    names = [r.name for r in rules]
-    twice = [n for i, n in enumerate(names) if n in names[:i]]
-    if twice:
-        raise ValueError(f"The 'rules' parameter of {func} must hold rules with distinct "
-                         f"names. Got two rules named {twice[0]!r}: give one of them "
-                         f"another name=")
-    return rules
 
 
 def _report(paths, setup, *, journey, start):
