@@ -34,7 +34,7 @@ def fake_timeline(bad, *, target=0.999, levels=(1.0,), attribution=(0.0,),
             crossings = np.stack([np.where(bad >= level * budget,
                                            level * budget / bad * W, np.inf)
                                   for level in levels], axis=-1)
-    j = SimpleNamespace(target=target, bad=bad, requests=None, bad_requests=None,
+    j = SimpleNamespace(target=target, budget=budget, bad=bad, requests=None, bad_requests=None,
                         crossings=np.asarray(crossings, dtype=float),
                         incidents=np.zeros(bad.shape, int) if incidents is None
                         else np.asarray(incidents),

@@ -245,7 +245,7 @@ def summarise(tl, name, *, levels, policy, confidence):
     target = j.target
     W = tl.window
     allowed = error_allowance(target)
-    budget = allowed * W
+    budget = j.budget
     bad = np.asarray(j.bad, dtype=np.float64)                    # (runs, windows)
     if j.requests is not None:
         requests = np.asarray(j.requests)
@@ -268,17 +268,15 @@ def summarise(tl, name, *, levels, policy, confidence):
         np.zeros(len(events))
     order = np.argsort(-share, kind="stable")
     return JourneySLO(
-        journey=name, target=target, window=W, runs=bad.shape[0], windows=bad.shape[1],
-        sli=_frozen(sli), budget_consumed=_frozen(consumed),
+        journey=name, target=target, window=W, sli=_frozen(sli), budget_consumed=_frozen(consumed),
         p_meet=p, p_meet_interval=(low, high), confidence=confidence,
         time_to_exhaustion=_frozen(exhausted_at[finite]),
         incidents=_frozen(np.asarray(j.incidents)),
         budget_share={events[i]: float(share[i]) for i in order if share[i] > 0},
         policy=None if policy is None else _policy(policy, levels, j.crossings, W),
-        worst_window=None if getattr(j, "worst_window", None) is None else
+        worst_window=None if j.worst_window is None else
         _frozen(1.0 - np.asarray(j.worst_window) / W),
-        time_out=None if getattr(j, "time_out", None) is None else
-        _frozen(np.asarray(j.time_out)),
+        time_out=None if j.time_out is None else _frozen(np.asarray(j.time_out)),
         horizon=tl.horizon)
 
 

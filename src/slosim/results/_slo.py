@@ -118,8 +118,6 @@ class JourneySLO:
     journey: str
     target: float
     window: float
-    runs: int
-    windows: int
     sli: np.ndarray
     budget_consumed: np.ndarray
     p_meet: float
@@ -132,6 +130,14 @@ class JourneySLO:
     worst_window: np.ndarray | None = None
     time_out: np.ndarray | None = None
     horizon: float = 0.0
+
+    @property
+    def runs(self):
+        return self.sli.shape[0]
+
+    @property
+    def windows(self):
+        return self.sli.shape[1]
 
     @property
     def p_exhausted(self):
