@@ -140,8 +140,7 @@ def evaluate_many(diagram, q, *, threads=1):
     --------
     >>> import numpy as np
     >>> import slosim as ss
-    >>> from slosim.engines import ExactDiagram
-    >>> from slosim.engines._batch import evaluate_many
+    >>> from slosim.engines import ExactDiagram, evaluate_many
     >>> web = ss.Component("web", unavailability=1e-3)
     >>> db = ss.parallel(ss.Component("db-a", unavailability=1e-2),
     ...                  ss.Component("db-b", unavailability=1e-2), name="db")

@@ -74,8 +74,7 @@ class CutSets(Sequence):
     >>> import slosim as ss
     >>> web = ss.Component("web", unavailability=1e-3)
     >>> db = ss.k_of_n(2, [ss.Component(n, unavailability=1e-2) for n in "abc"])
-    >>> from slosim.analysis._cut_sets import cut_sets
-    >>> cs = cut_sets(ss.series(web, db, name="checkout"))
+    >>> cs = ss.cut_sets(ss.series(web, db, name="checkout"))
     >>> cs
     CutSets(journey='checkout', unavailability=0.0012977, count=4, listed=4, total=0.0013)
       order  probability  events
