@@ -20,6 +20,14 @@ Groups:
     a chunk of runs at once, merged per run, then event by event across
     all runs at once with bit-packed gates), on :data:`NUMPY_RUNS` runs
     (one chunk), scaled: compare runs per second.
+  - ``draws-only``: not a simulation but its floor: NumPy's C generator
+    filling an array with one standard exponential per expected event of
+    the :data:`RUNS` runs (:func:`expected_events` a run), nothing else.
+    Any event simulation draws at least one random number per event, so
+    its runs per second bound every exact event-driven engine from above
+    (one draw per event is what slosim's kernel makes; it also keeps the
+    event queue, the gates and the windows). The summary states the
+    ceiling it puts on the ratio to the baseline.
 
 Answers are checked, a fast wrong answer fails: each side's mean bad time
 per window must lie within 5 standard errors of the exact mean
@@ -67,6 +75,17 @@ GOAL_S = 10.0
 RECORDS = {}
 
 MODEL = "b-timed"
+
+
+def expected_events(tm, horizon=HORIZON):
+    """The expected number of events of a run of ``tm`` from a clean start:
+    about ``2 horizon / (mttf + mttr)`` transitions of each up/down leaf
+    (exact in the long run; the clean start changes it by less than one)
+    and ``2 rate horizon`` starts and ends of each shock."""
+    n = 0.0
+    for kind, a, b in tm.behaviours:
+        n += 2 * a * horizon if kind == "shock" else 2 * horizon / (a + b)
+    return n
 
 
 def window_edges():
@@ -202,6 +221,29 @@ def test_numpy(benchmark, prepared):
             std_error_s=se.tolist())
 
 
+def _draw_events(n_draws, chunk=1 << 22):
+    """One standard exponential per event, in chunks of bounded memory."""
+    rng = np.random.default_rng(SEED)
+    out = np.empty(min(chunk, n_draws))
+    left = n_draws
+    while left > 0:
+        k = min(left, len(out))
+        rng.standard_exponential(out=out[:k])
+        left -= k
+    return out
+
+
+def test_draws_only(benchmark, prepared):
+    benchmark.group = _group()
+    per_run = expected_events(prepared.tm)
+    n = int(round(per_run * RUNS))
+    out = benchmark.pedantic(_draw_events, args=(n,), rounds=3, iterations=1,
+                             warmup_rounds=1)
+    # the draws are what was asked for: Exp(1), mean 1 within 6 standard errors
+    assert abs(float(out.mean()) - 1.0) < 6 / math.sqrt(len(out))
+    _record(benchmark, "draws-only", RUNS, events_per_run=per_run)
+
+
 # --- the session summary ---------------------------------------------------------------
 
 
@@ -221,6 +263,9 @@ def summary(records=None):
         out["ratios"]["slosim-1t/numpy"] = r["slosim-1t"] / r["numpy"]
     if r.get("slosim-1t") and r.get("slosim-2t"):
         out["ratios"]["slosim-2t/slosim-1t"] = r["slosim-2t"] / r["slosim-1t"]
+    if r.get("draws-only") and r.get("numpy"):
+        # the ratio no engine drawing one number per event can pass
+        out["ratios"]["draws-only/numpy"] = r["draws-only"] / r["numpy"]
     ratio = out["ratios"].get("slosim-1t/numpy")
     out["goal_ratio"] = {"goal": GOAL_RATIO, "ratio": ratio,
                          "met": None if ratio is None else ratio >= GOAL_RATIO}
@@ -257,4 +302,17 @@ def summary_lines(records=None):
                           s["goal_ratio"], "ratio", "{:.1f}x"))
     lines.append(_verdict(f"{RUNS} runs under {GOAL_S:g} s on one core", s["goal_time"],
                           "seconds", "{:.2f} s"))
+    rec = RECORDS if records is None else records
+    floor, base = s["runs_per_s"].get("draws-only"), s["runs_per_s"].get("numpy")
+    if floor and base:
+        per_run = rec["draws-only"]["events_per_run"]
+        need = 1e9 / (GOAL_RATIO * base["median"] * per_run)
+        draw = 1e9 / (floor["median"] * per_run)
+        lines.append(f"ceiling: drawing one exponential per event ({per_run:.0f} events "
+                     f"a run) and nothing else is {floor['median'] / base['median']:.1f}x "
+                     f"the baseline; {GOAL_RATIO:.0f}x leaves {need:.1f} ns per event, "
+                     f"of which the draw takes {draw:.1f} ns")
+        if "slosim-1t" in s["runs_per_s"]:
+            own = 1e9 / (s["runs_per_s"]["slosim-1t"]["median"] * per_run)
+            lines.append(f"  slosim-1t spends {own:.1f} ns per event")
     return lines
