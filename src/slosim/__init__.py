@@ -15,6 +15,7 @@ what availability each user journey can promise:
 from . import alerts, analysis, cost, engines, io, model, results  # noqa: F401 (subpackages)
 from ._errors import (
     AvailabilitySpecError,
+    ChunkError,
     ConvergenceError,
     CycleError,
     DiagramTooLargeError,
@@ -131,6 +132,7 @@ __all__ = [
     "DiagramTooLargeError",
     "ExactUnsupportedError",
     "ConvergenceError",
+    "ChunkError",
     "SimulationResult",
     "SimulationResults",
     "binomial_interval",

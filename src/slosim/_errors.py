@@ -28,6 +28,7 @@ __all__ = [
     "ExactUnsupportedError",
     "ConvergenceError",
     "InfeasibleTargetError",
+    "ChunkError",
     "SlosimWarning",
     "FewFailuresWarning",
     "PrecisionWarning",
@@ -309,6 +310,42 @@ class ConvergenceError(ArithmeticError):
     message says what was reached; :func:`~slosim.simulate` answers any
     model, with an interval.
     """
+
+
+class ChunkError(RuntimeError):
+    """One chunk of a sampling run failed: the message names the chunk.
+
+    Raised by the sampling engines (:func:`~slosim.simulate`,
+    :func:`~slosim.engines.timeline` and the analyses built on them) when
+    the task of one chunk raised, in the calling thread, on a worker thread
+    or on an executor's worker, or when its worker died and the chunk could
+    not be run again. The run returns nothing: no partial count. The
+    original exception is the ``__cause__`` (for a worker process, with the
+    worker's traceback).
+
+    Attributes
+    ----------
+    func : str
+        The entry point (``'simulate'``, ``'timeline'``...).
+    index : int
+        The chunk's number in the run (0 for the first).
+    seed : numpy.random.SeedSequence
+        The chunk's stream: a child of the run's seed sequence.
+    start, size : int
+        The chunk's first sample (or run) and how many it holds.
+    attempts : int
+        How many times the chunk was submitted.
+    """
+
+    def __init__(self, message, func=None, index=None, seed=None, start=None,
+                 size=None, attempts=1):
+        super().__init__(message)
+        self.func, self.index, self.seed = func, index, seed
+        self.start, self.size, self.attempts = start, size, attempts
+
+    def __reduce__(self):
+        return (type(self), (self.args[0], self.func, self.index, self.seed,
+                             self.start, self.size, self.attempts))
 
 
 class InfeasibleTargetError(ValueError):

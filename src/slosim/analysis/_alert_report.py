@@ -83,9 +83,9 @@ _STARTS = ("stationary", "clean")
 
 
 def alert_report(model, rules, *, journey=None, slo=None, period="30d", horizon="365d",
-                 runs=200, rng=None, threads=1, start="stationary", significant=0.02,
-                 merge=None, evaluation_interval=None, confidence=0.95, chunk_size=64,
-                 max_events=10**7):
+                 runs=200, rng=None, threads=None, executor=None, start="stationary",
+                 significant=0.02, merge=None, evaluation_interval=None, confidence=0.95,
+                 chunk_size=64, max_events=10**7, progress=False, callback=None):
     """Whether alerting rules page in time, and not too often, on a model.
 
     Simulates the journey's error ratio over ``runs`` runs of ``horizon``,
@@ -116,9 +116,13 @@ def alert_report(model, rules, *, journey=None, slo=None, period="30d", horizon=
     runs : int, default 200
     rng : None, int, SeedSequence, BitGenerator or Generator
         As for :func:`~slosim.engines.timeline`; the same ``rng`` gives the
-        same report at any ``threads``.
+        same report at any ``threads`` and on any ``executor``.
     threads : int, default 1
         Threads of the simulation (the evaluation of the rules is Python).
+    executor : concurrent.futures.Executor, optional
+        Run the simulation's chunks on this executor's workers (not with
+        ``threads``), as for :func:`~slosim.engines.timeline`; the rules
+        are evaluated here.
     start : {'stationary', 'clean'}, default 'stationary'
     significant : float, default 0.02
         The share of the period's error budget an event must spend to be
@@ -133,6 +137,9 @@ def alert_report(model, rules, *, journey=None, slo=None, period="30d", horizon=
         Of the intervals on precision and recall.
     chunk_size, max_events : int
         As for :func:`~slosim.engines.timeline`.
+    progress, callback
+        A progress bar, and ``callback(done, total)`` in runs, of the
+        simulation, as for :func:`~slosim.engines.timeline`.
 
     Returns
     -------
@@ -190,8 +197,9 @@ def alert_report(model, rules, *, journey=None, slo=None, period="30d", horizon=
         raise param_error("start", _FUNC, "'stationary' or 'clean'", start,
                           ValueError if isinstance(start, str) else TypeError)
     tl = timeline(model, horizon=setup.horizon, runs=runs, window=setup.horizon, rng=rng,
-                  threads=threads, start=start, keep_paths=runs, chunk_size=chunk_size,
-                  max_events=max_events)
+                  threads=threads, executor=executor, start=start, keep_paths=runs,
+                  chunk_size=chunk_size, max_events=max_events, progress=progress,
+                  callback=callback)
     return _report(tl[name].paths, setup, journey=name, start=start)
 
 

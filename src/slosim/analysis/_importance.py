@@ -39,8 +39,8 @@ _METHODS = ("exact", "simulate")
 
 
 def importance(model, *, method="exact", given=None, samples=None, rng=None,
-               confidence=0.95, threads=1, chunk_size=DEFAULT_CHUNK_SIZE,
-               max_nodes=DEFAULT_MAX_NODES):
+               confidence=0.95, threads=None, executor=None, chunk_size=DEFAULT_CHUNK_SIZE,
+               max_nodes=DEFAULT_MAX_NODES, progress=False, callback=None):
     """Importance measures of every basic event for every journey.
 
     Parameters
@@ -58,7 +58,7 @@ def importance(model, *, method="exact", given=None, samples=None, rng=None,
         :func:`simulate`.
     confidence : float, default 0.95
         For ``method='simulate'``: the level of every interval.
-    threads, chunk_size
+    threads, executor, chunk_size, progress, callback
         For ``method='simulate'``, as for :func:`simulate`.
     max_nodes : int
         For ``method='exact'``: the diagram's node budget.
@@ -150,7 +150,8 @@ def importance(model, *, method="exact", given=None, samples=None, rng=None,
     structure = lower(model)
     labels = given_labels(structure, given, _FUNC)
     if method == "exact":
-        for name, value in (("samples", samples), ("rng", rng)):
+        for name, value in (("samples", samples), ("rng", rng), ("executor", executor),
+                            ("callback", callback)):
             if value is not None:
                 raise param_error(name, _FUNC, "None with method='exact' (it is for "
                                   "method='simulate')", value)
@@ -159,7 +160,8 @@ def importance(model, *, method="exact", given=None, samples=None, rng=None,
     confidence = check_real(confidence, "confidence", _FUNC, low=0, high=1,
                             low_open=True, high_open=True)
     counts = simulate_joint(model, samples, rng=rng, given=given, threads=threads,
-                            chunk_size=chunk_size)
+                            executor=executor, chunk_size=chunk_size, progress=progress,
+                            callback=callback)
     return _simulated(counts, labels, confidence)
 
 

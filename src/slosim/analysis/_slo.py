@@ -144,8 +144,9 @@ class BudgetPolicy:
 
 
 def slo_report(model, window="30d", runs=1000, *, windows=12, rng=None, policy=None,
-               traffic=None, threads=1, start="stationary", rolling=False,
-               confidence=0.95, chunk_size=64, max_events=10**7):
+               traffic=None, threads=None, executor=None, start="stationary",
+               rolling=False, confidence=0.95, chunk_size=64, max_events=10**7,
+               progress=False, callback=None):
     """How each journey's SLO windows go: P(meets target), budgets, incidents.
 
     Parameters
@@ -161,13 +162,16 @@ def slo_report(model, window="30d", runs=1000, *, windows=12, rng=None, policy=N
         Windows per run: the horizon is ``windows * window``.
     rng : None, int, SeedSequence, BitGenerator or Generator
         As for :func:`~slosim.simulate`; the same ``rng`` gives the same
-        report at any ``threads``.
+        report at any ``threads`` and on any ``executor``.
     policy : BudgetPolicy, optional
         An error budget policy to follow through the windows.
     traffic : str or float, optional
         Poisson requests (``"10/h"``); the SLI then counts requests. The
         default is fluid traffic: the SLI is the time-weighted good ratio.
     threads : int, default 1
+    executor : concurrent.futures.Executor, optional
+        Run the simulation's chunks on this executor's workers (not with
+        ``threads``), as for :func:`~slosim.engines.timeline`.
     start : {'stationary', 'clean'}, default 'stationary'
         Start each run with every process in its long-run state, or with
         everything up and no incident in progress.
@@ -178,6 +182,9 @@ def slo_report(model, window="30d", runs=1000, *, windows=12, rng=None, policy=N
         Of the interval on ``p_meet``.
     chunk_size, max_events : int
         As for :func:`~slosim.engines.timeline`.
+    progress, callback
+        A progress bar, and ``callback(done, total)`` in runs, as for
+        :func:`~slosim.engines.timeline`.
 
     Returns
     -------
@@ -229,8 +236,9 @@ def slo_report(model, window="30d", runs=1000, *, windows=12, rng=None, policy=N
     levels = (1.0,) if policy is None else tuple(sorted(set((1.0,) + policy.levels)))
     seconds = duration_seconds(window, "window", _FUNC)
     tl = timeline(model, horizon=windows * seconds, runs=runs, window=seconds, rng=rng,
-                  threads=threads, start=start, traffic=traffic, levels=levels,
-                  rolling=bool(rolling), chunk_size=chunk_size, max_events=max_events)
+                  threads=threads, executor=executor, start=start, traffic=traffic,
+                  levels=levels, rolling=bool(rolling), chunk_size=chunk_size,
+                  max_events=max_events, progress=progress, callback=callback)
     journeys = {}
     for name in targeted:
         journeys[name] = summarise(tl, name, levels=levels, policy=policy,

@@ -3,14 +3,14 @@
 The driver splits the samples into fixed-size chunks. Chunk ``i`` draws from
 its own stream, the ``i``-th child spawned from the ``rng``'s seed sequence,
 so the chunks are independent and the result depends only on ``rng``,
-``samples`` and ``chunk_size``: never on ``threads``. Chunks run in a thread
-pool; the kernel releases the GIL. Memory is bounded by one block buffer per
-thread (about 1 MiB) whatever ``samples`` is: streams are spawned in
-batches, and counts are accumulated as they come.
+``samples`` and ``chunk_size``: never on ``threads`` or the executor. Chunks
+run in the calling thread, a thread pool (the kernel releases the GIL) or
+on an executor's workers (``_executor``). Memory is bounded by one block
+buffer per worker thread (about 1 MiB) whatever ``samples`` is: streams are
+spawned in batches, and counts are accumulated as they come.
 """
 
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 import math
 import threading
@@ -24,6 +24,7 @@ from .._validation import check_int, check_real, check_rng
 from ..model import Journey, Model, Node, as_model, lower
 from ..results import SimulationResult, SimulationResults, binomial_interval
 from ._compile import CONST_DOWN, CONST_UP, compile_model
+from ._executor import Driver, Streams, check_parallel, check_progress, chunks
 from ._given import apply_given, given_labels
 
 #: What ``rng=`` accepts (SPEC 7).
@@ -38,14 +39,14 @@ DEFAULT_CHUNK_SIZE = 1 << 22
 #: Failures below which a result warns that its interval is wide.
 FEW_FAILURES = 100
 
-_BATCH_CHUNKS = 64  # streams spawned at once: bounds memory, not results
-
 
 def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
-             rng: RNGLike = None, given: dict | None = None, threads: int = 1,
+             rng: RNGLike = None, given: dict | None = None, threads: int | None = None,
+             executor: Executor | None = None,
              rel_error: float | None = None, max_samples: int | None = None,
              chunk_size: int = DEFAULT_CHUNK_SIZE,
-             confidence: float = 0.95) -> SimulationResults:
+             confidence: float = 0.95, progress: bool | str = False,
+             callback=None) -> SimulationResults:
     """Estimate every journey's availability by Monte Carlo.
 
     Parameters
@@ -65,7 +66,17 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
         or ``'up'``, ``False`` or ``'down'``, forced to that state as in
         :func:`exact`.
     threads : int, default 1
-        Worker threads. The result does not depend on it.
+        Worker threads of this process. The result does not depend on it.
+    executor : concurrent.futures.Executor, optional
+        Run the chunks on this executor's workers instead (a
+        ``ProcessPoolExecutor``, or a dask cluster's
+        ``Client(...).get_executor()``); not with ``threads``. Each task
+        is one chunk: the compiled model (sent as bytes, unpickled once per
+        worker), the chunk's child seed and its size; its result is the
+        chunk's failure counts. The result is bit-identical to
+        ``threads=1``'s for the same ``rng`` and ``chunk_size``, whatever
+        the executor and its number of workers. The executor is not shut
+        down. See :doc:`/large-runs`.
     rel_error : float, optional
         Keep sampling (doubling the total each round) until, for every
         journey that can fail, the interval's half-width on unavailability
@@ -79,6 +90,16 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
         thread count.
     confidence : float, default 0.95
         Level of the (Clopper-Pearson) intervals.
+    progress : bool or 'auto', default False
+        Draw a progress bar on stderr (tqdm when installed, else a line of
+        text); ``'auto'``: only when stderr is a terminal.
+    callback : callable, optional
+        Called as ``callback(done, total)`` after each chunk, in samples:
+        ``done`` counts the samples of the chunks finished, ``total`` the
+        samples planned. Both only grow; with ``rel_error``, ``total`` is
+        the current round's goal (it grows when another round starts), and
+        the last call has ``done == total ==`` the result's ``samples``.
+        An exception it raises stops the run (as Ctrl-C does).
 
     Returns
     -------
@@ -89,6 +110,10 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
     ------
     TypeError, ValueError
         For a bad parameter, with a message naming it.
+    ChunkError
+        When a chunk's task raised, or its worker died and it could not be
+        run again: the message names the chunk (number, seed, size), the
+        original exception is its ``__cause__``. No partial result.
 
     Warns
     -----
@@ -142,7 +167,8 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
     model = as_model(model, "simulate")
     samples = check_int(samples, "samples", func, low=1)
     rng = check_rng(rng, func)
-    threads = check_int(threads, "threads", func, low=1)
+    threads, executor = check_parallel(threads, executor, func)
+    progress, callback = check_progress(progress, callback, func)
     chunk_size = check_int(chunk_size, "chunk_size", func, low=64)
     confidence = check_real(confidence, "confidence", func, low=0, high=1,
                             low_open=True, high_open=True)
@@ -160,18 +186,18 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
     structure = apply_given(structure, given, func)
     program = compile_model(structure)
     live = np.flatnonzero(program.outputs >= 0)
-    runner = _ChunkRunner(program, live)
-    streams = _Streams(rng)
+    task = _Task(program, live, type(rng.bit_generator))
+    streams = Streams(rng)
 
     failures = np.zeros(len(live), dtype=np.uint64)
     total = 0
     goal = samples
-    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
-    try:
+    with Driver(func, "samples", threads=threads, executor=executor, progress=progress,
+                callback=callback, total=goal) as driver:
         while True:
             if len(live):
-                failures += runner.run(streams, total, goal, chunk_size, pool,
-                                       threads)
+                driver.plan(goal)
+                failures += _run(driver, task, streams, total, goal, chunk_size)
             total = goal
             if rel_error is None or not len(live):
                 break
@@ -185,9 +211,6 @@ def simulate(model: Model | Node | Journey, samples: int = 1_000_000, *,
                 break
             # Each round doubles the total (and adds at least one chunk).
             goal = min(max_samples, total + max(total, chunk_size))
-    finally:
-        if pool is not None:
-            pool.shutdown()
 
     results = {}
     counts = dict(zip(live.tolist(), failures.tolist()))
@@ -236,8 +259,9 @@ class JointCounts:
     constant: tuple
 
 
-def simulate_joint(model, samples=1_000_000, *, rng=None, given=None, threads=1,
-                   chunk_size=DEFAULT_CHUNK_SIZE):
+def simulate_joint(model, samples=1_000_000, *, rng=None, given=None, threads=None,
+                   executor=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=False,
+                   callback=None):
     """Count each journey's failures and, with each, each event's.
 
     The same samples as :func:`simulate` with the same ``rng``,
@@ -247,7 +271,7 @@ def simulate_joint(model, samples=1_000_000, *, rng=None, given=None, threads=1,
     Parameters
     ----------
     model : Model, Node, Journey
-    samples, rng, given, threads, chunk_size
+    samples, rng, given, threads, executor, chunk_size, progress, callback
         As for :func:`simulate` (no ``rel_error``: the count is fixed).
 
     Returns
@@ -273,7 +297,8 @@ def simulate_joint(model, samples=1_000_000, *, rng=None, given=None, threads=1,
     model = as_model(model, func)
     samples = check_int(samples, "samples", func, low=1)
     rng = check_rng(rng, func)
-    threads = check_int(threads, "threads", func, low=1)
+    threads, executor = check_parallel(threads, executor, func)
+    progress, callback = check_progress(progress, callback, func)
     chunk_size = check_int(chunk_size, "chunk_size", func, low=64)
     structure = apply_given(lower(model), given, func)
     program = compile_model(structure)
@@ -282,13 +307,10 @@ def simulate_joint(model, samples=1_000_000, *, rng=None, given=None, threads=1,
     failures = np.zeros(J, dtype=np.int64)
     joint = np.zeros((J, E), dtype=np.int64)
     if len(live):
-        runner = _ChunkRunner(program, live, joint=True)
-        pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
-        try:
-            counts = runner.run(_Streams(rng), 0, samples, chunk_size, pool, threads)
-        finally:
-            if pool is not None:
-                pool.shutdown()
+        task = _Task(program, live, type(rng.bit_generator), joint=True)
+        with Driver(func, "samples", threads=threads, executor=executor,
+                    progress=progress, callback=callback, total=samples) as driver:
+            counts = _run(driver, task, Streams(rng), 0, samples, chunk_size)
         event_of = {name: e for e, name in enumerate(structure.events)}
         leaves = np.array([event_of[n] for n in program.leaf_names], dtype=np.intp)
         failures[live] = counts[:, 0].astype(np.int64)
@@ -334,69 +356,51 @@ def _precise(failures, n, rel_error, confidence):
     return True
 
 
-class _Streams:
-    """Child seed sequences of ``rng``, spawned lazily in batches.
+def _run(driver, task, streams, start, stop, chunk_size):
+    """Samples ``start..stop`` in chunks; the counts per live output, summed
+    in chunk order (integers: the sum does not depend on the order anyway)."""
+    total = np.zeros(task.shape, dtype=np.uint64)
 
-    Spawning ``a`` then ``b`` children of a SeedSequence gives the same
-    streams as spawning ``a + b`` at once, so batching bounds memory without
-    changing any result. Children are cheap SeedSequences; each chunk builds
-    its own bit generator from one in the worker thread, so that cost is
-    spread over the threads too.
-    """
+    def add(chunk, counts):
+        nonlocal total
+        total += counts
 
-    def __init__(self, rng):
-        self.kind = type(rng.bit_generator)
-        self._seed_seq = rng.bit_generator.seed_seq
-
-    def take(self, n):
-        return self._seed_seq.spawn(n)
+    driver.run(_chunk, task, chunks(streams, start, stop, chunk_size), add)
+    return total
 
 
-class _ChunkRunner:
-    """Runs chunks of one program; each thread reuses its own work buffers.
+class _Task:
+    """What every chunk of a run shares: the program, the live outputs, the
+    bit generator's type; pickled once per run for an executor.
 
-    ``run`` returns the failures per live output; with ``joint``, one row
+    Each thread (of this process or of a worker) reuses its own work
+    buffers, which are not pickled.
+
+    ``_chunk`` gives the failures per live output; with ``joint``, one row
     per live output ``[failures, j_0, ..., j_(L-1)]``, ``j_i`` the samples
     where the output and leaf ``i`` are both down (the kernel's ``joint``
     counts).
     """
 
-    def __init__(self, program, live, joint=False):
+    def __init__(self, program, live, kind, joint=False):
         self.p = program
         self.outputs = np.ascontiguousarray(program.outputs[live], dtype=np.int64)
+        self.kind = kind
         self.joint = joint
+        self.shape = ((len(self.outputs), 1 + program.n_leaves) if joint
+                      else (len(self.outputs),))
         self._local = threading.local()
 
-    def run(self, streams, start, stop, chunk_size, pool, threads):
-        """Samples ``start..stop`` in chunks; return counts per live output.
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_local"]
+        return state
 
-        With a pool, chunks are submitted continuously, at most four per
-        thread in flight, so no thread waits at a batch boundary and memory
-        stays bounded. Counts are integers: their sum does not depend on the
-        order.
-        """
-        shape = (len(self.outputs), 1 + self.p.n_leaves) if self.joint else len(self.outputs)
-        total = np.zeros(shape, dtype=np.uint64)
-        pending = deque()
-        pos = start
-        while pos < stop:
-            sizes = []
-            while pos < stop and len(sizes) < _BATCH_CHUNKS:
-                sizes.append(min(chunk_size, stop - pos))
-                pos += sizes[-1]
-            for seed_seq, n in zip(streams.take(len(sizes)), sizes):
-                if pool is None:
-                    total += self.chunk(streams.kind, seed_seq, n)
-                    continue
-                pending.append(pool.submit(self.chunk, streams.kind, seed_seq, n))
-                if len(pending) > 4 * threads:
-                    total += pending.popleft().result()
-        while pending:
-            total += pending.popleft().result()
-        return total
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._local = threading.local()
 
-    def chunk(self, kind, seed_seq, n):
-        """Counts per live output in one chunk of ``n`` samples."""
+    def buffers(self):
         p = self.p
         buffers = getattr(self._local, "buffers", None)
         if buffers is None:
@@ -404,15 +408,21 @@ class _ChunkRunner:
                 np.empty((p.n_nodes, p.block_words), dtype=np.uint64),
                 np.empty((p.scratch_rows, p.block_words), dtype=np.uint64),
             )
-        nodes, scratch = buffers
-        failures = np.zeros(len(self.outputs), dtype=np.uint64)
-        joint = (np.zeros((len(self.outputs), p.n_leaves), dtype=np.uint64)
-                 if self.joint else None)
-        simulate_chunk(kind(seed_seq), n, p.leaf_lam, p.leaf_method,
-                       p.leaf_qbits, p.gate_op, p.gate_param, p.child_ptr,
-                       p.child_idx, self.outputs, nodes, scratch, failures,
-                       joint=joint, sub_words=p.sub_words, factor=p.factor,
-                       matrix=p.matrix)
-        if joint is None:
-            return failures
-        return np.concatenate([failures[:, None], joint], axis=1)
+        return buffers
+
+
+def _chunk(task, chunk):
+    """Counts per live output in one chunk (a task of the driver)."""
+    p = task.p
+    nodes, scratch = task.buffers()
+    failures = np.zeros(len(task.outputs), dtype=np.uint64)
+    joint = (np.zeros((len(task.outputs), p.n_leaves), dtype=np.uint64)
+             if task.joint else None)
+    simulate_chunk(task.kind(chunk.seed), chunk.size, p.leaf_lam, p.leaf_method,
+                   p.leaf_qbits, p.gate_op, p.gate_param, p.child_ptr,
+                   p.child_idx, task.outputs, nodes, scratch, failures,
+                   joint=joint, sub_words=p.sub_words, factor=p.factor,
+                   matrix=p.matrix)
+    if joint is None:
+        return failures
+    return np.concatenate([failures[:, None], joint], axis=1)

@@ -6,10 +6,10 @@ journeys' error ratios are piecewise-constant paths, reduced on the fly to
 per-window statistics by the ``_timeline`` kernel. Runs are split into
 fixed chunks of ``chunk_size``; chunk ``i`` draws from the ``i``-th child
 of the ``rng``'s seed sequence, so the result depends on ``rng``, ``runs``
-and ``chunk_size`` only, never on ``threads``.
+and ``chunk_size`` only, never on ``threads`` or the executor (the chunks
+run through ``_executor``, as :func:`~slosim.simulate`'s do).
 """
 
-from concurrent.futures import ThreadPoolExecutor
 import math
 import numbers
 
@@ -28,6 +28,7 @@ from .._validation import (
 )
 from ..model import Exponential, Fixed, LogNormal, Weibull, as_model, lower
 from ..results import JourneyTimeline, TimelineResult
+from ._executor import Driver, Streams, check_parallel, check_progress, chunks
 
 __all__ = ["timeline", "DEFAULT_RUNS_PER_CHUNK"]
 
@@ -37,9 +38,10 @@ DEFAULT_RUNS_PER_CHUNK = 64
 _STARTS = ("stationary", "clean")
 
 
-def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, threads=1,
-             start="stationary", traffic=None, levels=(1.0,), rolling=False, keep_paths=0,
-             chunk_size=DEFAULT_RUNS_PER_CHUNK, max_events=10**7):
+def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, threads=None,
+             executor=None, start="stationary", traffic=None, levels=(1.0,), rolling=False,
+             keep_paths=0, chunk_size=DEFAULT_RUNS_PER_CHUNK, max_events=10**7,
+             progress=False, callback=None):
     """Simulate every journey's error ratio over time, run by run.
 
     Parameters
@@ -61,7 +63,14 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
     rng : None, int, SeedSequence, BitGenerator or Generator
         Seeds the streams, one child of its SeedSequence per chunk.
     threads : int, default 1
-        Worker threads. The result does not depend on it.
+        Worker threads of this process. The result does not depend on it.
+    executor : concurrent.futures.Executor, optional
+        Run the chunks on this executor's workers instead (not with
+        ``threads``), as for :func:`~slosim.simulate`: a task is one chunk
+        (the kernel's arrays, sent as bytes and unpickled once per worker,
+        the chunk's seed, first run and size), its result the chunk's
+        per-run arrays. Bit-identical to ``threads=1``; the executor is not
+        shut down. See :doc:`/large-runs`.
     start : {'stationary', 'clean'}
         ``'stationary'`` (exact): each event starts in its long-run state,
         down with probability ``E[down] / (E[up] + E[down])`` with the
@@ -89,6 +98,13 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
     max_events : int, default 10**7
         Events (transitions, arrivals, ends of incidents) one run may
         process; refused up front when the rates make a run expect more.
+    progress : bool or 'auto', default False
+        Draw a progress bar on stderr (tqdm when installed, else a line of
+        text); ``'auto'``: only when stderr is a terminal.
+    callback : callable, optional
+        Called as ``callback(done, total)`` after each chunk, in runs:
+        ``done`` only grows, and the last call has ``done == total ==
+        runs``. An exception it raises stops the run (as Ctrl-C does).
 
     Returns
     -------
@@ -100,6 +116,9 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
     TypeError, ValueError
         For a bad parameter, with a message naming it; for a run past
         ``max_events``, naming the run.
+    ChunkError
+        When a chunk's task raised, or its worker died and it could not be
+        run again; the message names the chunk. No partial result.
     ModelError
         For an event with an availability strictly between 0 and 1 but no
         behaviour over time, a common-cause group or a copula.
@@ -148,7 +167,8 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
     W = duration_seconds(window, "window", func)
     runs = check_int(runs, "runs", func, low=1)
     rng = check_rng(rng, func)
-    threads = check_int(threads, "threads", func, low=1)
+    threads, executor = check_parallel(threads, executor, func)
+    progress, callback = check_progress(progress, callback, func)
     if start not in _STARTS:
         raise param_error("start", func, "'stationary' or 'clean'", start,
                           ValueError if isinstance(start, str) else TypeError)
@@ -202,63 +222,35 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
     if rate is not None:
         requests = np.empty(shape, dtype=np.int64)
         bad_requests_out = np.empty(shape, dtype=np.int64)
-    kind = type(rng.bit_generator)
-    seed_seq = rng.bit_generator.seed_seq
-    bounds = [(a, min(a + chunk_size, runs)) for a in range(0, runs, chunk_size)]
-
-    def chunk(i, child):
-        a, b = bounds[i]
-        part = {k: np.zeros((v.shape[0], b - a) + v.shape[2:], dtype=v.dtype)
-                for k, v in out.items()}
-        attribution = np.zeros((J, E))
-        status, failed, paths = K.run_chunk(
-            kind(child), b - a, keep=max(0, keep_paths - a), attribution=attribution,
-            **settings, **part)
-        if status != K.OK:
-            return a + failed, None, None
-        for k, v in part.items():
-            out[k][:, a:b] = v
-        if rate is not None:
-            # from the chunk's own grandchild stream: the paths are those
-            # of the same call without traffic
-            g = np.random.Generator(kind(child.spawn(1)[0]))
-            bad = part["bad"]
-            bad_requests = g.poisson(rate * bad)
-            requests[:, a:b] = bad_requests + g.poisson(rate * np.maximum(W - bad, 0.0))
-            bad_requests_out[:, a:b] = bad_requests
-        return None, attribution, paths
-
+    task = _Task(type(rng.bit_generator), settings, keep_paths, rate, W,
+                 {k: (v.shape[2:], v.dtype) for k, v in out.items()}, J, E)
     attribution = np.zeros((J, E))
     paths = []
-    failed = []
-    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
-    try:
-        # streams spawned in batches (the same children as all at once)
-        for lo in range(0, len(bounds), 256):
-            ids = range(lo, min(lo + 256, len(bounds)))
-            children = seed_seq.spawn(len(ids))
-            if pool is None:
-                done = [chunk(i, c) for i, c in zip(ids, children)]
+
+    def consume(c, result):
+        """Chunk ``c``'s runs into the arrays, in chunk order."""
+        failed, part, attr, kept = result
+        if failed is not None:
+            raise ValueError(
+                f"run {failed} of timeline went past max_events={max_events} events "
+                f"before the end of the horizon ({format_duration(H)}): raise "
+                f"max_events= (the expected number from the model's rates was "
+                f"{expected:.3g}; a heavy-tailed or very short duration can make a run "
+                f"far busier), or shorten the horizon")
+        a, b = c.start, c.start + c.size
+        for k, v in part.items():
+            if k == "requests":
+                requests[:, a:b] = v
+            elif k == "bad_requests":
+                bad_requests_out[:, a:b] = v
             else:
-                done = list(pool.map(chunk, ids, children))
-            for bad_run, attr, kept in done:      # in chunk order
-                if bad_run is not None:
-                    failed.append(bad_run)
-                    continue
-                attribution += attr
-                paths.extend(kept)
-            if failed:
-                break
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    if failed:
-        raise ValueError(
-            f"run {min(failed)} of timeline went past max_events={max_events} events "
-            f"before the end of the horizon ({format_duration(H)}): raise max_events= "
-            f"(the expected number from the model's rates was {expected:.3g}; a "
-            f"heavy-tailed or very short duration can make a run far busier), or "
-            f"shorten the horizon")
+                out[k][:, a:b] = v
+        attribution[...] += attr
+        paths.extend(kept)
+
+    with Driver(func, "runs", threads=threads, executor=executor, progress=progress,
+                callback=callback, total=runs) as driver:
+        driver.run(_chunk, task, chunks(Streams(rng), 0, runs, chunk_size), consume)
 
     if rate is not None:
         out["requests"], out["bad_requests"] = requests, bad_requests_out
@@ -282,6 +274,37 @@ def timeline(model, horizon="365d", runs=10_000, *, window="30d", rng=None, thre
     return TimelineResult(journeys, events=structure.events, targets=structure.targets,
                           window=W, horizon=H, runs=runs, n_windows=n_windows,
                           levels=levels, start=start, traffic=rate, chunk_size=chunk_size)
+
+
+class _Task:
+    """What every chunk of one call shares (pickled once for an executor)."""
+
+    def __init__(self, kind, settings, keep_paths, rate, window, parts, J, E):
+        self.kind, self.settings, self.keep_paths = kind, settings, keep_paths
+        self.rate, self.window, self.parts, self.J, self.E = rate, window, parts, J, E
+
+
+def _chunk(task, c):
+    """Runs ``c.start .. c.start + c.size``: ``(None, arrays, attribution,
+    paths)``, or ``(failed run, None, None, None)`` past max_events."""
+    part = {k: np.zeros((task.J, c.size) + shape, dtype=dtype)
+            for k, (shape, dtype) in task.parts.items()}
+    attribution = np.zeros((task.J, task.E))
+    status, failed, paths = K.run_chunk(
+        task.kind(c.seed), c.size, keep=max(0, task.keep_paths - c.start),
+        attribution=attribution, **task.settings, **part)
+    if status != K.OK:
+        return c.start + failed, None, None, None
+    if task.rate is not None:
+        # from the chunk's own grandchild stream: the paths are those
+        # of the same call without traffic
+        g = np.random.Generator(task.kind(c.seed.spawn(1)[0]))
+        bad = part["bad"]
+        bad_requests = g.poisson(task.rate * bad)
+        part["requests"] = bad_requests + g.poisson(
+            task.rate * np.maximum(task.window - bad, 0.0))
+        part["bad_requests"] = bad_requests
+    return None, part, attribution, paths
 
 
 def _frozen_path(path):
