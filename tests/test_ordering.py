@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import slosim as ss
-from slosim.engines import _exact as exact_module, _ordering
+from slosim.engines import _exact, _modular as exact_module, _ordering, _preprocess
 from slosim.model import lower
 
 from exact_helpers import assert_close, oracle_conditionals
@@ -291,7 +291,8 @@ def test_diagram_nodes_are_reduced_and_ordered(monkeypatch, which):
     model = fault_tree(30, 1)
     with monkeypatch.context() as mp:
         only(mp, which)
-        rank, diagram, ids = exact_module._diagram(lower(model), 10**6)
+        s = lower(model)
+        rank, diagram, ids = _exact._flat(s, _preprocess.reduce(s), 10**6)
     var, lo, hi = diagram.arrays()
     assert len(var) == diagram.nodes
     assert sorted(rank.tolist()) == list(range(len(model.components)))

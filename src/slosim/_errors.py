@@ -254,6 +254,12 @@ class DiagramTooLargeError(ValueError):
     ----------
     nodes : int
         Diagram nodes when the budget was reached.
+    bounds : dict or None
+        When :func:`~slosim.exact` cut the model into modules and some did
+        not fit: journey name -> ``(low, high)``, bounds on its
+        unavailability from the modules built exactly and the gates of
+        those that were not (coherent models without a copula only; see
+        :doc:`/math`). None otherwise.
 
     Examples
     --------
@@ -271,12 +277,13 @@ class DiagramTooLargeError(ValueError):
     slosim.simulate, which has no such limit
     """
 
-    def __init__(self, message, nodes):
+    def __init__(self, message, nodes, bounds=None):
         super().__init__(message)
         self.nodes = nodes
+        self.bounds = bounds
 
     def __reduce__(self):
-        return (type(self), (str(self), self.nodes))
+        return (type(self), (str(self), self.nodes, self.bounds))
 
 
 class ExactUnsupportedError(ValueError):

@@ -33,10 +33,12 @@ import numpy as np
 from .._core import _bdd
 from .._errors import DiagramTooLargeError, ExactUnsupportedError
 from .._validation import check_int, param_error
-from ..model import K_OF_N, NOT, PARALLEL, SERIES, Structure, as_model, lower
+from ..model import Structure, as_model, lower
 from ..results import ExactResult, ExactResults
 from . import _ordering
 from ._given import apply_given, given_labels
+from ._modular import BDD_OP, ModularDiagram, Overflow, build_diagram, choose_modules
+from ._preprocess import find_modules, reduce
 from ._quadrature import integrate_factor
 
 __all__ = ["exact", "ExactDiagram", "Evaluation", "DEFAULT_MAX_NODES"]
@@ -46,100 +48,43 @@ __all__ = ["exact", "ExactDiagram", "Evaluation", "DEFAULT_MAX_NODES"]
 DEFAULT_MAX_NODES = 5_000_000
 
 
-#: The given order alone may use this many diagram nodes times the graph's
-#: size (leaves, gates and edges) to the power 1.5 before other orders are
-#: tried: structured models stay well below it (service graphs under 0.3,
-#: PRA-style fault trees of 200 to 3000 events 1.3 to 3), unstructured
-#: fault trees in a poor order go far past it.
-_GIVEN_BUDGET_FACTOR = 8
-
-#: Smallest budget of the first attempt, so small models never retry.
-_MIN_FIRST_BUDGET = 1 << 16
-
-# The diagram builder's op for each gate kind of a Structure.
-_BDD_OP = np.zeros(4, dtype=np.int32)
-_BDD_OP[[SERIES, PARALLEL, K_OF_N, NOT]] = (_bdd.GATE_SERIES, _bdd.GATE_PARALLEL,
-                                            _bdd.GATE_KOFN, _bdd.GATE_NOT)
+#: Whether :func:`exact` first tries one diagram of the whole model in the
+#: given order (within the first budget) before cutting it into modules;
+#: the tests turn it off to exercise the modules on small models.
+_FLAT_FIRST = True
 
 
-def _attempt(arrays, rank, n_vars, budget):
-    """Build with leaf levels ``rank``: (Diagram, ids) or (None, (size, done))."""
-    diagram = _bdd.Diagram(n_vars, budget)
-    try:
-        ids = _bdd.build(diagram, rank, *arrays)
-    except _bdd.BudgetExceeded as exc:
-        return None, exc.args
-    return diagram, ids
-
-
-def _diagram(structure, max_nodes):
-    """Build the journeys' diagram: (rank, Diagram, node ids).
-
-    ``rank[e]`` is basic event e's variable (level); ``ids[n]`` is the
-    diagram of Structure node n (a journey's root is ``ids[outputs[j]]``).
-
-    The given depth-first order is tried first, with a budget proportional
-    to the graph's size (or ``max_nodes`` if smaller). Past it, the other
-    orders of :func:`slosim.engines._ordering.candidates` race in rounds of
-    budgets growing fourfold, the ones that got furthest first, while the
-    nodes of all attempts stay within ``max_nodes``; then the furthest
-    order alone runs with ``max_nodes``. One diagram exists at a time, so
-    ``max_nodes`` bounds memory, and a model too large for every order
-    costs at most about twice the nodes of one attempt at ``max_nodes``.
-    """
+def _flat(structure, reduced, max_nodes, first_only=False):
+    """Build one diagram of every journey over the preprocessed graph:
+    (rank, Diagram, journey roots); raises Overflow."""
     s = structure
-    n_vars = s.n_events
-    arrays = (np.ascontiguousarray(_BDD_OP[s.gate_op]), s.gate_k, s.child_ptr,
-              s.child_idx)
-    graph = _ordering.Graph(n_vars, s.child_ptr, s.child_idx, s.outputs.tolist(),
+    ops, ks, ptr, idx = reduced.arrays()
+    arrays = (np.ascontiguousarray(BDD_OP[np.asarray(ops, dtype=np.intp)]),
+              np.asarray(ks, dtype=np.int64), np.asarray(ptr, dtype=np.int64),
+              np.asarray(idx, dtype=np.int64))
+    graph = _ordering.Graph(s.n_events, ptr, idx, reduced.outputs,
                             n_components=s.n_components)
-    makers = _ordering.candidates(graph)
-    ranks = {}
+    # the first budget scales with the model's graph as lowered, which
+    # preprocessing only shrinks
+    rank, diagram, ids = build_diagram(s.n_events, arrays, graph, max_nodes,
+                                       first_only=first_only,
+                                       size=s.n_nodes + len(s.child_idx))
+    return rank, diagram, [int(ids[o]) for o in reduced.outputs]
 
-    def rank_of(i):
-        if i not in ranks:
-            ranks[i] = np.ascontiguousarray(makers[i][1](), dtype=np.int32)
-        return ranks[i]
 
-    first = min(max_nodes, max(_MIN_FIRST_BUDGET,
-                               int(_GIVEN_BUDGET_FACTOR * graph.size() ** 1.5)))
-    progress = {}     # candidate -> (graph nodes done, -index) when it overflowed
-    failed = {}       # candidate -> (nodes, done) of its furthest attempt
-    budget, tried, spent = first, [0], 0
-    while True:
-        for i in tried:
-            diagram, ids = _attempt(arrays, rank_of(i), n_vars, budget)
-            if diagram is not None:
-                return ranks[i], diagram, ids
-            failed[i] = ids           # (nodes, graph nodes done) on overflow
-            progress[i] = (ids[1], -i)
-            spent += failed[i][0]
-        if budget >= max_nodes:
-            break
-        if len(tried) == 1 and budget == first:
-            # the given order overflowed: the others start at its budget
-            tried = list(range(1, len(makers)))
-        else:
-            budget = min(max_nodes, 4 * budget)
-            tried = sorted(range(len(makers)), key=lambda i: progress.get(i, (-1, -i)),
-                           reverse=True)
-        if budget >= max_nodes or spent + len(tried) * budget > max_nodes:
-            # racing would cost more than max_nodes nodes in all: the
-            # furthest order alone gets the whole budget
-            budget, tried = max_nodes, [max(progress, key=progress.get)]
-    best = max(progress, key=progress.get)
-    size, done = failed[best]
-    raise DiagramTooLargeError(
+def _too_large(structure, reduced, max_nodes, size, done):
+    s = structure
+    return DiagramTooLargeError(
         f"the decision diagram reached the node budget max_nodes="
         f"{max_nodes} ({size} nodes) after {done} of "
-        f"{s.n_nodes} graph nodes over "
-        f"{n_vars} components; raise max_nodes, or estimate with "
+        f"{reduced.n_leaves + reduced.n_gates} graph nodes over "
+        f"{s.n_events} components; raise max_nodes, or estimate with "
         f"slosim.simulate, which has no such limit",
         size,
-    ) from None
+    )
 
 
-def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES):
+def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES, _preprocess=True):
     """Exact availability of every journey, with per-component conditionals.
 
     Parameters
@@ -234,10 +179,8 @@ def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES):
     """
     structure = lower(as_model(model, "exact"))
     labels = given_labels(structure, given, "exact")
-    structure = apply_given(structure, given, "exact")
-    diagram = ExactDiagram(structure, max_nodes=max_nodes, _func="exact")
-    values = diagram.evaluate()
-    s = diagram.structure
+    s = apply_given(structure, given, "exact")
+    values, nodes = _solve(s, max_nodes, _preprocess)
     results = {}
     for j, (name, target) in enumerate(zip(s.journeys, s.targets)):
         results[name] = ExactResult(
@@ -252,8 +195,79 @@ def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES):
             unavailability_if_down=_frozen(values.unavailability_if_down[j]),
             coherent=s.coherent,
         )
-    return ExactResults(results, components=s.events, bdd_nodes=diagram.nodes,
-                        given=labels)
+    return ExactResults(results, components=s.events, bdd_nodes=nodes, given=labels)
+
+
+def _solve(s, max_nodes, preprocess):
+    """(Evaluation with conditionals, diagram nodes) of a Structure.
+
+    Without ``preprocess``: one diagram of the graph as lowered. With it:
+    the preprocessed graph's one diagram in the given order when it fits
+    the first budget (small and structured models: the flat diagram is
+    the fastest); otherwise its modules' diagrams, each raced over the
+    orders within what is left of ``max_nodes``.
+    """
+    max_nodes = check_int(max_nodes, "max_nodes", "exact", low=2, high=2**31 - 1)
+    if not preprocess:
+        diagram = ExactDiagram(s, max_nodes=max_nodes, _func="exact", _preprocess=False)
+        return diagram.evaluate(), diagram.nodes
+    reduced = reduce(s)
+    chosen = choose_modules(reduced, find_modules(reduced))
+    built = None
+    if chosen and _FLAT_FIRST:
+        try:
+            built = _flat(s, reduced, max_nodes, first_only=True)
+        except Overflow:
+            pass
+    if not chosen:
+        try:
+            built = _flat(s, reduced, max_nodes)
+        except Overflow as exc:
+            raise _too_large(s, reduced, max_nodes, *exc.args) from None
+    if built is not None:
+        diagram = ExactDiagram(s, max_nodes=max_nodes, _func="exact", _built=built)
+        return diagram.evaluate(), diagram.nodes
+    md = ModularDiagram(s, reduced, chosen, max_nodes)
+    if md.overflow:
+        raise _modules_too_large(s, md, max_nodes)
+
+    def evaluate(qv, rv=None):
+        return md.values(qv, 1.0 - qv if rv is None else rv)
+
+    factor = _one_factor(s, np.arange(s.n_events), s.q)
+    values = evaluate(s.q) if factor is None else integrate_factor(evaluate, s.q, *factor)
+    cond = values[:, 2:].reshape(len(values), 4, s.n_events)
+    ev = Evaluation(values[:, 0].copy(), values[:, 1].copy(), cond[:, 0], cond[:, 1],
+                    cond[:, 2], cond[:, 3], coherent=s.coherent)
+    return ev, md.nodes
+
+
+def _modules_too_large(s, md, max_nodes):
+    """The DiagramTooLargeError of a modular build: what was built, what
+    did not fit, and the bounds on each journey's unavailability."""
+    name, events, size, done, total = md.overflow[0]
+    what = f"module {name!r}" if name is not None else "the journeys' own gates"
+    built = sum(p.diagram is not None for p in md.parts)
+    bounds, why = None, ""
+    if not s.coherent:
+        why = "no bounds: the logic is not coherent (it has a negation)"
+    elif s.copulas and _one_factor(s, np.arange(s.n_events), s.q) is not None:
+        why = "no bounds: the model has a copula"
+    else:
+        low, high = md.bounds(s.q, 1.0 - s.q)
+        bounds = {j: (float(min(lo, 1.0)), float(min(hi, 1.0)))
+                  for j, lo, hi in zip(s.journeys, low.tolist(), high.tolist())}
+        shown = "; ".join(f"{j!r} in [{lo:.6g}, {hi:.6g}]"
+                          for j, (lo, hi) in list(bounds.items())[:4])
+        more = ", ..." if len(bounds) > 4 else ""
+        why = f"bounds on the unavailability (in the error's .bounds): {shown}{more}"
+    return DiagramTooLargeError(
+        f"the decision diagrams reached the node budget max_nodes={max_nodes}: "
+        f"{built} of {len(md.parts)} diagrams of the model's modules were built "
+        f"exactly ({md.nodes} nodes), and {what} over {events} events did not "
+        f"fit ({size} nodes after {done} of {total} graph nodes); {why}; raise "
+        f"max_nodes, or estimate with slosim.simulate, which has no such limit",
+        size, bounds=bounds)
 
 
 @dataclass(frozen=True, eq=False)
@@ -353,15 +367,21 @@ class ExactDiagram:
     array([1.e-05])
     """
 
-    def __init__(self, model, *, max_nodes=DEFAULT_MAX_NODES, _func="ExactDiagram"):
+    def __init__(self, model, *, max_nodes=DEFAULT_MAX_NODES, _func="ExactDiagram",
+                 _preprocess=True, _built=None):
         if not isinstance(model, Structure):
             model = lower(as_model(model, _func))
         max_nodes = check_int(max_nodes, "max_nodes", _func, low=2, high=2**31 - 1)
         s = self.structure = model
-        rank, self._diagram, ids = _diagram(s, max_nodes)
+        if _built is None:
+            reduced = reduce(s, coalesce=_preprocess)
+            try:
+                _built = _flat(s, reduced, max_nodes)
+            except Overflow as exc:
+                raise _too_large(s, reduced, max_nodes, *exc.args) from None
+        rank, self._diagram, self._roots = _built
         self._arrays = None
         self._level = rank.astype(np.intp)      # event -> its variable (level)
-        self._roots = [int(ids[out]) for out in s.outputs.tolist()]
         # fails now, not at the first evaluation, for an unsupported copula
         _one_factor(s, self._level, self._by_level(s.q))
 

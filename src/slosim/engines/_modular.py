@@ -1,0 +1,464 @@
+"""Decision diagrams raced over variable orders, and diagrams of modules.
+
+:func:`build_diagram` builds the diagrams of a graph's nodes, racing the
+variable orders of :mod:`slosim.engines._ordering` within a node budget
+(what :class:`~slosim.engines.ExactDiagram` uses).
+
+:class:`ModularDiagram` is what :func:`slosim.exact` uses on a model whose
+single diagram would be large: the preprocessed graph
+(:mod:`slosim.engines._preprocess`) is cut at its modules, each module is
+a diagram of its own over its own events and its sub-modules (each one
+variable), and the journeys are a diagram over the events and modules
+outside every module. A module's events are independent of everything
+outside it, so its probability of being down is that variable's
+probability in the diagram above (up and down each computed directly, as
+everywhere in the exact engine).
+
+Conditionals go through the hierarchy. A journey's availability is
+multilinear in a module's probability, so for an event ``i`` inside a
+module ``M`` of the journey's diagram::
+
+    R(i up) = R(M up) P(M up | i up) + R(M down) P(M down | i up),
+
+and the same with ``i`` down and for the unavailability; ``P(M up | i
+up)`` comes the same way from the module's own diagram, through nested
+modules to the one that holds ``i``. Every term is a product of
+probabilities: nothing is a difference, so small numbers keep their
+digits.
+
+When a module needs more nodes than are left, the others are still built
+exactly, and the overflowing module gets lower and upper bounds from its
+gates: for a coherent graph (Harris's inequality: increasing events of
+independent variables are positively correlated), a series gate is up with
+probability at least the product of its children's and at most their
+minimum, a parallel gate at least their maximum and at most one minus the
+product of their complements; a k-of-n gate lies between the series and
+the parallel gate of the same children, and within Markov's bounds on the
+number of children up. The bounds go up through the modules above, whose
+probability is monotone in a coherent module's (each is evaluated at both
+ends). A non-coherent graph gets no bounds.
+"""
+
+import numpy as np
+
+from .._core import _bdd
+from ..model import K_OF_N, NOT, PARALLEL, SERIES
+from . import _ordering
+
+__all__ = ["build_diagram", "Overflow", "ModularDiagram", "choose_modules", "BDD_OP"]
+
+#: The given order alone may use this many diagram nodes times the graph's
+#: size (leaves, gates and edges) to the power 1.5 before other orders are
+#: tried: structured models stay well below it (service graphs under 0.3,
+#: PRA-style fault trees of 200 to 3000 events 1.3 to 3), unstructured
+#: fault trees in a poor order go far past it.
+_GIVEN_BUDGET_FACTOR = 8
+
+#: Smallest budget of the first attempt, so small models never retry.
+_MIN_FIRST_BUDGET = 1 << 16
+
+#: A module gets a diagram of its own when it has at least this many
+#: events below it; smaller ones stay inside the diagram above, where they
+#: cost a few nodes and no Python call.
+MIN_MODULE_EVENTS = 8
+
+# The diagram builder's op for each gate kind of a Structure.
+BDD_OP = np.zeros(4, dtype=np.int32)
+BDD_OP[[SERIES, PARALLEL, K_OF_N, NOT]] = (_bdd.GATE_SERIES, _bdd.GATE_PARALLEL,
+                                           _bdd.GATE_KOFN, _bdd.GATE_NOT)
+
+
+class Overflow(Exception):
+    """Every order overflowed: ``args`` are (nodes, graph nodes built) of
+    the attempt that got furthest."""
+
+
+def _attempt(arrays, rank, n_vars, budget):
+    """Build with leaf levels ``rank``: (Diagram, ids) or (None, (size, done))."""
+    diagram = _bdd.Diagram(n_vars, budget)
+    try:
+        ids = _bdd.build(diagram, rank, *arrays)
+    except _bdd.BudgetExceeded as exc:
+        return None, exc.args
+    return diagram, ids
+
+
+def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False, size=None):
+    """Build the diagrams of a graph's nodes: (rank, Diagram, node ids).
+
+    ``arrays`` are the builder's ``(gate_op, gate_k, child_ptr,
+    child_idx)``; ``graph`` the same graph as an :class:`_ordering.Graph`.
+    ``rank[e]`` is leaf e's variable (level); ``ids[n]`` the diagram of
+    node n.
+
+    The given depth-first order is tried first, with a budget
+    proportional to the graph's size to the power 1.5 (``size``: leaves,
+    gates and edges, default the graph's own), or ``max_nodes`` if
+    smaller; with
+    ``first_only``, that is the only attempt. Past it, the other orders of
+    :func:`slosim.engines._ordering.candidates` race in rounds of budgets
+    growing fourfold, the ones that got furthest first, while the nodes of
+    all attempts stay within ``max_nodes``; then the furthest order alone
+    runs with ``max_nodes``. One diagram exists at a time, so ``max_nodes``
+    bounds memory, and a graph too large for every order costs at most
+    about twice the nodes of one attempt at ``max_nodes``.
+
+    Raises
+    ------
+    Overflow
+        With the furthest attempt's (nodes, graph nodes built).
+    """
+    makers = _ordering.candidates(graph)
+    ranks = {}
+
+    def rank_of(i):
+        if i not in ranks:
+            ranks[i] = np.ascontiguousarray(makers[i][1](), dtype=np.int32)
+        return ranks[i]
+
+    first = min(max_nodes, max(_MIN_FIRST_BUDGET,
+                               int(_GIVEN_BUDGET_FACTOR * (size or graph.size()) ** 1.5)))
+    if first_only:
+        max_nodes = first
+    progress = {}     # candidate -> (graph nodes done, -index) when it overflowed
+    failed = {}       # candidate -> (nodes, done) of its furthest attempt
+    budget, tried, spent = first, [0], 0
+    while True:
+        for i in tried:
+            diagram, ids = _attempt(arrays, rank_of(i), n_vars, budget)
+            if diagram is not None:
+                return ranks[i], diagram, ids
+            failed[i] = ids           # (nodes, graph nodes done) on overflow
+            progress[i] = (ids[1], -i)
+            spent += failed[i][0]
+        if budget >= max_nodes:
+            break
+        if len(tried) == 1 and budget == first:
+            # the given order overflowed: the others start at its budget
+            tried = list(range(1, len(makers)))
+        else:
+            budget = min(max_nodes, 4 * budget)
+            tried = sorted(range(len(makers)), key=lambda i: progress.get(i, (-1, -i)),
+                           reverse=True)
+        if budget >= max_nodes or spent + len(tried) * budget > max_nodes:
+            # racing would cost more than max_nodes nodes in all: the
+            # furthest order alone gets the whole budget
+            budget, tried = max_nodes, [max(progress, key=progress.get)]
+    best = max(progress, key=progress.get)
+    raise Overflow(*failed[best])
+
+
+def choose_modules(reduced, is_module):
+    """The modules worth a diagram of their own (reduced node numbers):
+    those with at least :data:`MIN_MODULE_EVENTS` events below them, the
+    journeys' own nodes excepted; empty when no such module is below a
+    journey (cutting would change nothing)."""
+    L = reduced.n_leaves
+    support = _support_sizes(reduced)
+    chosen = {L + g for g, m in enumerate(is_module)
+              if m and support[L + g] >= MIN_MODULE_EVENTS}
+    if not chosen - set(reduced.outputs):
+        return set()
+    return chosen
+
+
+class _Part:
+    """One diagram of the hierarchy: a module's, or the journeys' (top).
+
+    ``events``: its own basic events (local leaves ``0..``, components
+    first); ``subs``: its sub-modules (part numbers), the local leaves
+    after its component events; shocks last. ``level[leaf]``: the local
+    leaf's variable. ``roots``: diagram node of each output (one for a
+    module). ``gates``: reduced gate numbers of its interior, for bounds.
+    """
+
+    __slots__ = ("gate", "events", "subs", "leaf_event", "leaf_sub", "level",
+                 "diagram", "roots", "ops", "ks", "kids", "n_leaves", "overflow",
+                 "coherent", "n_events_below")
+
+
+class ModularDiagram:
+    """The diagrams of a preprocessed structure, cut at its modules.
+
+    Parameters
+    ----------
+    structure : slosim.model.Structure
+    reduced : slosim.engines._preprocess.Reduced
+    chosen : set of int
+        The module gates (reduced node numbers) that get diagrams of their
+        own: :func:`choose_modules`.
+    max_nodes : int
+        Nodes of all the diagrams together.
+
+    Attributes
+    ----------
+    nodes : int
+        Nodes of all the diagrams built (each with its two terminals).
+    overflow : list
+        ``(gate name, events below, nodes, graph nodes built, graph nodes)``
+        of each module that did not fit; empty when every diagram was
+        built (only then are :meth:`values` exact).
+    """
+
+    def __init__(self, structure, reduced, chosen, max_nodes):
+        self.structure = structure
+        R = reduced
+        L = R.n_leaves
+        self.parts = []
+        part_of = {}                       # module node -> part number
+        for m in sorted(chosen):           # children before parents
+            part_of[m] = len(self.parts)
+            self.parts.append(self._cut(R, [m], m, chosen, part_of))
+        self.top = self._cut(R, R.outputs, None, chosen, part_of)
+        self.parts.append(self.top)
+        self.nodes = 0
+        self.overflow = []
+        C = structure.n_components
+        for p in self.parts:
+            p.coherent = not any(op == NOT for op in p.ops) and all(
+                self.parts[s].coherent for s in p.subs)
+            left = max_nodes - self.nodes
+            ptr, idx = _ptr(p.kids), _flat(p.kids)
+            graph = _ordering.Graph(p.n_leaves, ptr, idx, p.roots,
+                                    n_components=self._n_comp_leaves(p, C))
+            arrays = (np.ascontiguousarray(BDD_OP[np.asarray(p.ops, dtype=np.intp)]),
+                      np.asarray(p.ks, dtype=np.int64), np.asarray(ptr, dtype=np.int64),
+                      np.asarray(idx, dtype=np.int64))
+            p.overflow = None
+            if left < 2 + p.n_leaves:
+                p.overflow = (0, 0)
+            else:
+                try:
+                    rank, p.diagram, ids = build_diagram(p.n_leaves, arrays, graph, left)
+                except Overflow as exc:
+                    p.overflow = exc.args
+            if p.overflow is not None:
+                p.diagram = None
+                name = (structure.gate_names[R.origin[p.gate - L]]
+                        if p.gate is not None else None)
+                self.overflow.append((name, p.n_events_below, p.overflow[0],
+                                      p.overflow[1], p.n_leaves + len(p.ops)))
+                continue
+            p.level = rank.astype(np.intp)
+            p.roots = [int(ids[o]) for o in p.roots]
+            self.nodes += int(p.diagram.nodes)
+
+    @staticmethod
+    def _n_comp_leaves(p, C):
+        return int(np.count_nonzero(p.leaf_event < C)) + len(p.subs)
+
+    def _cut(self, R, roots, own, chosen, part_of):
+        """The part whose outputs are ``roots``: the module ``own``, or
+        (``own`` None) the journeys' nodes; its interior cut at the chosen
+        modules."""
+        L = R.n_leaves
+        p = _Part()
+        p.gate = own
+        leaves, interior = {}, set()
+        stack = list(roots)
+        while stack:
+            n = stack.pop()
+            if n in leaves or n in interior:
+                continue
+            if n < L or (n in chosen and n != own):
+                leaves[n] = None
+                continue
+            interior.add(n)
+            stack.extend(R.kids[n - L])
+        C = self.structure.n_components
+        comps = sorted(n for n in leaves if n < C)
+        subs = sorted(n for n in leaves if n >= L)
+        shocks = sorted(n for n in leaves if C <= n < L)
+        order = comps + subs + shocks
+        local = {n: i for i, n in enumerate(order)}
+        p.n_leaves = len(order)
+        p.leaf_event = np.array([n if n < L else -1 for n in order], dtype=np.int64)
+        p.leaf_sub = np.array([part_of[n] if n >= L else -1 for n in order],
+                              dtype=np.int64)
+        p.subs = [part_of[n] for n in subs]
+        p.events = np.array(comps + shocks, dtype=np.int64)
+        gates = sorted(interior)
+        local.update({g: p.n_leaves + i for i, g in enumerate(gates)})
+        p.ops = [R.ops[g - L] for g in gates]
+        p.ks = [R.ks[g - L] for g in gates]
+        p.kids = [[local[c] for c in R.kids[g - L]] for g in gates]
+        p.roots = [local[r] for r in roots]
+        p.n_events_below = len(p.events) + sum(self.parts[s].n_events_below
+                                               for s in p.subs)
+        return p
+
+    # --- evaluation -------------------------------------------------------
+
+    def values(self, q, r, conditionals=True):
+        """``(J, width)``: each journey's up, down, then (with
+        ``conditionals``) its availability with each event up, down, and
+        its unavailability with each event up, down (``E`` each), at the
+        events' unavailabilities ``q`` and availabilities ``r`` (event
+        order). Needs every diagram built (``overflow`` empty)."""
+        E = self.structure.n_events
+        P = len(self.parts) - 1
+        pu = np.empty(P)
+        pd = np.empty(P)
+        cond = {}
+        for i, p in enumerate(self.parts):
+            qv, rv = self._by_level(p, q, r, pd, pu)
+            up, down = _bdd.probabilities(p.diagram, qv, rv)
+            if p is self.top:
+                break
+            root = p.roots[0]
+            pu[i], pd[i] = up[root], down[root]
+            if conditionals:
+                c = _bdd.conditionals(p.diagram, root, qv, up, down, rv)
+                cond[i] = self._expand(p, [a[p.level] for a in c], cond)
+        J = len(p.roots)
+        width = 2 + 4 * E if conditionals else 2
+        out = np.empty((J, width))
+        for j, root in enumerate(p.roots):
+            out[j, 0], out[j, 1] = up[root], down[root]
+            if not conditionals:
+                continue
+            c = _bdd.conditionals(p.diagram, root, qv, up, down, rv)
+            ev, block = self._expand(p, [a[p.level] for a in c], cond, keep=True)
+            full = np.empty((4, E))
+            full[:2] = up[root]
+            full[2:] = down[root]
+            full[:, ev] = block
+            out[j, 2:] = full.reshape(-1)
+        return out
+
+    @staticmethod
+    def _by_level(p, q, r, pd, pu):
+        """The part's variables' unavailabilities and availabilities."""
+        qv = np.empty(p.n_leaves)
+        rv = np.empty(p.n_leaves)
+        ev, sub = p.leaf_event >= 0, p.leaf_sub >= 0
+        lv = p.level
+        qv[lv[ev]] = q[p.leaf_event[ev]]
+        rv[lv[ev]] = r[p.leaf_event[ev]]
+        qv[lv[sub]] = pd[p.leaf_sub[sub]]
+        rv[lv[sub]] = pu[p.leaf_sub[sub]]
+        return qv, rv
+
+    def _expand(self, p, c, cond, keep=False):
+        """(events, (4, n)): the part's up and down given each event below
+        it up and down, from its conditionals ``c`` by local leaf and its
+        sub-modules' own (taken from ``cond``, and dropped unless ``keep``)."""
+        uu, ud, du, dd = c
+        ev = p.leaf_event >= 0
+        events = [p.leaf_event[ev]]
+        blocks = [np.stack([uu[ev], ud[ev], du[ev], dd[ev]])]
+        for leaf in np.flatnonzero(p.leaf_sub >= 0).tolist():
+            s = int(p.leaf_sub[leaf])
+            sev, a = cond[s] if keep else cond.pop(s)
+            blocks.append(np.stack([
+                uu[leaf] * a[0] + ud[leaf] * a[2],
+                uu[leaf] * a[1] + ud[leaf] * a[3],
+                du[leaf] * a[0] + dd[leaf] * a[2],
+                du[leaf] * a[1] + dd[leaf] * a[3]]))
+            events.append(sev)
+        return np.concatenate(events), np.concatenate(blocks, axis=1)
+
+    # --- bounds -----------------------------------------------------------
+
+    def bounds(self, q, r):
+        """Each journey's unavailability bounds ``(low, high)`` arrays, or
+        None for a non-coherent structure.
+
+        Built modules are evaluated at both ends of their sub-modules'
+        bounds; overflowing ones are bounded through their gates (see the
+        module docstring)."""
+        if not self.structure.coherent:
+            return None
+        P = len(self.parts) - 1
+        # each end: (pd, pu) of every module: the low end has the smallest
+        # unavailability (largest availability)
+        ends = [(np.empty(P), np.empty(P)), (np.empty(P), np.empty(P))]
+        for i, p in enumerate(self.parts):
+            got = []
+            for pd, pu in ends:
+                if p.diagram is not None:
+                    qv, rv = self._by_level(p, q, r, pd, pu)
+                    up, down = _bdd.probabilities(p.diagram, qv, rv)
+                    got.append((down[p.roots], up[p.roots]))
+            if p.diagram is None:
+                got = self._gate_bounds(p, q, r, ends)
+            if p is self.top:
+                return got[0][0], got[1][0]
+            for e, (pd, pu) in enumerate(ends):
+                pd[i], pu[i] = got[e][0][0], got[e][1][0]
+        raise AssertionError("unreachable")
+
+    def _gate_bounds(self, p, q, r, ends):
+        """[(down, up) at the low end, (down, up) at the high end] of the
+        part's roots, propagated through its gates."""
+        n = p.n_leaves
+        # per local node: down low, down high, up low, up high
+        dl, dh = np.empty(n), np.empty(n)
+        ul, uh = np.empty(n), np.empty(n)
+        ev, sub = p.leaf_event >= 0, p.leaf_sub >= 0
+        dl[ev] = dh[ev] = q[p.leaf_event[ev]]
+        ul[ev] = uh[ev] = r[p.leaf_event[ev]]
+        (pdl, pul), (pdh, puh) = ends
+        dl[sub], uh[sub] = pdl[p.leaf_sub[sub]], pul[p.leaf_sub[sub]]
+        dh[sub], ul[sub] = pdh[p.leaf_sub[sub]], puh[p.leaf_sub[sub]]
+        dl, dh, ul, uh = (a.tolist() for a in (dl, dh, ul, uh))
+        for op, k, kids in zip(p.ops, p.ks, p.kids):
+            a, b, c, d = _gate_bound(op, k, [dl[x] for x in kids], [dh[x] for x in kids],
+                                     [ul[x] for x in kids], [uh[x] for x in kids])
+            dl.append(a)
+            dh.append(b)
+            ul.append(c)
+            uh.append(d)
+        roots = p.roots
+        return [(np.array([dl[x] for x in roots]), np.array([uh[x] for x in roots])),
+                (np.array([dh[x] for x in roots]), np.array([ul[x] for x in roots]))]
+
+
+def _or_bound(ps):
+    """1 - prod(1 - p), computed without cancellation."""
+    ps = np.minimum(ps, 1.0)
+    if np.any(ps == 1.0):
+        return 1.0
+    return float(-np.expm1(np.sum(np.log1p(-ps))))
+
+
+def _gate_bound(op, k, dl, dh, ul, uh):
+    """(down low, down high, up low, up high) of a coherent gate whose
+    children's probabilities lie within the given bounds (independent
+    variables, children possibly sharing them: Harris's inequality)."""
+    if op == SERIES:       # up when all are up: down when any is down
+        return max(dl), _or_bound(dh), float(np.prod(ul)), min(uh)
+    if op == PARALLEL:     # up when any is up
+        return float(np.prod(dl)), min(dh), max(ul), _or_bound(uh)
+    n = len(dl)
+    m = n - k + 1          # children down that bring the gate down
+    # between the series gate (all up) and the parallel gate (any up) of
+    # the same children, and within Markov's bounds on the count
+    up_lo = max(float(np.prod(ul)), (sum(ul) - (k - 1)) / m, 0.0)
+    up_hi = min(_or_bound(uh), sum(uh) / k, 1.0)
+    down_lo = max(float(np.prod(dl)), (sum(dl) - (m - 1)) / k, 0.0)
+    down_hi = min(_or_bound(dh), sum(dh) / m, 1.0)
+    return down_lo, down_hi, up_lo, up_hi
+
+
+def _support_sizes(R):
+    """Distinct leaves below each node of a Reduced graph (1 for a leaf)."""
+    L = R.n_leaves
+    sets = [1 << v for v in range(L)]
+    for kids in R.kids:
+        s = 0
+        for c in kids:
+            s |= sets[c]
+        sets.append(s)
+    return [s.bit_count() for s in sets]
+
+
+def _ptr(kids):
+    out = [0]
+    for k in kids:
+        out.append(out[-1] + len(k))
+    return out
+
+
+def _flat(kids):
+    return [c for k in kids for c in k]

@@ -1,0 +1,310 @@
+"""Preprocessing never changes an answer; modules, bounds, big models.
+
+:func:`slosim.exact` preprocesses the lowered graph (single-child and
+constant gates, coalescing) and, when one diagram of the whole model would
+be large, cuts it at its modules (``engines/_preprocess.py``,
+``engines/_modular.py``). Here, on random fault trees with AND, OR, k-of-n
+and NOT gates and shared events (and shocks, common-cause groups and a
+copula), the exact results with preprocessing off, on, and cut into as many
+modules as possible agree to 1e-12, and with brute-force enumeration; the
+module finder agrees with the definition; and a model too large for the
+node budget gets bounds that hold, or none when its logic is not coherent.
+"""
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+import numpy as np
+import pytest
+from test_ordering import same_results
+
+import slosim as ss
+from slosim.engines import _exact, _modular, _preprocess
+from slosim.model import lower
+
+from oracle import unavailability as brute_force
+
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                     HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture
+def modules_always(monkeypatch):
+    """Make exact cut every model at every module, however small."""
+    monkeypatch.setattr(_exact, "_FLAT_FIRST", False)
+    monkeypatch.setattr(_modular, "MIN_MODULE_EVENTS", 1)
+
+
+def _with_modules(fn):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_exact, "_FLAT_FIRST", False)
+        mp.setattr(_modular, "MIN_MODULE_EVENTS", 1)
+        return fn()
+
+
+@st.composite
+def fault_trees(draw, max_events=12, negation=True):
+    """A random fault tree: nested AND / OR / k-of-n gates (and NOT) over
+    events, some events shared between subtrees, some gates shared, up to
+    three journeys. Returns ``(model, n_events)``."""
+    q = st.sampled_from([0.0, 1.0, 1e-9, 1e-4, 0.01, 0.1, 0.3, 0.5, 0.9, 1 - 1e-7])
+    n = draw(st.integers(2, max_events))
+    events = [ss.Component(f"e{i}", unavailability=draw(q)) for i in range(n)]
+    made = []
+    fresh = iter(range(n))
+
+    def gate(depth):
+        width = draw(st.integers(1, 4))
+        kids = []
+        for _ in range(width):
+            pick = draw(st.integers(0, 9))
+            if pick < 4 and depth < 3:
+                kids.append(gate(depth + 1))
+            elif pick < 6 or not made:
+                i = next(fresh, None)
+                kids.append(events[i] if i is not None else
+                            events[draw(st.integers(0, n - 1))])
+            elif pick < 8:
+                kids.append(events[draw(st.integers(0, n - 1))])   # shared event
+            else:
+                kids.append(made[draw(st.integers(0, len(made) - 1))])   # shared gate
+        kind = draw(st.sampled_from(["series", "parallel", "k_of_n"]))
+        if kind == "series":
+            g = ss.series(*kids)
+        elif kind == "parallel":
+            g = ss.parallel(*kids)
+        else:
+            g = ss.k_of_n(draw(st.integers(1, len(kids))), kids)
+        if negation and draw(st.integers(0, 5)) == 0:
+            g = ss.negate(g)
+        made.append(g)
+        return g
+
+    top = gate(0)
+    rest = [e for e in events if not _reaches(top, e)]
+    if rest:
+        top = ss.series(top, ss.parallel(*rest))
+    journeys = [ss.Journey(top, name="top")]
+    for j in range(draw(st.integers(0, 2))):
+        journeys.append(ss.Journey(made[draw(st.integers(0, len(made) - 1))],
+                                   name=f"j{j}"))
+    return ss.Model(journeys), n
+
+
+def _reaches(node, target):
+    stack, seen = [node], set()
+    while stack:
+        x = stack.pop()
+        if x is target:
+            return True
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        stack.extend(getattr(x, "children", ()))
+    return False
+
+
+@settings(PROPERTY, max_examples=150)
+@given(tree=fault_trees())
+def test_preprocessing_never_changes_an_answer(tree):
+    """Off, on (one diagram) and cut at every module: identical to 1e-12,
+    conditionals included; and equal to brute-force enumeration."""
+    model, _ = tree
+    off = ss.exact(model, _preprocess=False)
+    same_results(ss.exact(model), off)
+    same_results(_with_modules(lambda: ss.exact(model)), off)
+    want = brute_force(model)
+    for j, u in want.items():
+        assert abs(off[j].unavailability - u) <= 1e-12 * u + 1e-300, (j, u)
+
+
+@settings(PROPERTY, max_examples=40)
+@given(tree=fault_trees(negation=False), data=st.data())
+def test_modules_keep_shocks_exact(tree, data):
+    """Shocks are more events: modules that share a shock's members merge."""
+    model, n = tree
+    comps = list(model.components.values())
+    shocks = []
+    for s in range(data.draw(st.integers(1, 3))):
+        members = data.draw(st.lists(st.sampled_from(comps), min_size=1, max_size=3,
+                                     unique_by=id))
+        shocks.append(ss.Shock(f"s{s}", data.draw(st.sampled_from([1e-3, 0.1, 0.5])),
+                               members=members))
+    shocked = ss.Model(model.journeys, shocks=shocks)
+    off = ss.exact(shocked, _preprocess=False)
+    same_results(_with_modules(lambda: ss.exact(shocked)), off)
+    same_results(ss.exact(shocked), off)
+
+
+def _pumps_and_valves(**ccf):
+    pumps = [ss.Component(f"pump-{i}", unavailability=1e-3) for i in range(3)]
+    valves = [ss.Component(f"valve-{i}", unavailability=2e-3) for i in range(3)]
+    trains = [ss.series(p, v, name=f"train-{i}")
+              for i, (p, v) in enumerate(zip(pumps, valves))]
+    system = ss.k_of_n(2, trains, name="system")
+    other = ss.parallel(*[ss.Component(f"x{i}", unavailability=0.01) for i in range(4)],
+                        name="other")
+    top = ss.series(system, other, name="top")
+    return ss.Model(ss.Journey(top, name="top"), **ccf), pumps
+
+
+def test_modules_keep_shocks_and_copulas_exact(modules_always):
+    """A one-factor copula couples its members through the factor; given
+    the factor, the modules are independent, and the factor is integrated
+    over the cut model as over the whole."""
+    model, pumps = _pumps_and_valves()
+    zone = ss.Shock("zone", 1e-3, members=pumps[:2])
+    cop = ss.GaussianCopula("day", pumps, loadings=[0.5, 0.6, 0.7])
+    for m in (model, ss.Model(model.journeys, shocks=[zone]),
+              ss.Model(model.journeys, copulas=[cop])):
+        same_results(ss.exact(m), ss.exact(m, _preprocess=False), rel=1e-10)
+
+
+def test_ccf_models_of_the_openpsa_tests(modules_always):
+    """SCRAM's CCF test models and the non-coherent one: the same numbers
+    cut into modules as in one diagram."""
+    from pathlib import Path
+
+    from slosim.io import read_openpsa
+
+    data = Path(__file__).parent / "data" / "openpsa"
+    files = sorted(data.glob("ccf-trains-*.xml")) + sorted(data.glob("not*.xml"))
+    assert files
+    for path in files:
+        model = read_openpsa(path)
+        same_results(ss.exact(model), ss.exact(model, _preprocess=False), rel=1e-10)
+
+
+# --- the module finder ---------------------------------------------------------
+
+
+def _modules_by_definition(R):
+    """Gates no path from outside reaches below: every parent of every node
+    below the gate is the gate or below it (an output counts as reached
+    from outside)."""
+    L = R.n_leaves
+    parents = {}
+    for g, kids in enumerate(R.kids):
+        for c in kids:
+            parents.setdefault(c, set()).add(L + g)
+    for o in R.outputs:
+        parents.setdefault(o, set()).add(-1)
+    out = []
+    for g in range(len(R.kids)):
+        below, stack = set(), list(R.kids[g])
+        while stack:
+            x = stack.pop()
+            if x in below:
+                continue
+            below.add(x)
+            if x >= L:
+                stack.extend(R.kids[x - L])
+        inside = below | {L + g}
+        reached = any(_reach(R, o, L + g) for o in R.outputs)
+        out.append(reached and all(parents.get(d, set()) <= inside for d in below))
+    return out
+
+
+def _reach(R, start, target):
+    L, stack, seen = R.n_leaves, [start], set()
+    while stack:
+        x = stack.pop()
+        if x == target:
+            return True
+        if x in seen or x < L:
+            continue
+        seen.add(x)
+        stack.extend(R.kids[x - L])
+    return False
+
+
+@settings(PROPERTY, max_examples=150)
+@given(tree=fault_trees())
+def test_modules_are_the_definitions(tree):
+    model, _ = tree
+    R = _preprocess.reduce(lower(model))
+    assert _preprocess.find_modules(R) == _modules_by_definition(R)
+
+
+def test_coalescing_flattens_single_parent_gates():
+    e = [ss.Component(f"e{i}", unavailability=0.1) for i in range(6)]
+    inner = ss.series(e[0], e[1])
+    shared = ss.parallel(e[2], e[3])
+    top = ss.series(inner, ss.series(e[4], shared), ss.parallel(shared, e[5]),
+                    ss.negate(ss.negate(e[5])), name="top")
+    s = lower(top)
+    R = _preprocess.reduce(s)
+    names = list(s.events) + ["shared", "other"]
+    ops = [(op, sorted(names[c] for c in k)) for op, k in zip(R.ops, R.kids)]
+    # the shared parallel gate stays a gate of its own; the nested series
+    # gates and the double negation are gone
+    assert ops == [(1, ["e2", "e3"]), (1, ["e5", "shared"]),
+                   (0, ["e0", "e1", "e4", "e5", "other", "shared"])]
+
+
+# --- big models: bounds --------------------------------------------------------
+
+
+def _wide(n_modules=6, width=12, negation=False, seed=3):
+    """Modules of k-of-n gates over shared events, in series: each too large
+    for a tiny budget, all independent of each other."""
+    rng = np.random.default_rng(seed)
+    mods = []
+    for m in range(n_modules):
+        ev = [ss.Component(f"m{m}-{i}", unavailability=float(rng.uniform(1e-3, 0.05)))
+              for i in range(width)]
+        gates = [ss.k_of_n(3, [ev[(i + j) % width] for j in range(5)])
+                 for i in range(0, width, 2)]
+        g = ss.k_of_n(len(gates) - 1, gates, name=f"module-{m}")
+        mods.append(ss.negate(g) if negation and m == 0 else g)
+    return ss.Model(ss.Journey(ss.series(*mods, name="top"), name="top"))
+
+
+def test_a_model_too_large_gets_bounds_that_hold():
+    model = _wide()
+    res = ss.exact(model)
+    with pytest.raises(ss.DiagramTooLargeError, match="bounds on the unavailability") as info:
+        ss.exact(model, max_nodes=1500)
+    lo, hi = info.value.bounds["top"]
+    u = res["top"].unavailability
+    assert 0.0 <= lo <= u <= hi <= 1.0 and hi < 1.0
+    assert "4 of 8 diagrams of the model's modules were built exactly" in str(info.value)
+
+
+def test_a_non_coherent_model_too_large_gets_no_bounds():
+    model = _wide(negation=True)
+    ss.exact(model)
+    with pytest.raises(ss.DiagramTooLargeError, match="no bounds: the logic is not "
+                       "coherent") as info:
+        ss.exact(model, max_nodes=1500)
+    assert info.value.bounds is None
+
+
+def test_the_error_pickles_with_its_bounds():
+    import pickle
+
+    err = ss.DiagramTooLargeError("too large", 10, bounds={"top": (0.1, 0.2)})
+    back = pickle.loads(pickle.dumps(err))
+    assert back.bounds == {"top": (0.1, 0.2)} and back.nodes == 10
+
+
+@settings(PROPERTY, max_examples=60)
+@given(tree=fault_trees(negation=False), budget=st.integers(4, 60))
+def test_bounds_hold_for_any_budget(tree, budget):
+    """Whatever did not fit, the exact unavailability lies within the bounds."""
+    model, _ = tree
+    want = ss.exact(model, _preprocess=False)
+
+    def solve():
+        try:
+            return ss.exact(model, max_nodes=budget)
+        except ss.DiagramTooLargeError as exc:
+            return exc
+
+    got = _with_modules(solve)
+    if isinstance(got, ss.DiagramTooLargeError):
+        if got.bounds is None:
+            return
+        for j, (lo, hi) in got.bounds.items():
+            u = want[j].unavailability
+            assert lo * (1 - 1e-12) <= u <= hi * (1 + 1e-12) + 1e-300, (j, lo, u, hi)
+    else:
+        same_results(got, want)
