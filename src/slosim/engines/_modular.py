@@ -154,7 +154,8 @@ def choose_modules(reduced, is_module):
     journeys' own nodes excepted; empty when no such module is below a
     journey (cutting would change nothing)."""
     L = reduced.n_leaves
-    support = _support_sizes(reduced)
+    support = _ordering.Graph(L, _ptr(reduced.kids), _flat(reduced.kids),
+                              reduced.outputs).support_sizes()
     chosen = {L + g for g, m in enumerate(is_module)
               if m and support[L + g] >= MIN_MODULE_EVENTS}
     if not chosen - set(reduced.outputs):
@@ -439,18 +440,6 @@ def _gate_bound(op, k, dl, dh, ul, uh):
     down_lo = max(float(np.prod(dl)), (sum(dl) - (m - 1)) / k, 0.0)
     down_hi = min(_or_bound(dh), sum(dh) / m, 1.0)
     return down_lo, down_hi, up_lo, up_hi
-
-
-def _support_sizes(R):
-    """Distinct leaves below each node of a Reduced graph (1 for a leaf)."""
-    L = R.n_leaves
-    sets = [1 << v for v in range(L)]
-    for kids in R.kids:
-        s = 0
-        for c in kids:
-            s |= sets[c]
-        sets.append(s)
-    return [s.bit_count() for s in sets]
 
 
 def _ptr(kids):
