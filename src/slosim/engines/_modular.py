@@ -83,7 +83,7 @@ def _attempt(arrays, rank, n_vars, budget):
     return diagram, ids
 
 
-def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False, size=None):
+def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False):
     """Build the diagrams of a graph's nodes: (rank, Diagram, node ids).
 
     ``arrays`` are the builder's ``(gate_op, gate_k, child_ptr,
@@ -92,9 +92,8 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False, size=No
     node n.
 
     The given depth-first order is tried first, with a budget
-    proportional to the graph's size to the power 1.5 (``size``: leaves,
-    gates and edges, default the graph's own), or ``max_nodes`` if
-    smaller; with
+    proportional to the graph's size to the power 1.5 (or ``max_nodes`` if
+    smaller); with
     ``first_only``, that is the only attempt. Past it, the other orders of
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
     growing fourfold, the ones that got furthest first, while the nodes of
@@ -117,7 +116,7 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False, size=No
         return ranks[i]
 
     first = min(max_nodes, max(_MIN_FIRST_BUDGET,
-                               int(_GIVEN_BUDGET_FACTOR * (size or graph.size()) ** 1.5)))
+                               int(_GIVEN_BUDGET_FACTOR * graph.size() ** 1.5)))
     if first_only:
         max_nodes = first
     progress = {}     # candidate -> (graph nodes done, -index) when it overflowed
