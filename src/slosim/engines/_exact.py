@@ -62,7 +62,7 @@ _COALESCE = False
 _FLAT_FIRST = True
 
 
-def _flat(structure, reduced, max_nodes, first_only=False):
+def _flat(structure, reduced, max_nodes, first_only=False, given_failed=None):
     """Build one diagram of every journey over the preprocessed graph:
     (rank, Diagram, journey roots); raises Overflow.
 
@@ -75,11 +75,15 @@ def _flat(structure, reduced, max_nodes, first_only=False):
     arrays = (np.ascontiguousarray(BDD_OP[np.asarray(ops, dtype=np.intp)]),
               np.asarray(ks, dtype=np.int64), np.asarray(ptr, dtype=np.int64),
               np.asarray(idx, dtype=np.int64))
-    graph = _ordering.Graph(s.n_events, s.child_ptr, s.child_idx, s.outputs.tolist(),
-                            n_components=s.n_components)
-    rank, diagram, ids = build_diagram(s.n_events, arrays, graph, max_nodes,
-                                       first_only=first_only)
+    rank, diagram, ids = build_diagram(s.n_events, arrays, _graph(s), max_nodes,
+                                       first_only=first_only, given_failed=given_failed)
     return rank, diagram, [int(ids[o]) for o in reduced.outputs]
+
+
+def _graph(s):
+    """The Structure's graph as lowered, for the variable orders."""
+    return _ordering.Graph(s.n_events, s.child_ptr, s.child_idx, s.outputs.tolist(),
+                           n_components=s.n_components)
 
 
 def _too_large(structure, reduced, max_nodes, size, done):
@@ -222,22 +226,23 @@ def _solve(s, max_nodes, preprocess):
         diagram = ExactDiagram(s, max_nodes=max_nodes, _func="exact", _preprocess=False)
         return diagram.evaluate(), diagram.nodes
     reduced = reduce(s, coalesce=_COALESCE)
-    chosen = choose_modules(reduced, find_modules(reduced))
-    built = None
-    if chosen and _FLAT_FIRST:
+    built = given_failed = chosen = None
+    if _FLAT_FIRST:
         try:
             built = _flat(s, reduced, max_nodes, first_only=True)
-        except Overflow:
-            pass
-    if not chosen:
+        except Overflow as exc:
+            given_failed = exc.args
+    if built is None:
+        chosen = choose_modules(reduced, find_modules(reduced))
+    if built is None and not chosen:
         try:
-            built = _flat(s, reduced, max_nodes)
+            built = _flat(s, reduced, max_nodes, given_failed=given_failed)
         except Overflow as exc:
             raise _too_large(s, reduced, max_nodes, *exc.args) from None
     if built is not None:
         diagram = ExactDiagram(s, max_nodes=max_nodes, _func="exact", _built=built)
         return diagram.evaluate(), diagram.nodes
-    md = ModularDiagram(s, reduced, chosen, max_nodes)
+    md = ModularDiagram(s, reduced, chosen, max_nodes, _ordering.candidates(_graph(s)))
     if md.overflow:
         raise _modules_too_large(s, md, max_nodes)
 

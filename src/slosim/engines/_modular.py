@@ -83,7 +83,8 @@ def _attempt(arrays, rank, n_vars, budget):
     return diagram, ids
 
 
-def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False):
+def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
+                  given_failed=None, makers=None):
     """Build the diagrams of a graph's nodes: (rank, Diagram, node ids).
 
     ``arrays`` are the builder's ``(gate_op, gate_k, child_ptr,
@@ -94,20 +95,24 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False):
     The given depth-first order is tried first, with a budget
     proportional to the graph's size to the power 1.5 (or ``max_nodes`` if
     smaller); with
-    ``first_only``, that is the only attempt. Past it, the other orders of
+    ``first_only``, that is the only attempt (``given_failed``, the
+    ``Overflow`` arguments of such an attempt, skips it). Past it, the other orders of
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
     growing fourfold, the ones that got furthest first, while the nodes of
     all attempts stay within ``max_nodes``; then the furthest order alone
     runs with ``max_nodes``. One diagram exists at a time, so ``max_nodes``
     bounds memory, and a graph too large for every order costs at most
-    about twice the nodes of one attempt at ``max_nodes``.
+    about twice the nodes of one attempt at ``max_nodes``. ``makers``
+    replaces the candidates (``(name, make_rank)`` pairs, as
+    :func:`_ordering.candidates` gives them).
 
     Raises
     ------
     Overflow
         With the furthest attempt's (nodes, graph nodes built).
     """
-    makers = _ordering.candidates(graph)
+    if makers is None:
+        makers = _ordering.candidates(graph)
     ranks = {}
 
     def rank_of(i):
@@ -122,6 +127,11 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False):
     progress = {}     # candidate -> (graph nodes done, -index) when it overflowed
     failed = {}       # candidate -> (nodes, done) of its furthest attempt
     budget, tried, spent = first, [0], 0
+    if given_failed is not None:
+        if first >= max_nodes:
+            raise Overflow(*given_failed)
+        failed[0], progress[0] = given_failed, (given_failed[1], 0)
+        tried, spent = list(range(1, len(makers))), given_failed[0]
     while True:
         for i in tried:
             diagram, ids = _attempt(arrays, rank_of(i), n_vars, budget)
@@ -145,6 +155,41 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False):
             budget, tried = max_nodes, [max(progress, key=progress.get)]
     best = max(progress, key=progress.get)
     raise Overflow(*failed[best])
+
+
+class _PartOrders:
+    """Each part's candidate orders, projected from the model's."""
+
+    def __init__(self, parts, makers):
+        self.parts, self.makers, self.ranks = parts, makers, {}
+
+    def _global(self, c):
+        """(event rank, each part's smallest event rank) of candidate c."""
+        if c not in self.ranks:
+            rank = np.asarray(self.makers[c][1](), dtype=np.int64)
+            first = []
+            for p in self.parts:
+                low = [int(rank[p.events].min())] if len(p.events) else []
+                low += [first[s] for s in p.subs]
+                first.append(min(low))
+            self.ranks[c] = rank, first
+        return self.ranks[c]
+
+    def of(self, i):
+        """Part i's candidates: its leaves sorted by global rank."""
+        p = self.parts[i]
+
+        def make(c):
+            def rank():
+                ev, first = self._global(c)
+                key = [int(ev[e]) if e >= 0 else first[s]
+                       for e, s in zip(p.leaf_event.tolist(), p.leaf_sub.tolist())]
+                out = np.empty(p.n_leaves, dtype=np.int32)
+                out[np.argsort(key, kind="stable")] = np.arange(p.n_leaves)
+                return out
+            return rank
+
+        return [(name, make(c)) for c, (name, _) in enumerate(self.makers)]
 
 
 def choose_modules(reduced, is_module):
@@ -189,6 +234,11 @@ class ModularDiagram:
         own: :func:`choose_modules`.
     max_nodes : int
         Nodes of all the diagrams together.
+    makers : list
+        The candidate orders of the model's events (``(name, make_rank)``
+        pairs, :func:`_ordering.candidates` of the graph as lowered): each
+        part orders its events as they do, and a module where its first
+        event comes. The orders that suit the whole model suit its parts.
 
     Attributes
     ----------
@@ -200,7 +250,7 @@ class ModularDiagram:
         built (only then are :meth:`values` exact).
     """
 
-    def __init__(self, structure, reduced, chosen, max_nodes):
+    def __init__(self, structure, reduced, chosen, max_nodes, makers):
         self.structure = structure
         R = reduced
         L = R.n_leaves
@@ -214,7 +264,8 @@ class ModularDiagram:
         self.nodes = 0
         self.overflow = []
         C = structure.n_components
-        for p in self.parts:
+        orders = _PartOrders(self.parts, makers)
+        for i, p in enumerate(self.parts):
             p.coherent = not any(op == NOT for op in p.ops) and all(
                 self.parts[s].coherent for s in p.subs)
             left = max_nodes - self.nodes
@@ -229,7 +280,13 @@ class ModularDiagram:
                 p.overflow = (0, 0)
             else:
                 try:
-                    rank, p.diagram, ids = build_diagram(p.n_leaves, arrays, graph, left)
+                    makers = orders.of(i)
+                    if 2 * p.n_events_below >= structure.n_events:
+                        # most of the model, whose given order overflowed
+                        # the first budget as one diagram: it goes last
+                        makers = makers[1:] + makers[:1]
+                    rank, p.diagram, ids = build_diagram(p.n_leaves, arrays, graph, left,
+                                                         makers=makers)
                 except Overflow as exc:
                     p.overflow = exc.args
             if p.overflow is not None:

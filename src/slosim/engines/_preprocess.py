@@ -32,6 +32,8 @@ References
 """
 
 from dataclasses import dataclass
+import threading
+import weakref
 
 from ..model import K_OF_N, NOT, PARALLEL, SERIES
 
@@ -88,6 +90,10 @@ def _unique(kids):
     return list(dict.fromkeys(kids))
 
 
+_CACHE = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
 def reduce(structure, *, coalesce=True):
     """The preprocessed graph of ``structure`` (see the module docstring).
 
@@ -101,8 +107,19 @@ def reduce(structure, *, coalesce=True):
     Returns
     -------
     Reduced
-        Only the gates the outputs reach, renumbered in topological order.
+        Only the gates the outputs reach, renumbered in topological order;
+        kept once per structure (a structure never changes) and shared.
     """
+    with _LOCK:
+        found = _CACHE.get(structure, {}).get(coalesce)
+    if found is None:
+        found = _reduce(structure, coalesce)
+        with _LOCK:
+            found = _CACHE.setdefault(structure, {}).setdefault(coalesce, found)
+    return found
+
+
+def _reduce(structure, coalesce):
     s = structure
     E = s.n_events
     ops0, ks0 = s.gate_op.tolist(), s.gate_k.tolist()
