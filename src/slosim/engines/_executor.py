@@ -33,16 +33,11 @@ reported the same way. A run never returns a partial count.
 """
 
 from collections import OrderedDict, deque
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    BrokenExecutor,
-    Executor,
-    ThreadPoolExecutor,
-    wait,
-)
+from concurrent.futures import BrokenExecutor, Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 import os
 import pickle
+import queue
 import signal
 import sys
 import threading
@@ -84,6 +79,11 @@ class Chunk:
     seed: np.random.SeedSequence
     start: int
     size: int
+
+    def __dask_tokenize__(self):
+        # dask names a task by its arguments; this is that name's share from
+        # the chunk, cheaper than dask's hashing of a pickled SeedSequence
+        return (self.index, self.start, self.size, self.seed.entropy, self.seed.spawn_key)
 
 
 class Streams:
@@ -215,41 +215,51 @@ class Driver:
                 consume(c, result)
             return
         if self.executor is not None:
-            token = uuid.uuid4().hex
-            blob = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            packed = _Packed(uuid.uuid4().hex,
+                             pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
             def submit(c, attempt):
                 # the attempt is an argument so that an executor which names
                 # tasks by their arguments (dask) sees a new task
-                return self.executor.submit(_remote, fn, token, blob, c, attempt)
+                return self.executor.submit(_remote, fn, packed, c, attempt)
         else:
             def submit(c, attempt):
                 return self._pool.submit(fn, payload, c)
         pending = deque()       # [chunk, future, attempts], in chunk order
-        counted = set()         # futures whose units the progress has seen
+        size = {}               # future -> units, until the progress has counted it
+        finished = queue.SimpleQueue()  # futures as they finish, in any order
+
+        def start(c, attempts, lost=None):
+            f = self._submit(submit, c, attempts, lost)
+            size[f] = c.size
+            f.add_done_callback(finished.put)
+            return f
+
         try:
             while True:
                 while len(pending) < self._cap:
                     c = next(todo, None)
                     if c is None:
                         break
-                    pending.append([c, self._submit(submit, c, 1), 1])
+                    pending.append([c, start(c, 1), 1])
                 if not pending:
                     return
-                done, _ = wait([p[1] for p in pending], return_when=FIRST_COMPLETED)
-                for f in done:
-                    if f not in counted and not f.cancelled() and f.exception() is None:
-                        counted.add(f)
-                        self._progress.advance(_size_of(pending, f))
+                f = finished.get()
+                while True:
+                    n = size.pop(f, 0)
+                    if n and not f.cancelled() and f.exception() is None:
+                        self._progress.advance(n)
+                    try:
+                        f = finished.get_nowait()
+                    except queue.Empty:
+                        break
                 while pending and pending[0][1].done():
                     c, f, attempts = pending.popleft()
-                    counted.discard(f)
                     try:
                         result = f.result()
                     except Exception as exc:
                         if _worker_lost(exc) and attempts <= RETRIES:
-                            pending.appendleft([c, self._submit(submit, c, attempts + 1, exc),
-                                                attempts + 1])
+                            pending.appendleft([c, start(c, attempts + 1, exc), attempts + 1])
                             break
                         raise self._error(c, exc, attempts) from exc
                     consume(c, result)
@@ -281,13 +291,6 @@ class Driver:
                           size=c.size, attempts=attempts)
 
 
-def _size_of(pending, f):
-    for c, g, _ in pending:
-        if g is f:
-            return c.size
-    return 0
-
-
 def _worker_lost(exc):
     """Whether ``exc`` says the task's worker died (not that the task raised)."""
     return isinstance(exc, BrokenExecutor) or type(exc).__name__ == "KilledWorker"
@@ -297,6 +300,22 @@ def _worker_lost(exc):
 
 _cache = OrderedDict()
 _cache_lock = threading.Lock()
+
+
+class _Packed:
+    """A run's payload as bytes, named by a token unique to the run."""
+
+    __slots__ = ("token", "blob")
+
+    def __init__(self, token, blob):
+        self.token, self.blob = token, blob
+
+    def __reduce__(self):
+        return (_Packed, (self.token, self.blob))
+
+    def __dask_tokenize__(self):
+        # dask names a task by its arguments: the token names the bytes
+        return self.token
 
 
 def _payload(token, blob):
@@ -314,10 +333,10 @@ def _payload(token, blob):
     return payload
 
 
-def _remote(fn, token, blob, chunk, attempt):
-    """What an executor runs: one chunk of the run ``token`` (``attempt``
-    only tells the tries apart)."""
-    return fn(_payload(token, blob), chunk)
+def _remote(fn, packed, chunk, attempt):
+    """What an executor runs: one chunk of a run (``attempt`` only tells
+    the tries apart)."""
+    return fn(_payload(packed.token, packed.blob), chunk)
 
 
 def _test_fault(payload, chunk):
