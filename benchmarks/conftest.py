@@ -19,11 +19,11 @@
   report slosim's and the naive way's times here; the end of the session
   prints them with the ratios and the goals' verdicts (JSON:
   ``slosim_allocate``).
-* ``bench_batch.py``, ``bench_uncertainty.py`` and ``bench_timeline.py``
-  keep their numbers in their own ``RECORDS``; the end of the session
-  prints their ``summary_lines()`` (JSON: ``slosim_batch``,
-  ``slosim_uncertainty`` and ``slosim_timeline``, from their
-  ``summary()`` where they have one).
+* ``bench_batch.py``, ``bench_uncertainty.py``, ``bench_timeline.py`` and
+  ``bench_dask.py`` keep their numbers in their own ``RECORDS``; the end
+  of the session prints their ``summary_lines()`` (JSON: ``slosim_batch``,
+  ``slosim_uncertainty``, ``slosim_timeline`` and ``slosim_dask``, from
+  their ``summary()`` where they have one).
 * ``record_choose``: the design-choice benchmarks (``bench_choose.py``)
   report each redundancy-allocation instance and the dynamic programme's
   time here; the end of the session prints them (JSON: ``slosim_choose``).
@@ -168,7 +168,8 @@ def _module_summaries():
 
     titles = {"bench_batch": "batched diagram evaluation beside NumPy and per-vector exact",
               "bench_uncertainty": "uncertainty beside SALib driving a NumPy model",
-              "bench_timeline": "timeline (event simulation over time) beside NumPy"}
+              "bench_timeline": "timeline (event simulation over time) beside NumPy",
+              "bench_dask": "simulate on a dask cluster of 2 workers beside 1 thread"}
     for name, title in titles.items():
         module = sys.modules.get(f"{__package__}.{name}")
         if module is not None and module.RECORDS:

@@ -1,0 +1,184 @@
+"""Scaling of :func:`slosim.simulate` on a dask cluster beside one thread.
+
+The job: count the failures of model (b), the random 200-component DAG
+(:mod:`models`), in :data:`SAMPLES` samples, in chunks of :data:`CHUNK`
+samples (32 chunks; the size the how-to advises for a cluster, where the
+default 2**22 is a few tens of milliseconds of work). Group ``dask (b,
+2^29)``:
+
+* ``slosim-1t``: ``simulate(..., threads=1)``, in this process;
+* ``slosim-2t``: ``threads=2``, what the machine's two cores give in
+  process at the moment (the machine may be shared: this says how much of
+  the dask ratio the cores allowed);
+* ``dask-2w``: ``simulate(..., executor=client.get_executor())`` on a
+  ``LocalCluster`` of two worker processes with one thread each, started
+  once for the module (outside the timing) and warmed up (each worker has
+  imported slosim);
+
+both in the same run, with the same ``rng``: their failure counts must be
+equal (bit-identical), and within the 5-sigma range of the exact
+unavailability. The ratio (the speedup) is the result; the goal is at least
+:data:`GOAL_SPEEDUP`. On a machine of two cores the client's own work (a
+few milliseconds per chunk) shares them with the workers.
+
+Group ``dask overhead (b, tiny chunks)``: the same two ways on
+:data:`TINY_CHUNKS` chunks of :data:`TINY` samples each, where the kernel's
+work is negligible; ``(t_dask - t_1t) / chunks`` is the cost the cluster
+adds per chunk (submitting, sending the program's bytes and the seed,
+scheduling, returning the counts), with two workers sharing the tasks.
+
+Times are recorded, never asserted: :data:`RECORDS` holds them, and
+:func:`summary` / :func:`summary_lines` give the speedup and the overhead
+(``conftest.py`` prints them at the end of the session).
+"""
+
+import logging
+import pickle
+import warnings
+
+import pytest
+
+import slosim as ss
+
+from .bench_simulate import binomial_range
+
+SEED = 20240601
+
+#: Samples of the scaling group, and samples per chunk.
+SAMPLES, CHUNK = 2**29, 2**24
+
+#: Chunks and samples per chunk of the overhead group.
+TINY_CHUNKS, TINY = 512, 4096
+
+#: The speedup the issue asks of two worker processes over one thread.
+GOAL_SPEEDUP = 1.8
+
+#: impl -> {"median": s, "min": s, "samples": n, "chunks": c}, per group.
+RECORDS = {}
+
+
+@pytest.fixture(scope="module")
+def dask_executor():
+    distributed = pytest.importorskip("distributed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                           processes=True, dashboard_address=None,
+                                           silence_logs=logging.ERROR)
+        client = distributed.Client(cluster)
+        client.wait_for_workers(2, timeout=60)
+    executor = client.get_executor()
+    # each worker imports slosim and compiles nothing: warm both up
+    ss.simulate(ss.Component("warm", unavailability=0.5), 2**16, rng=1, chunk_size=4096,
+                executor=executor)
+    yield executor
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        client.close()
+        cluster.close()
+
+
+def _record(benchmark, group, impl, n, chunks):
+    if benchmark.stats is None:  # --benchmark-disable
+        return
+    st = benchmark.stats.stats
+    RECORDS.setdefault(group, {})[impl] = {"median": st.median, "min": st.min,
+                                           "samples": n, "chunks": chunks}
+    benchmark.extra_info.update(implementation=impl, samples=n, chunks=chunks,
+                                samples_per_s=n / st.median)
+
+
+_FAILURES = {}
+
+
+@pytest.mark.parametrize("impl", ["slosim-1t", "slosim-2t", "dask-2w"])
+def test_scaling(benchmark, bench_models, impl, request):
+    m = bench_models["b"]
+    kw = ({"threads": int(impl[-2])} if impl.startswith("slosim")
+          else {"executor": request.getfixturevalue("dask_executor")})
+
+    def fn():
+        return ss.simulate(m.model, SAMPLES, rng=SEED, chunk_size=CHUNK,
+                           **kw)[m.journey].failures
+
+    benchmark.group = "dask (b, 2^29)"
+    failures = benchmark.pedantic(fn, rounds=3, iterations=1, warmup_rounds=0)
+    lo, hi = binomial_range(SAMPLES, m.exact_unavailability)
+    assert lo <= failures <= hi, (impl, failures, lo, hi)
+    _FAILURES[impl] = failures
+    assert len(set(_FAILURES.values())) == 1, f"not bit-identical: {_FAILURES}"
+    _record(benchmark, "scaling", impl, SAMPLES, SAMPLES // CHUNK)
+
+
+@pytest.mark.parametrize("impl", ["slosim-1t", "dask-2w"])
+def test_overhead(benchmark, bench_models, impl, request):
+    m = bench_models["b"]
+    kw = ({"threads": 1} if impl == "slosim-1t"
+          else {"executor": request.getfixturevalue("dask_executor")})
+    n = TINY_CHUNKS * TINY
+
+    def fn():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ss.FewFailuresWarning)
+            return ss.simulate(m.model, n, rng=SEED, chunk_size=TINY, **kw)
+
+    benchmark.group = "dask overhead (b, tiny chunks)"
+    benchmark.pedantic(fn, rounds=3, iterations=1, warmup_rounds=1)
+    _record(benchmark, "overhead", impl, n, TINY_CHUNKS)
+
+
+def payload_bytes():
+    """Bytes of model (b)'s compiled program as sent with each task."""
+    from slosim.engines import compile_model
+
+    from .models import model_b
+
+    return len(pickle.dumps(compile_model(model_b().model),
+                            protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def summary(records=None):
+    """Speedup of two dask workers over one thread, and overhead per chunk."""
+    records = RECORDS if records is None else records
+    out = {"samples": SAMPLES, "chunk_size": CHUNK, "goal_speedup": GOAL_SPEEDUP,
+           "payload_bytes": payload_bytes()}
+    sc = records.get("scaling", {})
+    if "slosim-1t" in sc and "dask-2w" in sc:
+        one, two = sc["slosim-1t"], sc["dask-2w"]
+        out["seconds"] = {"slosim-1t": one["median"], "dask-2w": two["median"]}
+        out["speedup"] = one["median"] / two["median"]
+        out["speedup_best"] = one["min"] / two["min"]
+        out["meets_goal"] = out["speedup"] >= GOAL_SPEEDUP
+        if "slosim-2t" in sc:
+            out["seconds"]["slosim-2t"] = sc["slosim-2t"]["median"]
+            out["threads_speedup"] = one["median"] / sc["slosim-2t"]["median"]
+    ov = records.get("overhead", {})
+    if "slosim-1t" in ov and "dask-2w" in ov:
+        one, two = ov["slosim-1t"], ov["dask-2w"]
+        out["overhead_per_chunk_s"] = (two["median"] - one["median"]) / TINY_CHUNKS
+        out["dask_per_chunk_s"] = two["median"] / TINY_CHUNKS
+        out["one_thread_per_chunk_s"] = one["median"] / TINY_CHUNKS
+    return out
+
+
+def summary_lines(records=None):
+    s = summary(records)
+    lines = []
+    if "speedup" in s:
+        lines.append(
+            f"simulate, model (b), 2^29 samples in {SAMPLES // CHUNK} chunks: 1 thread "
+            f"{s['seconds']['slosim-1t']:.2f} s, dask 2 workers "
+            f"{s['seconds']['dask-2w']:.2f} s: speedup {s['speedup']:.2f}x (best rounds "
+            f"{s['speedup_best']:.2f}x; goal >= {GOAL_SPEEDUP}x: "
+            f"{'met' if s['meets_goal'] else 'NOT met'})")
+        if "threads_speedup" in s:
+            lines.append(f"  2 threads of this process, same run: {s['threads_speedup']:.2f}x "
+                         f"(what the cores allowed)")
+    if "overhead_per_chunk_s" in s:
+        lines.append(
+            f"{TINY_CHUNKS} chunks of {TINY} samples: {s['dask_per_chunk_s'] * 1e3:.2f} ms "
+            f"per chunk on dask (2 workers) against "
+            f"{s['one_thread_per_chunk_s'] * 1e3:.2f} ms on 1 thread: overhead "
+            f"{s['overhead_per_chunk_s'] * 1e3:.2f} ms per chunk (the program sent with "
+            f"each task: {s['payload_bytes']:,} bytes)")
+    return lines
