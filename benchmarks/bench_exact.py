@@ -14,6 +14,21 @@ holding
 and one group with SCRAM's start-up: the wall time of a run on a model of
 two basic events.
 
+Beside these, the fault trees people exchange, read from their own files
+(:data:`FILE_CASES`): the public Aralia benchmark trees, from the
+directory named by the environment variable ``SLOSIM_ARALIA`` (one
+``NAME.xml`` per tree; not shipped with slosim), SCRAM's shipped examples
+(``/usr/share/scram/input``, a fault tree and its basic events in two
+files), and the non-coherent and common-cause models of slosim's own
+tests (``tests/data/openpsa``; SCRAM runs with ``--ccf``). Each is timed
+as ``slosim.exact`` (the model read once), ``slosim read+exact`` and
+``scram`` (with ``--limit-order 1``: SCRAM's probability comes from its
+BDD whatever the order limit, and its minimal cut sets, which the
+comparison leaves out, then cost little time and disk); slosim's answer is
+checked against the same engine without preprocessing (1e-12) and against
+SCRAM's printed probabilities. A tree too large for slosim's node budget
+records the bounds :func:`slosim.exact` reports instead.
+
 The MEF file is written by :func:`slosim.io.write_openpsa` (the benchmark
 writer :func:`scram.write_mef` when slosim.io is missing). Answers are
 checked: slosim's against a Monte Carlo estimate (within the two-sided
@@ -32,6 +47,8 @@ benchmarks skip and the slosim ones run.
 
 from dataclasses import dataclass
 import math
+import os
+import pathlib
 import statistics
 
 import pytest
@@ -346,6 +363,185 @@ def test_scram(benchmark, record_exact, prepare, exact_dir, case):
     benchmark.extra_info.update(info)
 
 
+# --- models from files: Aralia trees, SCRAM's examples, slosim's tests ------
+
+#: Environment variable naming a directory of Aralia trees (``NAME.xml``).
+ARALIA_ENV = "SLOSIM_ARALIA"
+
+#: SCRAM's shipped examples (Debian package ``scram``).
+SCRAM_INPUT = pathlib.Path("/usr/share/scram/input")
+
+#: slosim's own MEF test models.
+TEST_DATA = pathlib.Path(__file__).resolve().parent.parent / "tests" / "data" / "openpsa"
+
+#: SCRAM's shipped fault trees: name -> files under :data:`SCRAM_INPUT`.
+SHIPPED = {
+    "scram-baobab1": ("Baobab/baobab1.xml", "Baobab/baobab1-basic-events.xml"),
+    "scram-baobab2": ("Baobab/baobab2.xml", "Baobab/baobab2-basic-events.xml"),
+    "scram-cea9601": ("CEA9601/CEA9601.xml", "CEA9601/CEA9601-basic-events.xml"),
+    "scram-chinese": ("Chinese/chinese.xml", "Chinese/chinese-basic-events.xml"),
+}
+
+
+@dataclass(frozen=True)
+class FileCase:
+    """A model read from its MEF files (see the module docstring)."""
+
+    name: str
+    sources: tuple
+    note: str
+    scram_args: tuple = ("--limit-order", "1")
+    slosim_rounds: int = 5
+
+
+def file_cases():
+    """The file models present on this machine (none is required)."""
+    cases = []
+    aralia = os.environ.get(ARALIA_ENV)
+    if aralia and pathlib.Path(aralia).is_dir():
+        for path in sorted(pathlib.Path(aralia).glob("*.xml")):
+            cases.append(FileCase(path.stem, (path,), "Aralia benchmark fault tree"))
+    for name, files in SHIPPED.items():
+        paths = tuple(SCRAM_INPUT / f for f in files)
+        if all(p.is_file() for p in paths):
+            cases.append(FileCase(name, paths, "SCRAM's shipped example"))
+    for path in sorted(TEST_DATA.glob("ccf-trains-*.xml")):
+        cases.append(FileCase(path.stem, (path,), "common-cause group (SCRAM --ccf)",
+                              scram_args=("--limit-order", "1", "--ccf")))
+    cases.append(FileCase("not", (TEST_DATA / "not.xml",), "non-coherent logic"))
+    return cases
+
+
+FILE_CASES = file_cases()
+
+_READ = {}
+
+
+def read_case(case):
+    """(model, reference): the model read once, and its journeys'
+    unavailabilities from exact without preprocessing (None where that
+    exceeds :data:`REFERENCE_MAX_NODES`)."""
+    if case.name not in _READ:
+        model = slosim_io.read_openpsa(*case.sources)
+        try:
+            ref = ss.exact(model, max_nodes=REFERENCE_MAX_NODES, _preprocess=False)
+            reference = {j: r.unavailability for j, r in ref.items()}
+        except ss.DiagramTooLargeError:
+            reference = None
+        _READ[case.name] = model, reference
+    return _READ[case.name]
+
+
+def _file_ids(cases):
+    return [pytest.param(c, id=c.name) for c in cases]
+
+
+needs_io = pytest.mark.skipif(not have_io(), reason="slosim.io is not available")
+
+
+@needs_io
+@pytest.mark.parametrize("case", _file_ids(FILE_CASES))
+def test_slosim_file_exact(benchmark, record_exact, case):
+    model, reference = read_case(case)
+    benchmark.group = f"exact ({case.name})"
+    description = {"components": len(model.components)}
+
+    def fn():
+        try:
+            return ss.exact(model)
+        except ss.DiagramTooLargeError as exc:
+            return exc
+
+    res = benchmark.pedantic(fn, rounds=case.slosim_rounds, iterations=1,
+                             warmup_rounds=1)
+    median, best = _median_min(benchmark)
+    if isinstance(res, ss.DiagramTooLargeError):
+        # what exact got to: bounds, checked against the reference if any
+        assert res.bounds is not None or not ss.model.lower(model).coherent, str(res)
+        for j, (lo, hi) in (res.bounds or {}).items():
+            if reference is not None:
+                assert lo * (1 - 1e-12) <= reference[j] <= hi * (1 + 1e-12), (j, lo, hi)
+        benchmark.extra_info.update(implementation="slosim.exact", model=case.name,
+                                    bounds=res.bounds, message=str(res))
+        record_exact(case.name, "slosim.exact", median=median, min=best, bdd_nodes=0,
+                     description=description, note=case.note, bounds=res.bounds)
+        return
+    if reference is not None:
+        for j, u in reference.items():
+            assert math.isclose(res[j].unavailability, u, rel_tol=1e-12, abs_tol=1e-300), (
+                j, res[j].unavailability, u)
+    benchmark.extra_info.update(implementation="slosim.exact", model=case.name,
+                                bdd_nodes=res.bdd_nodes,
+                                unavailability={j: r.unavailability for j, r in res.items()})
+    record_exact(case.name, "slosim.exact", median=median, min=best,
+                 bdd_nodes=res.bdd_nodes, description=description, note=case.note,
+                 unavailability={j: r.unavailability for j, r in res.items()})
+
+
+@needs_io
+@pytest.mark.parametrize("case", _file_ids(FILE_CASES))
+def test_slosim_file_read_exact(benchmark, record_exact, case):
+    model, reference = read_case(case)
+    benchmark.group = f"exact ({case.name})"
+
+    def fn():
+        try:
+            return ss.exact(slosim_io.read_openpsa(*case.sources))
+        except ss.DiagramTooLargeError as exc:
+            return exc
+
+    res = benchmark.pedantic(fn, rounds=case.slosim_rounds, iterations=1,
+                             warmup_rounds=1)
+    if reference is not None and not isinstance(res, ss.DiagramTooLargeError):
+        for j, u in reference.items():
+            assert math.isclose(res[j].unavailability, u, rel_tol=1e-12, abs_tol=1e-300)
+    median, best = _median_min(benchmark)
+    record_exact(case.name, "slosim read+exact", median=median, min=best)
+
+
+@needs_io
+@needs_scram
+@pytest.mark.parametrize("case", _file_ids(FILE_CASES))
+def test_scram_file(benchmark, record_exact, exact_dir, case):
+    model, reference = read_case(case)
+    benchmark.group = f"exact ({case.name})"
+    runs = []
+
+    def fn():
+        report = exact_dir / f"{case.name}.report-{len(runs)}.xml"
+        runs.append(scram.run(list(case.sources), timeout=SCRAM_TIMEOUT,
+                              report_path=report, args=case.scram_args, parse=False))
+
+    benchmark.pedantic(fn, rounds=1 if reference is None else 3, iterations=1,
+                       warmup_rounds=0)
+    finished = [r.read_report() for r in runs if r.ok]
+    if len(finished) < len(runs):
+        record_exact(case.name, "scram", finished=False, status=[r.status for r in runs],
+                     wall=statistics.median(r.wall_time for r in runs),
+                     log=runs[-1].log[-500:])
+        benchmark.extra_info.update(implementation="scram", model=case.name,
+                                    status=[r.status for r in runs])
+        return
+    if reference is not None:
+        tops = {top: top for top in finished[0].printed}
+        missing = set(tops) - set(reference)
+        assert not missing, f"SCRAM's tops {sorted(missing)} are no journeys of slosim's"
+        for i, r in enumerate(finished):
+            check_scram(r, tops, reference, f"{case.name}, round {i}")
+    wall = statistics.median(r.wall_time for r in finished)
+    bdd = statistics.median(r.bdd_time() for r in finished)
+    analysis = statistics.median(r.analysis_time() for r in finished)
+    recs = record_exact(case.name, "scram", finished=True, wall=wall,
+                        wall_min=min(r.wall_time for r in finished), analysis=analysis,
+                        bdd=bdd, products=sum(finished[0].products.values()),
+                        report_bytes=finished[0].report_bytes)
+    info = dict(implementation="scram", model=case.name, wall=wall, bdd_time=bdd,
+                analysis_time=analysis, printed=finished[0].printed)
+    if "slosim.exact" in recs:
+        info["ratio_bdd_over_exact"] = bdd / recs["slosim.exact"]["median"]
+    benchmark.extra_info.update(info)
+
+
 # --- the session summary (printed by conftest.py) ----------------------------
 
 
@@ -378,13 +574,17 @@ def summary(records):
         if s:
             row.update(components=s["description"]["components"],
                        slosim_exact_s=s["median"], bdd_nodes=s["bdd_nodes"])
+            if s.get("bounds") is not None:
+                row["bounds"] = s["bounds"]
         if rx:
             row["slosim_read_exact_s"] = rx["median"]
         if sc and sc.get("finished"):
             row.update(scram_wall_s=sc["wall"], scram_analysis_s=sc["analysis"],
                        scram_bdd_s=sc["bdd"], scram_products=sc["products"],
                        scram_report_bytes=sc["report_bytes"])
-            if s:
+            if s and s.get("bounds") is not None:
+                unsolved.append(name)
+            elif s:
                 row["ratio_bdd/exact"] = sc["bdd"] / s["median"]
                 row["ratio_analysis/exact"] = sc["analysis"] / s["median"]
                 if row["ratio_bdd/exact"] < 1:
@@ -395,7 +595,7 @@ def summary(records):
                 row["ratio_wall/read+exact"] = sc["wall"] / rx["median"]
         elif sc:
             row.update(scram_status=sc["status"], scram_wall_s=sc["wall"])
-            unfinished.append((name, bool(s)))
+            unfinished.append((name, bool(s) and s.get("bounds") is None))
         out["models"][name] = row
     out["goal"] = {
         "slosim_slower_than_scram_bdd": slower,
@@ -429,6 +629,9 @@ def summary_lines(records):
     for name, row in s["models"].items():
         line = (f"{name:<15}{row.get('components', '-'):>6}"
                 f"{f(row.get('slosim_exact_s'))}{f(row.get('slosim_read_exact_s'))}")
+        if "bounds" in row:
+            line += "  exact gave bounds: " + ", ".join(
+                f"{j} in [{lo:.4g}, {hi:.4g}]" for j, (lo, hi) in row["bounds"].items())
         if "scram_status" in row:
             line += (f"  SCRAM did not finish: {'/'.join(row['scram_status'])} "
                      f"after {row['scram_wall_s']:.0f} s")

@@ -336,7 +336,9 @@ def run(mef_path, *, timeout=120.0, report_path=None, args=(), parse=True):
 
     Parameters
     ----------
-    mef_path : path-like
+    mef_path : path-like or sequence of path-like
+        The model's file, or its files (a fault tree and its basic
+        events, as SCRAM's shipped examples come).
     timeout : float
         Seconds; past it the process is killed (``status="timeout"``).
     report_path : path-like, optional
@@ -362,14 +364,15 @@ def run(mef_path, *, timeout=120.0, report_path=None, args=(), parse=True):
     exe = executable()
     if exe is None:
         raise ScramError("scram is not on PATH")
-    mef_path = pathlib.Path(mef_path)
+    paths = ([pathlib.Path(p) for p in mef_path]
+             if isinstance(mef_path, (list, tuple)) else [pathlib.Path(mef_path)])
     if report_path is None:
-        report_path = mef_path.with_suffix(".report.xml")
+        report_path = paths[0].with_suffix(".report.xml")
     report_path = pathlib.Path(report_path)
     if report_path.exists():
         report_path.unlink()
     cmd = [exe, "--bdd", "--probability", "true", "--verbosity", "5", *args,
-           str(mef_path), "-o", str(report_path)]
+           *map(str, paths), "-o", str(report_path)]
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
