@@ -173,6 +173,47 @@ def test_slo_and_alert_reports_identical(parallel):
     assert got.to_dict() == ref.to_dict()
 
 
+def test_evaluate_many_identical(parallel, monkeypatch):
+    """Blocks of rows on any executor, the copula rows that need the factor
+    integrated out in the caller: the same bytes. Small blocks, so that
+    there are several."""
+    from slosim.engines import ExactDiagram, _batch, evaluate_many
+    from slosim.model import Beta
+
+    monkeypatch.setattr(_batch, "_TASK_BYTES", 4096)
+    a, b, c = (ss.Component(n, unavailability=q) for n, q in (("a", 1e-2), ("b", 2e-2),
+                                                                ("c", 1e-3)))
+    web = ss.Component("web", unavailability=Beta.from_counts(9990, 10))
+    model = ss.Model(ss.series(web, ss.k_of_n(2, [a, b, c], name="db"), name="j"),
+                     copulas=[ss.GaussianCopula("day", [a, b, c], loadings=[0.6, 0.5, 0.0])])
+    d = ExactDiagram(model)
+    rng = np.random.default_rng(1)
+    q = np.minimum(d.structure.q * np.exp(rng.standard_normal((3000, 4))), 1.0)
+    q[rng.random(3000) < 0.99, 2] = 0.0       # most rows on the kernel, a few slow
+    ref = evaluate_many(d, q)
+    got = bounded(evaluate_many, d, q, **parallel)
+    assert got.unavailability.tobytes() == ref.unavailability.tobytes()
+    assert got.availability.tobytes() == ref.availability.tobytes()
+
+
+def test_uncertainty_identical(parallel):
+    from slosim.model import Beta, LogNormal
+
+    idv = ss.Component("idv", availability=Beta.from_counts(1980, 20))
+    web = ss.Component("web", availability=Beta.from_counts(19990, 10))
+    model = ss.Model(ss.Journey(ss.series(web, idv), name="open", target=0.985))
+    ref = ss.uncertainty(model, samples=5000, rng=1)
+    got = bounded(ss.uncertainty, model, samples=5000, rng=1, **parallel)
+    assert got.to_dict() == ref.to_dict()
+    g = ss.beta_factor("db", ["db-0", "db-1"], unavailability=1e-3,
+                       beta=LogNormal.from_error_factor(0.05, 3))
+    model = ss.Model(ss.Journey(ss.parallel(*g.components), name="db"), shocks=[g])
+    ref = ss.uncertainty(model, samples=3000, rng=5, bootstrap=20)
+    got = bounded(ss.uncertainty, model, samples=3000, rng=5, bootstrap=20, **parallel)
+    assert got["db"].method == "pick-freeze"
+    assert got.to_dict() == ref.to_dict()
+
+
 # --- parameters ----------------------------------------------------------------
 
 
@@ -188,6 +229,8 @@ def test_threads_and_executor_exclusive(process_pool):
         ss.simulate(point_model(), 1000, progress="always")
     with pytest.raises(ValueError, match="'executor' parameter of importance"):
         ss.importance(point_model(), executor=process_pool)
+    with pytest.raises(ValueError, match="'threads' and 'executor' parameters of uncertainty"):
+        ss.uncertainty(point_model(), threads=2, executor=process_pool)
 
 
 def test_caller_executor_not_shut_down(process_pool):

@@ -46,8 +46,8 @@ _RTOL = 1e-12
 
 
 def uncertainty(model, samples=10_000, *, rng=None, method="auto", bootstrap=100,
-                confidence=0.95, quantiles=(0.05, 0.5, 0.95), threads=1,
-                max_nodes=DEFAULT_MAX_NODES, max_pairs=DEFAULT_MAX_PAIRS):
+                confidence=0.95, quantiles=(0.05, 0.5, 0.95), threads=None,
+                executor=None, max_nodes=DEFAULT_MAX_NODES, max_pairs=DEFAULT_MAX_PAIRS):
     """The distribution of every journey's availability over uncertain inputs.
 
     Parameters
@@ -76,6 +76,11 @@ def uncertainty(model, samples=10_000, *, rng=None, method="auto", bootstrap=100
     threads : int, default 1
         Worker threads of the batched evaluation; results do not depend
         on it.
+    executor : concurrent.futures.Executor, optional
+        Run the batched evaluation on this executor's workers instead (not
+        with ``threads``), as :func:`~slosim.engines.evaluate_many` does;
+        the parameters are drawn here, from ``rng``, so the result is the
+        same, bit for bit.
     max_nodes, max_pairs : int
         Budgets of the decision diagram and of its node pairs.
 
@@ -147,7 +152,11 @@ def uncertainty(model, samples=10_000, *, rng=None, method="auto", bootstrap=100
     if levels.ndim != 1 or np.any(~((levels >= 0) & (levels <= 1))):
         raise param_error("quantiles", _FUNC, "a sequence of levels in [0, 1]", quantiles)
     rng = check_rng(rng, _FUNC)
-    threads = check_int(threads, "threads", _FUNC, low=1)
+    if threads is not None:
+        threads = check_int(threads, "threads", _FUNC, low=1)
+    if executor is not None and threads is not None:
+        raise ValueError(f"The 'threads' and 'executor' parameters of {_FUNC} are "
+                         f"exclusive. Got threads={threads!r} and an executor.")
     max_pairs = check_int(max_pairs, "max_pairs", _FUNC, low=1)
     model = as_model(model, _FUNC)
     s = lower(model)
@@ -169,12 +178,13 @@ def uncertainty(model, samples=10_000, *, rng=None, method="auto", bootstrap=100
     diagram = ExactDiagram(s, max_nodes=max_nodes, _func=_FUNC)
 
     draws = _draw(params, samples, rng)
-    values = evaluate_many(diagram, s.event_probabilities(draws), threads=threads)
+    where = {"threads": threads, "executor": executor}
+    values = evaluate_many(diagram, s.event_probabilities(draws), **where)
     if use_closed:
         sens = _closed(diagram, s, params, max_pairs)
     else:
         sens = _pick_freeze(diagram, s, params, samples, rng, bootstrap, confidence,
-                            threads)
+                            where)
     results = {}
     names = tuple(p.name for p in params)
     for j, journey in enumerate(s.journeys):
@@ -254,7 +264,7 @@ def _shapley(pm, moments, independent, events, sigma2, up):
                                  rtol=_RTOL)[events]
 
 
-def _pick_freeze(diagram, s, params, n, rng, bootstrap, confidence, threads):
+def _pick_freeze(diagram, s, params, n, rng, bootstrap, confidence, where):
     """Per journey: Saltelli's S1 and Jansen's ST with bootstrap intervals."""
     from scipy.special import ndtri
 
@@ -266,7 +276,7 @@ def _pick_freeze(diagram, s, params, n, rng, bootstrap, confidence, threads):
         ab[:, i] = B[:, i]
         rows.append(ab)
     values = evaluate_many(diagram, s.event_probabilities(np.vstack(rows)),
-                           threads=threads).unavailability
+                           **where).unavailability
     z = float(ndtri(0.5 + confidence / 2))
     resample = rng.integers(0, n, size=(bootstrap, n))
     out = []

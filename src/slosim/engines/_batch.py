@@ -10,8 +10,10 @@ and a pass over the whole diagram per vector for
 :meth:`ExactDiagram.evaluate`.
 
 The rows are split into parts that run on worker threads (the kernel
-releases the GIL); each vector's numbers depend on that vector alone, so
-the result is the same, bit for bit, at any thread count. A vector at
+releases the GIL), or on an executor's workers (blocks of rows sent with
+the diagram's node arrays, through ``_executor``); each vector's numbers
+depend on that vector alone, so the result is the same, bit for bit, at
+any thread count and on any executor. A vector at
 which a one-factor copula has at least two members that can fail takes
 the slow path, :meth:`ExactDiagram.evaluate`, which integrates the factor
 out.
@@ -24,8 +26,9 @@ import math
 import numpy as np
 
 from .._core import _batch
-from .._validation import check_int, param_error
+from .._validation import param_error
 from . import _exact  # the module, not the class: _exact may import this one
+from ._executor import Chunk, Driver, check_parallel
 
 __all__ = ["evaluate_many", "BatchEvaluation"]
 
@@ -43,6 +46,11 @@ _PARTS_PER_THREAD = 4
 #: Looking for a bad value, rows of ``q`` are compared about this many
 #: bytes at a time (so the comparisons' temporaries stay small).
 _CHECK_BYTES = 1 << 18
+
+#: On an executor, a task carries about this many bytes of rows, and at
+#: most _EXECUTOR_IN_FLIGHT tasks are in flight (the client's memory).
+_TASK_BYTES = 1 << 22
+_EXECUTOR_IN_FLIGHT = 32
 
 #: The bit pattern of 1.0.
 _ONE_BITS = np.float64(1.0).view(np.uint64)
@@ -74,7 +82,7 @@ class BatchEvaluation:
         return f"BatchEvaluation(vectors={k}, journeys={j})"
 
 
-def evaluate_many(diagram, q, *, threads=1):
+def evaluate_many(diagram, q, *, threads=None, executor=None):
     """Every journey's availability at each of many vectors of probabilities.
 
     Parameters
@@ -88,6 +96,13 @@ def evaluate_many(diagram, q, *, threads=1):
         array is read in place; anything else is copied first.
     threads : int, default 1
         Worker threads. The result does not depend on it.
+    executor : concurrent.futures.Executor, optional
+        Evaluate blocks of rows (about 4 MB each) on this executor's
+        workers instead (not with ``threads``): a task is the diagram's
+        node arrays (sent as bytes, unpickled once per worker) and its
+        rows. The result is the same, bit for bit. Rows at which a copula's
+        factor must be integrated out are evaluated in the calling process.
+        The executor is not shut down.
 
     Returns
     -------
@@ -170,7 +185,7 @@ def evaluate_many(diagram, q, *, threads=1):
     func = "evaluate_many"
     if not isinstance(diagram, _exact.ExactDiagram):
         raise param_error("diagram", func, "an ExactDiagram", diagram, TypeError)
-    threads = check_int(threads, "threads", func, low=1)
+    threads, executor = check_parallel(threads, executor, func)
     s = diagram.structure
     n_events = s.n_events
     expected = (f"The 'q' parameter of {func} must be an array of shape (K, "
@@ -213,6 +228,21 @@ def evaluate_many(diagram, q, *, threads=1):
         ev = diagram.evaluate(q[k], conditionals=False)
         up[k], down[k] = ev.availability, ev.unavailability
 
+    if executor is not None:
+        bad = _first_bad(q, 0, K)
+        if bad is not None:
+            raise _bad_value(func, q, s, *bad)
+        rows = np.arange(K) if fast is None else fast
+        tables = {"var": var, "lo": lo, "hi": hi, "roots": roots, "level": level,
+                  "chunk": chunk}
+        _on_executor(executor, func, tables, q, rows, chunk, up, down)
+        if slow is not None:
+            for k in np.flatnonzero(slow).tolist():
+                one(k)
+        up.setflags(write=False)
+        down.setflags(write=False)
+        return BatchEvaluation(availability=up, unavailability=down, journeys=s.journeys)
+
     n_parts = 1 if threads == 1 else _PARTS_PER_THREAD * threads
     size = max(chunk, chunk * math.ceil(K / (n_parts * chunk))) if K else 1
     bounds = [(a, min(a + size, K)) for a in range(0, K, size)]
@@ -224,10 +254,7 @@ def evaluate_many(diagram, q, *, threads=1):
             found = list(pool.map(lambda ab: part(*ab), bounds))
         found = [f for f in found if f is not None]
         if found:
-            k, e = min(found)
-            raise ValueError(
-                f"The 'q' parameter of {func} must hold probabilities in [0, 1]. "
-                f"Got q[{k}, {e}] = {float(q[k, e])!r} (event {s.events[e]!r}) instead.")
+            raise _bad_value(func, q, s, *min(found))
         if slow is not None:
             rows = np.flatnonzero(slow).tolist()
             if pool is None:
@@ -241,6 +268,36 @@ def evaluate_many(diagram, q, *, threads=1):
     up.setflags(write=False)
     down.setflags(write=False)
     return BatchEvaluation(availability=up, unavailability=down, journeys=s.journeys)
+
+
+def _bad_value(func, q, s, k, e):
+    return ValueError(
+        f"The 'q' parameter of {func} must hold probabilities in [0, 1]. "
+        f"Got q[{k}, {e}] = {float(q[k, e])!r} (event {s.events[e]!r}) instead.")
+
+
+def _on_executor(executor, func, tables, q, rows, chunk, up, down):
+    """``up[rows]``, ``down[rows]`` from blocks of rows evaluated on ``executor``."""
+    per = max(chunk, chunk * (_TASK_BYTES // (8 * max(1, q.shape[1]) * chunk)))
+
+    def blocks():
+        for i, a in enumerate(range(0, len(rows), per)):
+            idx = rows[a:a + per]
+            yield Chunk(i, None, a, len(idx), data=np.ascontiguousarray(q[idx]))
+
+    def consume(c, result):
+        idx = rows[c.start:c.start + c.size]
+        up[idx], down[idx] = result
+
+    with Driver(func, "vectors", executor=executor, total=len(rows),
+                in_flight=_EXECUTOR_IN_FLIGHT) as driver:
+        driver.run(_block, tables, blocks(), consume)
+
+
+def _block(t, c):
+    """Up and down probabilities of the rows ``c.data`` (a task)."""
+    return _batch.probabilities(t["var"], t["lo"], t["hi"], t["roots"], c.data,
+                                chunk=t["chunk"], level=t["level"])
 
 
 def _chunk(slots, n_events):

@@ -72,18 +72,22 @@ _CACHE_SIZE = 4
 
 @dataclass(frozen=True)
 class Chunk:
-    """One task: chunk ``index`` of a run, ``size`` samples (or runs) from
-    ``start``, drawn from ``seed`` (a child of the run's SeedSequence)."""
+    """One task: chunk ``index`` of a run, ``size`` samples (or runs, or
+    rows) from ``start``, drawn from ``seed`` (a child of the run's
+    SeedSequence; None for work that draws nothing), with the chunk's own
+    input ``data`` if it has one (rows of an array)."""
 
     index: int
-    seed: np.random.SeedSequence
+    seed: np.random.SeedSequence | None
     start: int
     size: int
+    data: object = None
 
     def __dask_tokenize__(self):
-        # dask names a task by its arguments; this is that name's share from
-        # the chunk, cheaper than dask's hashing of a pickled SeedSequence
-        return (self.index, self.start, self.size, self.seed.entropy, self.seed.spawn_key)
+        # dask names a task by its arguments; the chunk's index is its name
+        # within the run (whose payload carries a token of its own), cheaper
+        # than dask's hashing of a pickled SeedSequence or of the data
+        return (self.index, self.start, self.size)
 
 
 class Streams:
@@ -167,14 +171,16 @@ class Driver:
         Called with ``(done, total)`` after each chunk.
     total : int
         The units planned (it may grow: :meth:`plan`).
+    in_flight : int
+        Chunks in flight on an executor (fewer for chunks that carry data).
     """
 
     def __init__(self, func, units, *, threads=1, executor=None, progress=False,
-                 callback=None, total=0):
+                 callback=None, total=0, in_flight=EXECUTOR_IN_FLIGHT):
         self.func, self.units = func, units
         self.executor = executor
         self._pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
-        self._cap = EXECUTOR_IN_FLIGHT if executor is not None else _PER_THREAD * threads
+        self._cap = in_flight if executor is not None else _PER_THREAD * threads
         self._progress = _Progress(func, units, progress, callback, total)
 
     def __enter__(self):
@@ -279,9 +285,10 @@ class Driver:
 
     def _error(self, c, exc, attempts):
         what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        msg = (f"chunk {c.index} of {self.func} ({c.size} {self.units} from {c.start}, "
-               f"seed entropy={c.seed.entropy}, spawn_key={c.seed.spawn_key}) failed: "
-               f"{what}")
+        seed = ("" if c.seed is None else
+                f", seed entropy={c.seed.entropy}, spawn_key={c.seed.spawn_key}")
+        msg = (f"chunk {c.index} of {self.func} ({c.size} {self.units} from {c.start}"
+               f"{seed}) failed: {what}")
         if _worker_lost(exc):
             msg += (f"; its worker died ({attempts} attempt{'s' if attempts > 1 else ''}). "
                     f"No result is returned; check the workers' memory and logs")
