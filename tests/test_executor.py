@@ -328,6 +328,63 @@ def test_interrupt_stops_and_cancels(how, request):
         assert kw["executor"].submit(int, "3").result(timeout=DEADLINE) == 3
 
 
+_SIGINT_SCRIPT = """
+import os, sys
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing
+import slosim as ss
+model = ss.series(ss.Component("a", unavailability=0.01),
+                  ss.Component("b", unavailability=0.02), name="j")
+if __name__ == "__main__" and sys.argv[1] == "threads":
+    print("ready", flush=True)
+    ss.simulate(model, 10**13, rng=1, chunk_size=2**20, threads=2)
+elif __name__ == "__main__":
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
+        pids = sorted({ex.submit(os.getpid).result() for _ in range(8)})
+        print("ready", *pids, flush=True)
+        ss.simulate(model, 10**13, rng=1, chunk_size=2**20, executor=ex)
+"""
+
+
+@pytest.mark.parametrize("how", ["threads", "process"])
+def test_ctrl_c_in_a_real_process(how, tmp_path):
+    """SIGINT to a process running a long simulate: it ends promptly with
+    KeyboardInterrupt, and leaves no worker process behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "long_run.py"
+    script.write_text(_SIGINT_SCRIPT)
+    proc = subprocess.Popen([sys.executable, str(script), how], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().split()
+        assert line and line[0] == "ready", proc.stderr.read()
+        workers = [int(p) for p in line[1:]]
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=DEADLINE)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err, err[-2000:]
+    deadline = time.monotonic() + 30
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers), workers
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 # --- faults --------------------------------------------------------------------
 
 
