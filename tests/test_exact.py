@@ -536,7 +536,7 @@ def test_the_kernel_tells_budget_from_memory():
             s.gate_k, s.child_ptr, s.child_idx)
     with pytest.raises(_bdd.BudgetExceeded) as info:
         _bdd.build(_bdd.Diagram(200, 5000), *args)
-    assert info.value.args == (5000, 200)
+    assert info.value.args[:2] == (5000, 200)
     with pytest.raises(MemoryError):
         _bdd.build(_bdd.Diagram(200, 10**6, 8192), *args)
     assert len(_bdd.build(_bdd.Diagram(200, 10**6), *args)) == 201

@@ -287,9 +287,11 @@ def test_the_error_pickles_with_its_bounds():
 
 
 @settings(PROPERTY, max_examples=60)
-@given(tree=fault_trees(negation=False), budget=st.integers(4, 60))
-def test_bounds_hold_for_any_budget(tree, budget):
-    """Whatever did not fit, the exact unavailability lies within the bounds."""
+@given(tree=fault_trees(negation=False), budget=st.integers(4, 60),
+       modules=st.booleans())
+def test_bounds_hold_for_any_budget(tree, budget, modules):
+    """Whatever did not fit (one diagram, or modules), the exact
+    unavailability lies within the bounds."""
     model, _ = tree
     want = ss.exact(model, _preprocess=False)
 
@@ -299,7 +301,7 @@ def test_bounds_hold_for_any_budget(tree, budget):
         except ss.DiagramTooLargeError as exc:
             return exc
 
-    got = _with_modules(solve)
+    got = _with_modules(solve) if modules else solve()
     if isinstance(got, ss.DiagramTooLargeError):
         if got.bounds is None:
             return

@@ -273,8 +273,9 @@ class DiagramTooLargeError(ValueError):
     ... except ss.DiagramTooLargeError as exc:
     ...     print(exc)
     the decision diagram reached the node budget max_nodes=300 (300 nodes) after 40 of
-    41 graph nodes over 40 components; raise max_nodes, or estimate with
-    slosim.simulate, which has no such limit
+    41 graph nodes over 40 components; bounds on the unavailability (in the
+    error's .bounds): 'half' in [1e-40, 0.190476]; raise max_nodes, or estimate
+    with slosim.simulate, which has no such limit
     """
 
     def __init__(self, message, nodes, bounds=None):

@@ -56,7 +56,9 @@ cdef enum:
 
 
 class BudgetExceeded(Exception):
-    """The node budget was reached: ``args`` are (nodes, graph nodes built).
+    """The node budget was reached: ``args`` are (nodes, graph nodes built,
+    node ids): the ids of the graph nodes built (the first ones, in graph
+    order) are valid in the diagram, which keeps them.
 
     Distinct from MemoryError, which :func:`build` raises when the memory
     for nodes within the budget cannot be allocated."""
@@ -477,8 +479,9 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
     ``gate_k`` children that must be up, or ``GATE_NOT`` (one child; down
     when it is up; ``gate_k`` 1). Raises BudgetExceeded (caught by
     slosim.exact) when the node budget is exceeded, with the diagram's
-    size in ``args[0]`` and the number of graph nodes finished in
-    ``args[1]``; MemoryError when memory for the nodes cannot be allocated.
+    size in ``args[0]``, the number of graph nodes finished in
+    ``args[1]`` and the ids array in ``args[2]`` (valid for those);
+    MemoryError when memory for the nodes cannot be allocated.
     """
     cdef int64_t L = leaf_var.shape[0]
     cdef int64_t G = gate_op.shape[0]
@@ -557,7 +560,7 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
             f"the decision diagram could not grow past {d.capacity} node slots "
             f"({d.size} nodes, {done} graph nodes built): out of memory")
     if r == BUDGET:
-        raise BudgetExceeded(d.size, done)
+        raise BudgetExceeded(d.size, done, ids)
     return ids
 
 

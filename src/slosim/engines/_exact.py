@@ -37,7 +37,7 @@ from ..model import Structure, as_model, lower
 from ..results import ExactResult, ExactResults
 from . import _ordering
 from ._given import apply_given, given_labels
-from ._modular import BDD_OP, ModularDiagram, Overflow, build_diagram, choose_modules
+from ._modular import BDD_OP, ModularDiagram, Overflow, build_diagram, choose_modules, graph_bounds
 from ._preprocess import find_modules, reduce
 from ._quadrature import integrate_factor
 
@@ -86,16 +86,26 @@ def _graph(s):
                            n_components=s.n_components)
 
 
-def _too_large(structure, reduced, max_nodes, size, done):
+def _too_large(structure, reduced, max_nodes, size, done, partial=None):
+    """The DiagramTooLargeError of one diagram: how far it got, and with
+    ``partial`` (the furthest attempt's diagram), bounds: exact for the
+    gates it built, Harris's above them."""
     s = structure
+    bounds, why = None, ""
+    if partial is not None:
+        r = 1.0 - s.q
+        bounds, why = _bounds(s, lambda: tuple(
+            end[0] for end in graph_bounds(reduced.ops, reduced.ks, reduced.kids,
+                                           reduced.outputs, s.q, s.q, r, r,
+                                           partial, done)))
+        why += "; "
     return DiagramTooLargeError(
         f"the decision diagram reached the node budget max_nodes="
         f"{max_nodes} ({size} nodes) after {done} of "
         f"{reduced.n_leaves + reduced.n_gates} graph nodes over "
-        f"{s.n_events} components; raise max_nodes, or estimate with "
+        f"{s.n_events} components; {why}raise max_nodes, or estimate with "
         f"slosim.simulate, which has no such limit",
-        size,
-    )
+        size, bounds=bounds)
 
 
 def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES, _preprocess=True):
@@ -231,7 +241,8 @@ def _solve(s, max_nodes, preprocess):
         try:
             built = _flat(s, reduced, max_nodes, first_only=True)
         except Overflow as exc:
-            given_failed = exc.args
+            # its partial diagram gives bounds if nothing larger is tried
+            given_failed = exc.args if exc.args[0] >= max_nodes else exc.args[:2]
     if built is None:
         chosen = choose_modules(reduced, find_modules(reduced))
     if built is None and not chosen:
@@ -257,25 +268,30 @@ def _solve(s, max_nodes, preprocess):
     return ev, md.nodes
 
 
+def _bounds(s, compute):
+    """(bounds, clause): each journey's unavailability bounds from
+    ``compute()`` -> (low, high) arrays, and the words that report them;
+    no bounds for a non-coherent model or one with a copula's factor."""
+    if not s.coherent:
+        return None, "no bounds: the logic is not coherent (it has a negation)"
+    if s.copulas and _one_factor(s, np.arange(s.n_events), s.q) is not None:
+        return None, "no bounds: the model has a copula"
+    low, high = compute()
+    bounds = {j: (float(min(lo, 1.0)), float(min(hi, 1.0)))
+              for j, lo, hi in zip(s.journeys, low.tolist(), high.tolist())}
+    shown = "; ".join(f"{j!r} in [{lo:.6g}, {hi:.6g}]"
+                      for j, (lo, hi) in list(bounds.items())[:4])
+    more = ", ..." if len(bounds) > 4 else ""
+    return bounds, f"bounds on the unavailability (in the error's .bounds): {shown}{more}"
+
+
 def _modules_too_large(s, md, max_nodes):
     """The DiagramTooLargeError of a modular build: what was built, what
     did not fit, and the bounds on each journey's unavailability."""
     name, events, size, done, total = md.overflow[0]
     what = f"module {name!r}" if name is not None else "the journeys' own gates"
     built = sum(p.diagram is not None for p in md.parts)
-    bounds, why = None, ""
-    if not s.coherent:
-        why = "no bounds: the logic is not coherent (it has a negation)"
-    elif s.copulas and _one_factor(s, np.arange(s.n_events), s.q) is not None:
-        why = "no bounds: the model has a copula"
-    else:
-        low, high = md.bounds(s.q, 1.0 - s.q)
-        bounds = {j: (float(min(lo, 1.0)), float(min(hi, 1.0)))
-                  for j, lo, hi in zip(s.journeys, low.tolist(), high.tolist())}
-        shown = "; ".join(f"{j!r} in [{lo:.6g}, {hi:.6g}]"
-                          for j, (lo, hi) in list(bounds.items())[:4])
-        more = ", ..." if len(bounds) > 4 else ""
-        why = f"bounds on the unavailability (in the error's .bounds): {shown}{more}"
+    bounds, why = _bounds(s, lambda: md.bounds(s.q, 1.0 - s.q))
     return DiagramTooLargeError(
         f"the decision diagrams reached the node budget max_nodes={max_nodes}: "
         f"{built} of {len(md.parts)} diagrams of the model's modules were built "
@@ -393,7 +409,7 @@ class ExactDiagram:
             try:
                 _built = _flat(s, reduced, max_nodes)
             except Overflow as exc:
-                raise _too_large(s, reduced, max_nodes, *exc.args) from None
+                raise _too_large(s, reduced, max_nodes, *exc.args[:2]) from None
         rank, self._diagram, self._roots = _built
         self._arrays = None
         self._level = rank.astype(np.intp)      # event -> its variable (level)

@@ -45,7 +45,8 @@ from .._core import _bdd
 from ..model import K_OF_N, NOT, PARALLEL, SERIES
 from . import _ordering
 
-__all__ = ["build_diagram", "Overflow", "ModularDiagram", "choose_modules", "BDD_OP"]
+__all__ = ["build_diagram", "Overflow", "ModularDiagram", "choose_modules", "graph_bounds",
+           "BDD_OP"]
 
 #: The given order alone may use this many diagram nodes times the graph's
 #: size (leaves, gates and edges) to the power 1.5 before other orders are
@@ -69,17 +70,21 @@ BDD_OP[[SERIES, PARALLEL, K_OF_N, NOT]] = (_bdd.GATE_SERIES, _bdd.GATE_PARALLEL,
 
 
 class Overflow(Exception):
-    """Every order overflowed: ``args`` are (nodes, graph nodes built) of
-    the attempt that got furthest."""
+    """Every order overflowed: ``args`` are (nodes, graph nodes built,
+    partial) of the attempt that got furthest, ``partial`` its (rank,
+    Diagram, ids) when it was the last attempt, else None."""
 
 
 def _attempt(arrays, rank, n_vars, budget):
-    """Build with leaf levels ``rank``: (Diagram, ids) or (None, (size, done))."""
+    """Build with leaf levels ``rank``: (Diagram, ids), or on overflow
+    (None, (size, done, partial)), ``partial`` being (rank, Diagram, ids)
+    with the first ``done`` graph nodes built."""
     diagram = _bdd.Diagram(n_vars, budget)
     try:
         ids = _bdd.build(diagram, rank, *arrays)
     except _bdd.BudgetExceeded as exc:
-        return None, exc.args
+        size, done, ids = exc.args
+        return None, (size, done, (rank, diagram, ids))
     return diagram, ids
 
 
@@ -100,8 +105,9 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
     growing fourfold, the ones that got furthest first, while the nodes of
     all attempts stay within ``max_nodes``; then the furthest order alone
-    runs with ``max_nodes``. One diagram exists at a time, so ``max_nodes``
-    bounds memory, and a graph too large for every order costs at most
+    runs with ``max_nodes``. At most two diagrams exist at a time (the
+    attempt, and the furthest overflowed one, kept for bounds), so
+    ``max_nodes`` bounds memory, and a graph too large for every order costs at most
     about twice the nodes of one attempt at ``max_nodes``. ``makers``
     replaces the candidates (``(name, make_rank)`` pairs, as
     :func:`_ordering.candidates` gives them).
@@ -127,19 +133,25 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
     progress = {}     # candidate -> (graph nodes done, -index) when it overflowed
     failed = {}       # candidate -> (nodes, done) of its furthest attempt
     budget, tried, spent = first, [0], 0
+    furthest = (None, None)
     if given_failed is not None:
         if first >= max_nodes:
             raise Overflow(*given_failed)
-        failed[0], progress[0] = given_failed, (given_failed[1], 0)
+        failed[0], progress[0] = given_failed[:2], (given_failed[1], 0)
+        if len(given_failed) > 2:
+            furthest = 0, given_failed[2]
         tried, spent = list(range(1, len(makers))), given_failed[0]
     while True:
         for i in tried:
             diagram, ids = _attempt(arrays, rank_of(i), n_vars, budget)
             if diagram is not None:
                 return ranks[i], diagram, ids
-            failed[i] = ids           # (nodes, graph nodes done) on overflow
+            failed[i] = ids[:2]       # (nodes, graph nodes done) on overflow
             progress[i] = (ids[1], -i)
             spent += failed[i][0]
+            if furthest[0] is None or progress[i] > progress[furthest[0]]:
+                furthest = i, ids[2]  # the furthest partial diagram, for bounds
+            del diagram, ids
         if budget >= max_nodes:
             break
         if len(tried) == 1 and budget == first:
@@ -154,7 +166,7 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
             # furthest order alone gets the whole budget
             budget, tried = max_nodes, [max(progress, key=progress.get)]
     best = max(progress, key=progress.get)
-    raise Overflow(*failed[best])
+    raise Overflow(*failed[best], furthest[1] if furthest[0] == best else None)
 
 
 class _PartOrders:
@@ -219,7 +231,7 @@ class _Part:
 
     __slots__ = ("gate", "events", "subs", "leaf_event", "leaf_sub", "level",
                  "diagram", "roots", "ops", "ks", "kids", "n_leaves", "overflow",
-                 "coherent", "n_events_below")
+                 "partial", "coherent", "n_events_below")
 
 
 class ModularDiagram:
@@ -275,7 +287,7 @@ class ModularDiagram:
             arrays = (np.ascontiguousarray(BDD_OP[np.asarray(p.ops, dtype=np.intp)]),
                       np.asarray(p.ks, dtype=np.int64), np.asarray(ptr, dtype=np.int64),
                       np.asarray(idx, dtype=np.int64))
-            p.overflow = None
+            p.overflow = p.partial = None
             if left < 2 + p.n_leaves:
                 p.overflow = (0, 0)
             else:
@@ -288,7 +300,10 @@ class ModularDiagram:
                     rank, p.diagram, ids = build_diagram(p.n_leaves, arrays, graph, left,
                                                          makers=makers)
                 except Overflow as exc:
-                    p.overflow = exc.args
+                    p.overflow = exc.args[:2]
+                    # the gates built before the budget ran out: exact
+                    # parts of the bounds
+                    p.partial = exc.args[2]
             if p.overflow is not None:
                 p.diagram = None
                 name = (structure.gate_names[R.origin[p.gate - L]]
@@ -458,17 +473,52 @@ class ModularDiagram:
         (pdl, pul), (pdh, puh) = ends
         dl[sub], uh[sub] = pdl[p.leaf_sub[sub]], pul[p.leaf_sub[sub]]
         dh[sub], ul[sub] = pdh[p.leaf_sub[sub]], puh[p.leaf_sub[sub]]
-        dl, dh, ul, uh = (a.tolist() for a in (dl, dh, ul, uh))
-        for op, k, kids in zip(p.ops, p.ks, p.kids):
-            a, b, c, d = _gate_bound(op, k, [dl[x] for x in kids], [dh[x] for x in kids],
-                                     [ul[x] for x in kids], [uh[x] for x in kids])
-            dl.append(a)
-            dh.append(b)
-            ul.append(c)
-            uh.append(d)
-        roots = p.roots
-        return [(np.array([dl[x] for x in roots]), np.array([uh[x] for x in roots])),
-                (np.array([dh[x] for x in roots]), np.array([ul[x] for x in roots]))]
+        done = p.overflow[1] if p.partial is not None else 0
+        return graph_bounds(p.ops, p.ks, p.kids, p.roots, dl, dh, ul, uh,
+                            p.partial, done)
+
+
+def graph_bounds(ops, ks, kids, roots, dl, dh, ul, uh, partial=None, done=0):
+    """Bounds on the roots of a coherent graph from bounds on its leaves.
+
+    ``dl``, ``dh``, ``ul``, ``uh``: each leaf's probability of being down
+    at least and at most, up at least and at most. ``partial``: (rank,
+    Diagram, ids) of an attempt that built the first ``done`` graph nodes
+    exactly before its budget ran out; those get their exact
+    probabilities at either end, the gates above them Harris's bounds.
+
+    Returns
+    -------
+    list
+        ``[(down, up) at the low end, (down, up) at the high end]`` of the
+        roots, arrays: the low end has the least unavailability.
+    """
+    n = len(dl)
+    exact = [[]] * 4
+    if partial is not None:
+        rank, diagram, ids = partial
+        ids = ids[:done]
+        out = []
+        for dq, ur in ((dl, uh), (dh, ul)):       # the low end, the high end
+            qv, rv = np.empty(n), np.empty(n)
+            qv[rank], rv[rank] = dq, ur
+            up, down = _bdd.probabilities(diagram, qv, rv)
+            out.append((down[ids], up[ids]))
+        (d_lo, u_hi), (d_hi, u_lo) = out
+        exact = [d_lo.tolist(), d_hi.tolist(), u_lo.tolist(), u_hi.tolist()]
+    dl, dh, ul, uh = (np.asarray(a).tolist() for a in (dl, dh, ul, uh))
+    for g, (op, k, ks_) in enumerate(zip(ops, ks, kids)):
+        if n + g < len(exact[0]):
+            a, b, c, d = (x[n + g] for x in exact)
+        else:
+            a, b, c, d = _gate_bound(op, k, [dl[x] for x in ks_], [dh[x] for x in ks_],
+                                     [ul[x] for x in ks_], [uh[x] for x in ks_])
+        dl.append(a)
+        dh.append(b)
+        ul.append(c)
+        uh.append(d)
+    return [(np.array([dl[x] for x in roots]), np.array([uh[x] for x in roots])),
+            (np.array([dh[x] for x in roots]), np.array([ul[x] for x in roots]))]
 
 
 def _or_bound(ps):
