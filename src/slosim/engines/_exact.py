@@ -16,6 +16,11 @@ children come in no meaningful order), other orders race within growing
 budgets: children sorted by support size, and the FORCE heuristic, which
 pulls the uses of a shared event together (:mod:`slosim.engines._ordering`).
 
+The graph is preprocessed first (:mod:`slosim.engines._preprocess`); a
+model too large for one diagram is cut at its modules, each a diagram of
+its own, composed exactly (:mod:`slosim.engines._modular`), and when even
+a module does not fit, the error carries bounds on each journey.
+
 The diagram is built over the model's :class:`~slosim.model.Structure`:
 its basic events are the variables, its gates the graph.
 
@@ -142,7 +147,9 @@ def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES, _preprocess=True):
     Raises
     ------
     DiagramTooLargeError
-        If the diagram needs more than ``max_nodes`` nodes.
+        If the diagrams need more than ``max_nodes`` nodes: it says how far
+        the build got, and for a coherent model without a copula its
+        ``bounds`` hold each journey's lower and upper unavailability.
     ExactUnsupportedError
         For a copula with a general correlation matrix, or more than one
         copula with its own factor.
@@ -168,6 +175,16 @@ def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES, _preprocess=True):
     ``R(i up) - R(i down)`` is the Birnbaum importance, the derivative of
     ``R`` in ``r_i``.
 
+    Before building, the lowered graph is preprocessed (k-of-n gates that
+    are series or parallel, repeated children, single-child gates and
+    double negations simplified), which changes no diagram. A model too
+    large for one diagram in the given order is cut at its modules
+    (Dutuit and Rauzy's linear-time algorithm): each module of eight
+    events or more is a diagram of its own, one variable in the diagram
+    above, and each component's conditionals are composed through the
+    modules, a journey being multilinear in a module's probability (see
+    :doc:`/math`).
+
     With a one-factor copula every output is the expectation over the
     factor ``F`` of the same output with the members' unavailabilities
     ``q_i(F)``, integrated adaptively to a relative error of ``1e-11``
@@ -181,6 +198,8 @@ def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES, _preprocess=True):
        manipulation", IEEE Trans. Computers C-35 (1986).
     .. [2] A. Rauzy, "New algorithms for fault trees analysis", Reliability
        Engineering & System Safety 40 (1993).
+    .. [3] Y. Dutuit and A. Rauzy, "A linear-time algorithm to find modules
+       of fault trees", IEEE Trans. Reliability 45 (1996).
 
     Examples
     --------
