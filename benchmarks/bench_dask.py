@@ -19,7 +19,11 @@ both in the same run, with the same ``rng``: their failure counts must be
 equal (bit-identical), and within the 5-sigma range of the exact
 unavailability. The ratio (the speedup) is the result; the goal is at least
 :data:`GOAL_SPEEDUP`. On a machine of two cores the client's own work (a
-few milliseconds per chunk) shares them with the workers.
+few milliseconds per chunk) shares them with the workers, and on a shared
+machine other work takes its share too: each round therefore also records
+its CPU seconds (this process's, with the scheduler of the local cluster,
+and every worker's), and ``2 * cpu(1t) / cpu(dask)`` is the speedup two
+free cores would give.
 
 Group ``dask overhead (b, tiny chunks)``: the same two ways on
 :data:`TINY_CHUNKS` chunks of :data:`TINY` samples each, where the kernel's
@@ -34,6 +38,7 @@ Times are recorded, never asserted: :data:`RECORDS` holds them, and
 
 import logging
 import pickle
+import time
 import warnings
 
 import pytest
@@ -58,7 +63,12 @@ RECORDS = {}
 
 
 @pytest.fixture(scope="module")
-def dask_executor():
+def dask_executor(dask_client):
+    return dask_client.get_executor()
+
+
+@pytest.fixture(scope="module")
+def dask_client():
     distributed = pytest.importorskip("distributed")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -67,23 +77,26 @@ def dask_executor():
                                            silence_logs=logging.ERROR)
         client = distributed.Client(cluster)
         client.wait_for_workers(2, timeout=60)
-    executor = client.get_executor()
-    # each worker imports slosim and compiles nothing: warm both up
+    # each worker imports slosim: warm both up
     ss.simulate(ss.Component("warm", unavailability=0.5), 2**16, rng=1, chunk_size=4096,
-                executor=executor)
-    yield executor
+                executor=client.get_executor())
+    yield client
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         client.close()
         cluster.close()
 
 
-def _record(benchmark, group, impl, n, chunks):
+def _record(benchmark, group, impl, n, chunks, cpu=None):
     if benchmark.stats is None:  # --benchmark-disable
         return
     st = benchmark.stats.stats
     RECORDS.setdefault(group, {})[impl] = {"median": st.median, "min": st.min,
                                            "samples": n, "chunks": chunks}
+    if cpu:
+        middle = sorted(cpu, key=sum)[len(cpu) // 2]
+        RECORDS[group][impl]["cpu_s"] = sum(middle)
+        RECORDS[group][impl]["workers_cpu_s"] = middle[1]
     benchmark.extra_info.update(implementation=impl, samples=n, chunks=chunks,
                                 samples_per_s=n / st.median)
 
@@ -97,9 +110,16 @@ def test_scaling(benchmark, bench_models, impl, request):
     kw = ({"threads": int(impl[-2])} if impl.startswith("slosim")
           else {"executor": request.getfixturevalue("dask_executor")})
 
+    client = request.getfixturevalue("dask_client") if impl == "dask-2w" else None
+    cpu = []
+
     def fn():
-        return ss.simulate(m.model, SAMPLES, rng=SEED, chunk_size=CHUNK,
-                           **kw)[m.journey].failures
+        # CPU seconds of the round: this process's, and every worker's
+        before = time.process_time(), _workers_cpu(client)
+        failures = ss.simulate(m.model, SAMPLES, rng=SEED, chunk_size=CHUNK,
+                               **kw)[m.journey].failures
+        cpu.append((time.process_time() - before[0], _workers_cpu(client) - before[1]))
+        return failures
 
     benchmark.group = "dask (b, 2^29)"
     failures = benchmark.pedantic(fn, rounds=3, iterations=1, warmup_rounds=0)
@@ -107,7 +127,13 @@ def test_scaling(benchmark, bench_models, impl, request):
     assert lo <= failures <= hi, (impl, failures, lo, hi)
     _FAILURES[impl] = failures
     assert len(set(_FAILURES.values())) == 1, f"not bit-identical: {_FAILURES}"
-    _record(benchmark, "scaling", impl, SAMPLES, SAMPLES // CHUNK)
+    _record(benchmark, "scaling", impl, SAMPLES, SAMPLES // CHUNK, cpu)
+
+
+def _workers_cpu(client):
+    if client is None:
+        return 0.0
+    return sum(client.run(time.process_time).values())
 
 
 @pytest.mark.parametrize("impl", ["slosim-1t", "dask-2w"])
@@ -149,6 +175,14 @@ def summary(records=None):
         out["speedup"] = one["median"] / two["median"]
         out["speedup_best"] = one["min"] / two["min"]
         out["meets_goal"] = out["speedup"] >= GOAL_SPEEDUP
+        if "cpu_s" in one and "cpu_s" in two:
+            # the speedup two free cores would give: the dask round's CPU
+            # (client, scheduler and workers) spread over two cores
+            out["cpu_s"] = {"slosim-1t": one["cpu_s"], "dask-2w": two["cpu_s"],
+                            "dask-2w workers": two["workers_cpu_s"]}
+            out["cpu_bound_speedup"] = 2 * one["cpu_s"] / two["cpu_s"]
+            # ... and with the client and scheduler on other cores
+            out["cpu_bound_speedup_workers"] = 2 * one["cpu_s"] / two["workers_cpu_s"]
         if "slosim-2t" in sc:
             out["seconds"]["slosim-2t"] = sc["slosim-2t"]["median"]
             out["threads_speedup"] = one["median"] / sc["slosim-2t"]["median"]
@@ -171,6 +205,13 @@ def summary_lines(records=None):
             f"{s['seconds']['dask-2w']:.2f} s: speedup {s['speedup']:.2f}x (best rounds "
             f"{s['speedup_best']:.2f}x; goal >= {GOAL_SPEEDUP}x: "
             f"{'met' if s['meets_goal'] else 'NOT met'})")
+        if "cpu_bound_speedup" in s:
+            c = s["cpu_s"]
+            lines.append(f"  CPU seconds per round: 1 thread {c['slosim-1t']:.2f}, dask "
+                         f"{c['dask-2w']:.2f} (workers {c['dask-2w workers']:.2f}, the rest "
+                         f"client and scheduler): {s['cpu_bound_speedup']:.2f}x on two free "
+                         f"cores, {s['cpu_bound_speedup_workers']:.2f}x with the client and "
+                         f"scheduler on other cores")
         if "threads_speedup" in s:
             lines.append(f"  2 threads of this process, same run: {s['threads_speedup']:.2f}x "
                          f"(what the cores allowed)")
