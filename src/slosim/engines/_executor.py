@@ -279,9 +279,10 @@ class Driver:
             return submit(c, attempts)
         except Exception as exc:
             # a broken executor refuses new tasks: report the chunk it lost
-            # (or the one it could not take)
-            cause = exc if lost is None else lost
-            raise self._error(c, cause, attempts) from exc
+            # (after the attempts that ran), or the one it could not take
+            if lost is None:
+                raise self._error(c, exc, attempts) from exc
+            raise self._error(c, lost, attempts - 1) from exc
 
     def _error(self, c, exc, attempts):
         what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
