@@ -119,6 +119,25 @@ def test_simulate_identical(parallel):
     assert got.to_dict() == ref.to_dict()
 
 
+def test_simulate_correlated_identical(parallel):
+    """Shocks, a one-factor copula and a correlation matrix: the program's
+    copula arrays travel with it."""
+    C = ss.Component
+    a, b, c, d = (C(n, unavailability=q) for n, q in (("a", 0.01), ("b", 0.02),
+                                                       ("c", 0.03), ("d", 0.01)))
+    zone = ss.Shock("zone", 1e-3, members=[a, b])
+    rho = 0.4
+    model = ss.Model(ss.series(ss.parallel(a, b, name="ab"), ss.parallel(c, d, name="cd"),
+                               name="j"), shocks=[zone],
+                     copulas=[ss.GaussianCopula("f", [a, b], loadings=[0.6, 0.5]),
+                              ss.GaussianCopula("m", [c, d],
+                                                correlation=[[1, rho], [rho, 1]])])
+    kw = dict(rng=99, chunk_size=4096)
+    ref = _quiet(ss.simulate, model, 60_000, **kw)
+    got = bounded(_quiet, ss.simulate, model, 60_000, **kw, **parallel)
+    assert got.to_dict() == ref.to_dict()
+
+
 def test_simulate_rel_error_identical(parallel):
     model = point_model()
     kw = dict(rng=7, chunk_size=4096, rel_error=0.05, max_samples=2**20)
