@@ -408,7 +408,7 @@ def file_cases():
     for path in sorted(TEST_DATA.glob("ccf-trains-*.xml")):
         cases.append(FileCase(path.stem, (path,), "common-cause group (SCRAM --ccf)",
                               scram_args=("--limit-order", "1", "--ccf")))
-    cases.append(FileCase("not", (TEST_DATA / "not.xml",), "non-coherent logic"))
+    cases.append(FileCase("mef-not", (TEST_DATA / "not.xml",), "non-coherent logic"))
     return cases
 
 
