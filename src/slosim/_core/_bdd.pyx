@@ -390,37 +390,16 @@ cdef class Diagram:
             return r
         return self.remember(hv, f, 0, OP_NOT, r)
 
-    cdef void sort_by_top(self, int32_t *kids, int64_t n) noexcept nogil:
-        """Sort diagrams by their top variable (Shell sort, in place)."""
-        cdef int64_t gap = 1, i, j
-        cdef int32_t x
-        while gap < n // 3:
-            gap = 3 * gap + 1
-        while gap >= 1:
-            for i in range(gap, n):
-                x = kids[i]
-                j = i
-                while j >= gap and self.nd[kids[j - gap]].var > self.nd[x].var:
-                    kids[j] = kids[j - gap]
-                    j -= gap
-                kids[j] = x
-            gap //= 3
-
     cdef int32_t fold(self, int op, int32_t *kids, int64_t n) noexcept nogil:
         """AND or OR of n diagrams, combined pairwise (a balanced tree).
 
         Folding left to right copies the growing result at every step when
         the children's variables follow each other (quadratic in the
         number of children); pairing neighbours copies each part only
-        log2(n) times. The children are first sorted by their top
-        variable, so that neighbours, which are combined first, tend to
-        share variables: a gate whose children come in no useful order (a
-        coalesced one, say) then builds small intermediate results too.
-        Overwrites ``kids``.
+        log2(n) times. Overwrites ``kids``.
         """
         cdef int64_t width = n, i
         cdef int32_t r
-        self.sort_by_top(kids, n)
         while width > 1:
             for i in range(width // 2):
                 if op == OP_AND:

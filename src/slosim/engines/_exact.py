@@ -57,7 +57,7 @@ DEFAULT_MAX_NODES = 5_000_000
 #: their parents. Off: the builder combines a gate's children pairwise,
 #: and the nesting a model's author chose keeps related children together;
 #: flattened, unrelated ones meet first and build larger intermediate
-#: diagrams (five times the nodes on an unstructured 250-event fault
+#: diagrams (over three times the nodes on an unstructured 250-event fault
 #: tree), for no gain measured on the Aralia trees. The tests turn it on.
 _COALESCE = False
 
