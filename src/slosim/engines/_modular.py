@@ -104,11 +104,12 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
     ``Overflow`` arguments of such an attempt, skips it). Past it, the other orders of
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
     growing fourfold, the ones that got furthest first, while the nodes of
-    all attempts stay within ``max_nodes``; then the furthest order alone
-    runs with ``max_nodes``. At most two diagrams exist at a time (the
-    attempt, and the furthest overflowed one, kept for bounds), so
-    ``max_nodes`` bounds memory, and a graph too large for every order costs at most
-    about twice the nodes of one attempt at ``max_nodes``. ``makers``
+    all attempts stay within ``max_nodes``; then the two furthest orders
+    run with ``max_nodes`` in turn. At most two diagrams exist at a time
+    (the attempt, and the furthest overflowed one, kept for bounds), so
+    ``max_nodes`` bounds memory, and a graph too large for every order
+    costs at most about three times the nodes of one attempt at
+    ``max_nodes``. ``makers``
     replaces the candidates (``(name, make_rank)`` pairs, as
     :func:`_ordering.candidates` gives them).
 
@@ -162,9 +163,11 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
             tried = sorted(range(len(makers)), key=lambda i: progress.get(i, (-1, -i)),
                            reverse=True)
         if budget >= max_nodes or spent + len(tried) * budget > max_nodes:
-            # racing would cost more than max_nodes nodes in all: the
-            # furthest order alone gets the whole budget
-            budget, tried = max_nodes, [max(progress, key=progress.get)]
+            # racing would cost more than max_nodes nodes in all: the two
+            # furthest orders get the whole budget in turn (how far an
+            # order got is a fair guide, not a sure one)
+            budget = max_nodes
+            tried = sorted(progress, key=progress.get, reverse=True)[:2]
     best = max(progress, key=progress.get)
     raise Overflow(*failed[best], furthest[1] if furthest[0] == best else None)
 
