@@ -43,7 +43,7 @@ from ..results import ExactResult, ExactResults
 from . import _ordering
 from ._given import apply_given, given_labels
 from ._modular import BDD_OP, ModularDiagram, Overflow, build_diagram, choose_modules, graph_bounds
-from ._preprocess import find_modules, reduce
+from ._preprocess import find_modules, group_leaves, reduce
 from ._quadrature import integrate_factor
 
 __all__ = ["exact", "ExactDiagram", "Evaluation", "DEFAULT_MAX_NODES"]
@@ -60,6 +60,11 @@ DEFAULT_MAX_NODES = 5_000_000
 #: diagrams (over three times the nodes on an unstructured 250-event fault
 #: tree), for no gain measured on the Aralia trees. The tests turn it on.
 _COALESCE = False
+
+#: Whether the modular build first gathers each series or parallel gate's
+#: events that nothing else uses under a gate of their own (a module: one
+#: variable above instead of several). The tests turn it off too.
+_GROUP = True
 
 #: Whether :func:`exact` first tries one diagram of the whole model in the
 #: given order (within the first budget) before cutting it into modules;
@@ -179,9 +184,10 @@ def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES, _preprocess=True):
     are series or parallel, repeated children, single-child gates and
     double negations simplified), which changes no diagram. A model too
     large for one diagram in the given order is cut at its modules
-    (Dutuit and Rauzy's linear-time algorithm): each module of eight
-    events or more is a diagram of its own, one variable in the diagram
-    above, and each component's conditionals are composed through the
+    (Dutuit and Rauzy's linear-time algorithm, after the events that a
+    series or parallel gate alone uses are gathered under one gate): each
+    module is a diagram of its own, one variable in the diagram above,
+    and each component's conditionals are composed through the
     modules, a journey being multilinear in a module's probability (see
     :doc:`/math`).
 
@@ -263,7 +269,8 @@ def _solve(s, max_nodes, preprocess):
             # its partial diagram gives bounds if nothing larger is tried
             given_failed = exc.args if exc.args[0] >= max_nodes else exc.args[:2]
     if built is None:
-        chosen = choose_modules(reduced, find_modules(reduced))
+        cut = group_leaves(reduced) if _GROUP else reduced
+        chosen = choose_modules(cut, find_modules(cut))
     if built is None and not chosen:
         try:
             built = _flat(s, reduced, max_nodes, given_failed=given_failed)
@@ -272,7 +279,7 @@ def _solve(s, max_nodes, preprocess):
     if built is not None:
         diagram = ExactDiagram(s, max_nodes=max_nodes, _func="exact", _built=built)
         return diagram.evaluate(), diagram.nodes
-    md = ModularDiagram(s, reduced, chosen, max_nodes, _ordering.candidates(_graph(s)))
+    md = ModularDiagram(s, cut, chosen, max_nodes, _ordering.candidates(_graph(s)))
     if md.overflow:
         raise _modules_too_large(s, md, max_nodes)
 

@@ -37,7 +37,7 @@ import weakref
 
 from ..model import K_OF_N, NOT, PARALLEL, SERIES
 
-__all__ = ["Reduced", "reduce", "find_modules"]
+__all__ = ["Reduced", "reduce", "group_leaves", "find_modules"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,6 +196,47 @@ def _reduce(structure, coalesce):
         origin.append(g)
     return Reduced(E, s.n_components, out_ops, out_ks, out_kids,
                    [o if o < E else new[o] for o in outputs], origin)
+
+
+def group_leaves(reduced):
+    """``reduced`` with each series or parallel gate's events that nothing
+    else uses gathered under a new gate of the same kind, placed just
+    before it (a gate whose children are all such events is left alone).
+
+    Such a group is a module (Dutuit and Rauzy's detection finds it), one
+    variable in the diagram above instead of several: PRA fault trees hang
+    many events off their gates once each.
+    """
+    R = reduced
+    L = R.n_leaves
+    uses = [0] * L
+    for kids in R.kids:
+        for c in kids:
+            if c < L:
+                uses[c] += 1
+    for o in R.outputs:
+        if o < L:
+            uses[o] += 2
+    ops, ks, kids_out, origin = [], [], [], []
+    new = {}
+    for g, (op, k, kids) in enumerate(zip(R.ops, R.ks, R.kids)):
+        own = [c for c in kids if c < L and uses[c] == 1]
+        mapped = [c if c < L else new[c] for c in kids]
+        if op in (SERIES, PARALLEL) and 2 <= len(own) < len(kids):
+            group = L + len(ops)
+            ops.append(op)
+            ks.append(len(own) if op == SERIES else 1)
+            kids_out.append(own)
+            origin.append(R.origin[g])
+            alone = set(own)
+            mapped = [c for c in mapped if c not in alone] + [group]
+        new[L + g] = L + len(ops)
+        ops.append(op)
+        ks.append(len(mapped) if op == SERIES else k)
+        kids_out.append(mapped)
+        origin.append(R.origin[g])
+    return Reduced(L, R.n_components, ops, ks, kids_out,
+                   [o if o < L else new[o] for o in R.outputs], origin)
 
 
 def find_modules(reduced):
