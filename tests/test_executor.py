@@ -10,6 +10,7 @@ progress callback counts up to the total.
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import multiprocessing
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -477,6 +478,40 @@ def test_killed_dask_worker_survived_or_reported(dask_client, tmp_path):
                 executor=dask_client.get_executor())
     assert type(info.value.__cause__).__name__ == "KilledWorker"
     dask_client.wait_for_workers(2, timeout=60)
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """A thread pool that records the most tasks it ever held unfinished."""
+
+    def __init__(self):
+        super().__init__(2)
+        self.outstanding = self.most = 0
+        self._count_lock = threading.Lock()
+
+    def submit(self, fn, *args, **kwargs):
+        with self._count_lock:
+            self.outstanding += 1
+            self.most = max(self.most, self.outstanding)
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future):
+        with self._count_lock:
+            self.outstanding -= 1
+
+
+def test_tasks_in_flight_are_capped(monkeypatch):
+    """However many chunks, at most EXECUTOR_IN_FLIGHT are submitted and not
+    yet reduced (here 8), so the client's memory does not grow with them."""
+    monkeypatch.setattr(EX, "EXECUTOR_IN_FLIGHT", 8)
+    with CountingExecutor() as ex:
+        res = bounded(_quiet, ss.simulate, point_model(), 2000 * 64, rng=1, chunk_size=64,
+                      executor=ex)
+        assert res.samples == 128_000
+        assert 2 <= ex.most <= 8
+        got = bounded(_driver_run, {"how": "none"}, n=500, executor=ex)
+        assert [int(r[1]) for r in got] == list(range(500))
 
 
 def test_worker_cache_keeps_latest_payloads():

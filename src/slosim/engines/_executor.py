@@ -171,16 +171,20 @@ class Driver:
         Called with ``(done, total)`` after each chunk.
     total : int
         The units planned (it may grow: :meth:`plan`).
-    in_flight : int
-        Chunks in flight on an executor (fewer for chunks that carry data).
+    in_flight : int, optional
+        Chunks in flight on an executor: :data:`EXECUTOR_IN_FLIGHT`, or
+        fewer for chunks that carry data.
     """
 
     def __init__(self, func, units, *, threads=1, executor=None, progress=False,
-                 callback=None, total=0, in_flight=EXECUTOR_IN_FLIGHT):
+                 callback=None, total=0, in_flight=None):
         self.func, self.units = func, units
         self.executor = executor
         self._pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
-        self._cap = in_flight if executor is not None else _PER_THREAD * threads
+        if executor is None:
+            self._cap = _PER_THREAD * threads
+        else:
+            self._cap = EXECUTOR_IN_FLIGHT if in_flight is None else in_flight
         self._progress = _Progress(func, units, progress, callback, total)
 
     def __enter__(self):
