@@ -284,6 +284,26 @@ def test_a_model_too_large_gets_bounds_that_hold():
     assert "diagrams of the model's modules were built exactly" in str(info.value)
 
 
+@pytest.mark.parametrize("modules", [False, True])
+def test_bounds_after_a_long_race_hold(monkeypatch, modules):
+    """Many rounds of the order race, then bounds from the furthest
+    attempt's partial diagram: the exact answer lies within them."""
+    model = _wide(n_modules=2, width=14)
+    u = ss.exact(model)["top"].unavailability
+    monkeypatch.setattr(_modular, "_GIVEN_BUDGET_FACTOR", 0)
+    monkeypatch.setattr(_modular, "_MIN_FIRST_BUDGET", 8)
+    if modules:
+        monkeypatch.setattr(_exact, "_FLAT_FIRST", False)
+    else:
+        monkeypatch.setattr(_modular, "MIN_MODULE_EVENTS", 10**6)
+    for budget in (50, 200, 700, 2000):
+        try:
+            ss.exact(model, max_nodes=budget)
+        except ss.DiagramTooLargeError as exc:
+            lo, hi = exc.bounds["top"]
+            assert lo * (1 - 1e-12) <= u <= hi * (1 + 1e-12), (budget, lo, u, hi)
+
+
 def test_a_non_coherent_model_too_large_gets_no_bounds():
     model = _wide(negation=True)
     ss.exact(model)

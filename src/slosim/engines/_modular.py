@@ -74,7 +74,7 @@ BDD_OP[[SERIES, PARALLEL, K_OF_N, NOT]] = (_bdd.GATE_SERIES, _bdd.GATE_PARALLEL,
 class Overflow(Exception):
     """Every order overflowed: ``args`` are (nodes, graph nodes built,
     partial) of the attempt that got furthest, ``partial`` its (rank,
-    Diagram, ids) when it was the last attempt, else None."""
+    Diagram, ids), whose first ``graph nodes built`` ids are valid."""
 
 
 def _attempt(arrays, rank, n_vars, budget):
@@ -136,13 +136,13 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
     progress = {}     # candidate -> (graph nodes done, -index) when it overflowed
     failed = {}       # candidate -> (nodes, done) of its furthest attempt
     budget, tried, spent = first, [0], 0
-    furthest = (None, None)
+    furthest = (None, None, None)   # (progress, (nodes, done), partial)
     if given_failed is not None:
         if first >= max_nodes:
             raise Overflow(*given_failed)
         failed[0], progress[0] = given_failed[:2], (given_failed[1], 0)
         if len(given_failed) > 2:
-            furthest = 0, given_failed[2]
+            furthest = progress[0], given_failed[:2], given_failed[2]
         tried, spent = list(range(1, len(makers))), given_failed[0]
     while True:
         for i in tried:
@@ -152,8 +152,9 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
             failed[i] = ids[:2]       # (nodes, graph nodes done) on overflow
             progress[i] = (ids[1], -i)
             spent += failed[i][0]
-            if furthest[0] is None or progress[i] > progress[furthest[0]]:
-                furthest = i, ids[2]  # the furthest partial diagram, for bounds
+            if furthest[0] is None or progress[i][0] >= furthest[0][0]:
+                # the furthest partial diagram, for bounds
+                furthest = progress[i], ids[:2], ids[2]
             del diagram, ids
         if budget >= max_nodes:
             break
@@ -170,8 +171,10 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
             # order got is a fair guide, not a sure one)
             budget = max_nodes
             tried = sorted(progress, key=progress.get, reverse=True)[:2]
+    if furthest[0] is not None:
+        raise Overflow(*furthest[1], furthest[2])
     best = max(progress, key=progress.get)
-    raise Overflow(*failed[best], furthest[1] if furthest[0] == best else None)
+    raise Overflow(*failed[best])
 
 
 class _PartOrders:
@@ -503,6 +506,9 @@ def graph_bounds(ops, ks, kids, roots, dl, dh, ul, uh, partial=None, done=0):
     if partial is not None:
         rank, diagram, ids = partial
         ids = ids[:done]
+        if len(ids) and (ids.min() < 0 or ids.max() >= diagram.nodes):
+            partial = None        # never read past what was built
+    if partial is not None:
         out = []
         for dq, ur in ((dl, uh), (dh, ul)):       # the low end, the high end
             qv, rv = np.empty(n), np.empty(n)
