@@ -10,6 +10,9 @@ default 2**22 is a few tens of milliseconds of work). Group ``dask (b,
 * ``slosim-2t``: ``threads=2``, what the machine's two cores give in
   process at the moment (the machine may be shared: this says how much of
   the dask ratio the cores allowed);
+* ``process-2w``: ``executor=`` a ``ProcessPoolExecutor`` of two
+  (spawned) worker processes, warmed up: the same tasks without a
+  scheduler;
 * ``dask-2w``: ``simulate(..., executor=client.get_executor())`` on a
   ``LocalCluster`` of two worker processes with one thread each, started
   once for the module (outside the timing) and warmed up (each worker has
@@ -63,6 +66,18 @@ RECORDS = {}
 
 
 @pytest.fixture(scope="module")
+def process_pool():
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
+    ss.simulate(ss.Component("warm", unavailability=0.5), 2**16, rng=1, chunk_size=4096,
+                executor=pool)
+    yield pool
+    pool.shutdown()
+
+
+@pytest.fixture(scope="module")
 def dask_executor(dask_client):
     return dask_client.get_executor()
 
@@ -104,11 +119,14 @@ def _record(benchmark, group, impl, n, chunks, cpu=None):
 _FAILURES = {}
 
 
-@pytest.mark.parametrize("impl", ["slosim-1t", "slosim-2t", "dask-2w"])
+@pytest.mark.parametrize("impl", ["slosim-1t", "slosim-2t", "process-2w", "dask-2w"])
 def test_scaling(benchmark, bench_models, impl, request):
     m = bench_models["b"]
-    kw = ({"threads": int(impl[-2])} if impl.startswith("slosim")
-          else {"executor": request.getfixturevalue("dask_executor")})
+    if impl.startswith("slosim"):
+        kw = {"threads": int(impl[-2])}
+    else:
+        fixture = "process_pool" if impl == "process-2w" else "dask_executor"
+        kw = {"executor": request.getfixturevalue(fixture)}
 
     client = request.getfixturevalue("dask_client") if impl == "dask-2w" else None
     cpu = []
@@ -186,6 +204,9 @@ def summary(records=None):
         if "slosim-2t" in sc:
             out["seconds"]["slosim-2t"] = sc["slosim-2t"]["median"]
             out["threads_speedup"] = one["median"] / sc["slosim-2t"]["median"]
+        if "process-2w" in sc:
+            out["seconds"]["process-2w"] = sc["process-2w"]["median"]
+            out["process_speedup"] = one["median"] / sc["process-2w"]["median"]
     ov = records.get("overhead", {})
     if "slosim-1t" in ov and "dask-2w" in ov:
         one, two = ov["slosim-1t"], ov["dask-2w"]
@@ -215,6 +236,9 @@ def summary_lines(records=None):
         if "threads_speedup" in s:
             lines.append(f"  2 threads of this process, same run: {s['threads_speedup']:.2f}x "
                          f"(what the cores allowed)")
+        if "process_speedup" in s:
+            lines.append(f"  ProcessPoolExecutor of 2 workers, same run: "
+                         f"{s['process_speedup']:.2f}x")
     if "overhead_per_chunk_s" in s:
         lines.append(
             f"{TINY_CHUNKS} chunks of {TINY} samples: {s['dask_per_chunk_s'] * 1e3:.2f} ms "
