@@ -186,6 +186,7 @@ class Driver:
         else:
             self._cap = EXECUTOR_IN_FLIGHT if in_flight is None else in_flight
         self._progress = _Progress(func, units, progress, callback, total)
+        self._packed = None     # (payload, its _Packed) of the last run
 
     def __enter__(self):
         return self
@@ -225,8 +226,11 @@ class Driver:
                 consume(c, result)
             return
         if self.executor is not None:
-            packed = _Packed(uuid.uuid4().hex,
-                             pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+            # pickled once per call, however many rounds run (rel_error)
+            if self._packed is None or self._packed[0] is not payload:
+                self._packed = (payload, _Packed(
+                    uuid.uuid4().hex, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)))
+            packed = self._packed[1]
 
             def submit(c, attempt):
                 # the attempt is an argument so that an executor which names
