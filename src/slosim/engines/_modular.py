@@ -91,7 +91,7 @@ def _attempt(arrays, rank, n_vars, budget):
 
 
 def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
-                  given_failed=None, makers=None):
+                  given_failed=None, makers=None, probe=False):
     """Build the diagrams of a graph's nodes: (rank, Diagram, node ids).
 
     ``arrays`` are the builder's ``(gate_op, gate_k, child_ptr,
@@ -113,7 +113,8 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
     costs at most about three times the nodes of one attempt at
     ``max_nodes``. ``makers``
     replaces the candidates (``(name, make_rank)`` pairs, as
-    :func:`_ordering.candidates` gives them).
+    :func:`_ordering.candidates` gives them); with ``probe``, the first
+    round tries every order at a sixteenth of the first budget instead.
 
     Raises
     ------
@@ -136,6 +137,10 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
     progress = {}     # candidate -> (graph nodes done, -index) when it overflowed
     failed = {}       # candidate -> (nodes, done) of its furthest attempt
     budget, tried, spent = first, [0], 0
+    if probe:
+        # every order at a sixteenth of the first budget, the given first
+        budget = first = max(_MIN_FIRST_BUDGET, first // 16)
+        tried = list(range(len(makers)))
     furthest = (None, None, None)   # (progress, (nodes, done), partial)
     if given_failed is not None:
         if first >= max_nodes:
@@ -300,13 +305,12 @@ class ModularDiagram:
                 p.overflow = (0, 0)
             else:
                 try:
-                    makers = orders.of(i)
-                    if 2 * p.n_events_below >= structure.n_events:
-                        # most of the model, whose given order overflowed
-                        # the first budget as one diagram: it goes last
-                        makers = makers[1:] + makers[:1]
+                    # most of the model, whose given order overflowed the
+                    # first budget as one diagram: every order is probed
+                    # at a small budget first
+                    probe = 2 * p.n_events_below >= structure.n_events
                     rank, p.diagram, ids = build_diagram(p.n_leaves, arrays, graph, left,
-                                                         makers=makers)
+                                                         makers=orders.of(i), probe=probe)
                 except Overflow as exc:
                     p.overflow = exc.args[:2]
                     # the gates built before the budget ran out: exact
