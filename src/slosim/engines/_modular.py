@@ -27,8 +27,9 @@ probabilities: nothing is a difference, so small numbers keep their
 digits.
 
 When a module needs more nodes than are left, the others are still built
-exactly, and the overflowing module gets lower and upper bounds from its
-gates: for a coherent graph (Harris's inequality: increasing events of
+exactly, and the overflowing module gets lower and upper bounds: exact for
+the gates its furthest attempt built before the budget ran out, and above
+them, for a coherent graph (Harris's inequality: increasing events of
 independent variables are positively correlated), a series gate is up with
 probability at least the product of its children's and at most their
 minimum, a parallel gate at least their maximum and at most one minus the
