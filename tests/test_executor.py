@@ -292,6 +292,74 @@ def test_timeline_callback_counts_runs():
     assert {t for _, t in seen} == {100}
 
 
+def _copula_rows(n=3000):
+    """A diagram whose rows mostly run on the kernel, a few (those where
+    the copula's factor must be integrated out) in the caller."""
+    from slosim.engines import ExactDiagram
+
+    a, b, c = (ss.Component(n, unavailability=q) for n, q in (("a", 1e-2), ("b", 2e-2),
+                                                                ("c", 1e-3)))
+    model = ss.Model(ss.series(ss.Component("web", unavailability=1e-4),
+                               ss.k_of_n(2, [a, b, c], name="db"), name="j"),
+                     copulas=[ss.GaussianCopula("day", [a, b, c], loadings=[0.6, 0.5, 0.0])])
+    d = ExactDiagram(model)
+    rng = np.random.default_rng(1)
+    q = np.minimum(d.structure.q * np.exp(rng.standard_normal((n, 4))), 1.0)
+    q[rng.random(n) < 0.99, 2] = 0.0
+    return d, q
+
+
+def _monotone_to(seen, total):
+    assert seen, "the callback was never called"
+    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(seen, seen[1:]))
+    assert all(d <= t for d, t in seen)
+    assert seen[-1] == (total, total)
+
+
+@pytest.mark.parametrize("how", ["threads=1", "threads=2", "process"])
+def test_evaluate_many_callback_counts_rows(how, request, monkeypatch):
+    """Rows are counted as blocks finish, the slow rows one by one; the
+    answer is the one without a callback."""
+    from slosim.engines import _batch, evaluate_many
+
+    monkeypatch.setattr(_batch, "_TASK_BYTES", 4096)
+    kw = ({"threads": int(how[-1])} if how.startswith("threads")
+          else {"executor": request.getfixturevalue("process_pool")})
+    d, q = _copula_rows()
+    seen = []
+    got = bounded(evaluate_many, d, q, callback=lambda a, b: seen.append((a, b)), **kw)
+    _monotone_to(seen, len(q))
+    assert len(seen) > 10
+    assert got.unavailability.tobytes() == evaluate_many(d, q).unavailability.tobytes()
+
+
+def test_evaluate_many_callback_stops_at_a_bad_row():
+    from slosim.engines import evaluate_many
+
+    d, q = _copula_rows()
+    q[2500, 0] = 1.5
+    seen = []
+    with pytest.raises(ValueError, match=r"q\[2500, 0\] = 1.5"):
+        evaluate_many(d, q, callback=lambda a, b: seen.append((a, b)))
+    assert seen and seen[-1][0] < len(q)
+
+
+@pytest.mark.parametrize("method", ["closed form", "pick-freeze"])
+def test_uncertainty_callback_counts_every_evaluation(method):
+    from slosim.model import Beta
+
+    idv = ss.Component("idv", availability=Beta.from_counts(1980, 20))
+    web = ss.Component("web", availability=Beta.from_counts(19990, 10))
+    model = ss.Model(ss.Journey(ss.series(web, idv), name="open", target=0.985))
+    seen = []
+    got = ss.uncertainty(model, samples=4000, rng=3, method=method, bootstrap=10,
+                         callback=lambda a, b: seen.append((a, b)))
+    rows = 4000 if method == "closed form" else 4000 * (2 + 3)
+    _monotone_to(seen, rows)
+    ref = ss.uncertainty(model, samples=4000, rng=3, method=method, bootstrap=10)
+    assert got.to_dict() == ref.to_dict()
+
+
 def test_progress_line_without_tqdm(monkeypatch, capsys):
     import builtins
 

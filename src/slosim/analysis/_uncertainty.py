@@ -47,7 +47,8 @@ _RTOL = 1e-12
 
 def uncertainty(model, samples=10_000, *, rng=None, method="auto", bootstrap=100,
                 confidence=0.95, quantiles=(0.05, 0.5, 0.95), threads=None,
-                executor=None, max_nodes=DEFAULT_MAX_NODES, max_pairs=DEFAULT_MAX_PAIRS):
+                executor=None, progress=False, callback=None,
+                max_nodes=DEFAULT_MAX_NODES, max_pairs=DEFAULT_MAX_PAIRS):
     """The distribution of every journey's availability over uncertain inputs.
 
     Parameters
@@ -81,6 +82,15 @@ def uncertainty(model, samples=10_000, *, rng=None, method="auto", bootstrap=100
         with ``threads``), as :func:`~slosim.engines.evaluate_many` does;
         the parameters are drawn here, from ``rng``, so the result is the
         same, bit for bit.
+    progress : bool or 'auto', default False
+        Draw a progress bar on stderr over the evaluations (tqdm when
+        installed, else a line of text); ``'auto'``: only when stderr is a
+        terminal.
+    callback : callable, optional
+        Called as ``callback(done, total)`` in the calling thread as the
+        evaluations finish: ``total`` is ``samples`` with the closed form,
+        ``samples (P + 3)`` with pick-freeze (its ``N (P + 2)`` rows after
+        the distribution's); monotone, the last call with ``done == total``.
     max_nodes, max_pairs : int
         Budgets of the decision diagram and of its node pairs.
 
@@ -178,17 +188,20 @@ def uncertainty(model, samples=10_000, *, rng=None, method="auto", bootstrap=100
     diagram = ExactDiagram(s, max_nodes=max_nodes, _func=_FUNC)
 
     draws = _draw(params, samples, rng)
-    where = {"threads": threads, "executor": executor}
-    values = evaluate_many(diagram, s.event_probabilities(draws), **where)
+    rows = draws if use_closed else np.vstack([draws, _pick_freeze_rows(params, samples, rng)])
+    # one evaluation of every row: the distribution's, then pick-freeze's
+    every = evaluate_many(diagram, s.event_probabilities(rows), threads=threads,
+                          executor=executor, progress=progress, callback=callback)
+    values = every.availability[:samples]
     if use_closed:
         sens = _closed(diagram, s, params, max_pairs)
     else:
-        sens = _pick_freeze(diagram, s, params, samples, rng, bootstrap, confidence,
-                            where)
+        sens = _pick_freeze(every.unavailability[samples:], len(s.journeys), len(params),
+                            samples, rng, bootstrap, confidence)
     results = {}
     names = tuple(p.name for p in params)
     for j, journey in enumerate(s.journeys):
-        a = values.availability[:, j]
+        a = values[:, j]
         target = s.targets[j]
         meets = interval = None
         if target is not None:
@@ -264,23 +277,27 @@ def _shapley(pm, moments, independent, events, sigma2, up):
                                  rtol=_RTOL)[events]
 
 
-def _pick_freeze(diagram, s, params, n, rng, bootstrap, confidence, where):
-    """Per journey: Saltelli's S1 and Jansen's ST with bootstrap intervals."""
-    from scipy.special import ndtri
-
-    P = len(params)
+def _pick_freeze_rows(params, n, rng):
+    """The pick-freeze design: ``A``, ``B``, then ``A`` with column ``i``
+    from ``B`` for each parameter ``i``; ``(n (P + 2), P)``."""
     A, B = _draw(params, n, rng), _draw(params, n, rng)
     rows = [A, B]
-    for i in range(P):
+    for i in range(len(params)):
         ab = A.copy()
         ab[:, i] = B[:, i]
         rows.append(ab)
-    values = evaluate_many(diagram, s.event_probabilities(np.vstack(rows)),
-                           **where).unavailability
+    return np.vstack(rows)
+
+
+def _pick_freeze(values, n_journeys, P, n, rng, bootstrap, confidence):
+    """Per journey: Saltelli's S1 and Jansen's ST with bootstrap intervals,
+    from the unavailability ``values`` at the pick-freeze rows."""
+    from scipy.special import ndtri
+
     z = float(ndtri(0.5 + confidence / 2))
     resample = rng.integers(0, n, size=(bootstrap, n))
     out = []
-    for j in range(len(s.journeys)):
+    for j in range(n_journeys):
         f = values[:, j].reshape(P + 2, n)
         s1, st, V = _saltelli_jansen(f, slice(None))
         boot = [_saltelli_jansen(f, idx) for idx in resample]

@@ -28,7 +28,7 @@ import numpy as np
 from .._core import _batch
 from .._validation import param_error
 from . import _exact  # the module, not the class: _exact may import this one
-from ._executor import Chunk, Driver, check_parallel
+from ._executor import Chunk, Driver, Reporter, check_parallel, check_progress
 
 __all__ = ["evaluate_many", "BatchEvaluation"]
 
@@ -42,6 +42,9 @@ _MIN_CHUNK, _MAX_CHUNK = 8, 1024
 #: With threads, the rows are split into about this many parts per thread
 #: (so that a thread that finishes early takes another).
 _PARTS_PER_THREAD = 4
+
+#: Blocks of rows at least, when progress is reported.
+REPORTED_PARTS = 64
 
 #: Looking for a bad value, rows of ``q`` are compared about this many
 #: bytes at a time (so the comparisons' temporaries stay small).
@@ -82,7 +85,8 @@ class BatchEvaluation:
         return f"BatchEvaluation(vectors={k}, journeys={j})"
 
 
-def evaluate_many(diagram, q, *, threads=None, executor=None):
+def evaluate_many(diagram, q, *, threads=None, executor=None, progress=False,
+                  callback=None):
     """Every journey's availability at each of many vectors of probabilities.
 
     Parameters
@@ -103,6 +107,15 @@ def evaluate_many(diagram, q, *, threads=None, executor=None):
         rows. The result is the same, bit for bit. Rows at which a copula's
         factor must be integrated out are evaluated in the calling process.
         The executor is not shut down.
+    progress : bool or 'auto', default False
+        Draw a progress bar on stderr (tqdm when installed, else a line of
+        text); ``'auto'``: only when stderr is a terminal.
+    callback : callable, optional
+        Called as ``callback(done, total)`` in the calling thread as blocks
+        of rows finish, in vectors: monotone, the last call with ``done ==
+        total == K``. With either, rows evaluated in this process go in
+        at least 64 blocks, so that there is something to report; the
+        result is the same.
 
     Returns
     -------
@@ -186,6 +199,7 @@ def evaluate_many(diagram, q, *, threads=None, executor=None):
     if not isinstance(diagram, _exact.ExactDiagram):
         raise param_error("diagram", func, "an ExactDiagram", diagram, TypeError)
     threads, executor = check_parallel(threads, executor, func)
+    progress, callback = check_progress(progress, callback, func)
     s = diagram.structure
     n_events = s.n_events
     expected = (f"The 'q' parameter of {func} must be an array of shape (K, "
@@ -228,46 +242,72 @@ def evaluate_many(diagram, q, *, threads=None, executor=None):
         ev = diagram.evaluate(q[k], conditionals=False)
         up[k], down[k] = ev.availability, ev.unavailability
 
-    if executor is not None:
-        bad = _first_bad(q, 0, K)
-        if bad is not None:
-            raise _bad_value(func, q, s, *bad)
-        rows = np.arange(K) if fast is None else fast
-        tables = {"var": var, "lo": lo, "hi": hi, "roots": roots, "level": level,
-                  "chunk": chunk}
-        _on_executor(executor, func, tables, q, rows, chunk, up, down)
-        if slow is not None:
-            for k in np.flatnonzero(slow).tolist():
-                one(k)
-        up.setflags(write=False)
-        down.setflags(write=False)
-        return BatchEvaluation(availability=up, unavailability=down, journeys=s.journeys)
+    reporting = progress or callback is not None
+    reporter = Reporter(func, "vectors", progress, callback, K) if reporting else None
+    slow_rows = [] if slow is None else np.flatnonzero(slow).tolist()
 
-    n_parts = 1 if threads == 1 else _PARTS_PER_THREAD * threads
-    size = max(chunk, chunk * math.ceil(K / (n_parts * chunk))) if K else 1
-    bounds = [(a, min(a + size, K)) for a in range(0, K, size)]
-    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+    def advance(n):
+        if reporter is not None and n:
+            reporter.advance(n)
+
+    failed = True
     try:
-        if pool is None:
-            found = [part(a, b) for a, b in bounds]
+        if executor is not None:
+            bad = _first_bad(q, 0, K)
+            if bad is not None:
+                raise _bad_value(func, q, s, *bad)
+            rows = np.arange(K) if fast is None else fast
+            tables = {"var": var, "lo": lo, "hi": hi, "roots": roots, "level": level,
+                      "chunk": chunk}
+            _on_executor(executor, func, tables, q, rows, chunk, up, down, reporter)
+            for k in slow_rows:
+                one(k)
+                advance(1)
         else:
-            found = list(pool.map(lambda ab: part(*ab), bounds))
-        found = [f for f in found if f is not None]
-        if found:
-            raise _bad_value(func, q, s, *min(found))
-        if slow is not None:
-            rows = np.flatnonzero(slow).tolist()
-            if pool is None:
-                for k in rows:
-                    one(k)
-            else:
-                list(pool.map(one, rows))
+            _in_process(part, one, K, chunk, threads, slow, slow_rows, reporting, advance,
+                        lambda found: _bad_value(func, q, s, *found))
+        failed = False
     finally:
-        if pool is not None:
-            pool.shutdown()
+        if reporter is not None:
+            reporter.close(failed)
     up.setflags(write=False)
     down.setflags(write=False)
     return BatchEvaluation(availability=up, unavailability=down, journeys=s.journeys)
+
+
+def _in_process(part, one, K, chunk, threads, slow, slow_rows, reporting, advance, bad):
+    """Rows ``0..K-1`` in blocks, in this thread or on a pool of ``threads``:
+    ``part(a, b)`` for the rows the kernel evaluates, ``one(k)`` for the
+    slow ones; ``advance(n)`` as rows finish, in this thread."""
+    n_parts = 1 if threads == 1 else _PARTS_PER_THREAD * threads
+    if reporting:
+        n_parts = max(n_parts, REPORTED_PARTS)
+    size = max(chunk, chunk * math.ceil(K / (n_parts * chunk))) if K else 1
+    bounds = [(a, min(a + size, K)) for a in range(0, K, size)]
+    slow_in = ([0] * len(bounds) if slow is None else
+               [int(np.count_nonzero(slow[a:b])) for a, b in bounds])
+    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+    try:
+        done = (part(a, b) for a, b in bounds) if pool is None else \
+            pool.map(lambda ab: part(*ab), bounds)
+        found = []
+        for (a, b), n_slow, f in zip(bounds, slow_in, done):
+            if f is not None:
+                found.append(f)
+            else:
+                advance(b - a - n_slow)
+        if found:
+            raise bad(min(found))
+        if pool is None:
+            for k in slow_rows:
+                one(k)
+                advance(1)
+        else:
+            for _ in pool.map(one, slow_rows):
+                advance(1)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def _bad_value(func, q, s, k, e):
@@ -276,7 +316,7 @@ def _bad_value(func, q, s, k, e):
         f"Got q[{k}, {e}] = {float(q[k, e])!r} (event {s.events[e]!r}) instead.")
 
 
-def _on_executor(executor, func, tables, q, rows, chunk, up, down):
+def _on_executor(executor, func, tables, q, rows, chunk, up, down, reporter=None):
     """``up[rows]``, ``down[rows]`` from blocks of rows evaluated on ``executor``."""
     per = max(chunk, chunk * (_TASK_BYTES // (8 * max(1, q.shape[1]) * chunk)))
 
@@ -290,7 +330,7 @@ def _on_executor(executor, func, tables, q, rows, chunk, up, down):
         up[idx], down[idx] = result
 
     with Driver(func, "vectors", executor=executor, total=len(rows),
-                in_flight=_EXECUTOR_IN_FLIGHT) as driver:
+                in_flight=_EXECUTOR_IN_FLIGHT, reporter=reporter) as driver:
         driver.run(_block, tables, blocks(), consume)
 
 

@@ -49,8 +49,8 @@ import numpy as np
 from .._errors import ChunkError
 from .._validation import check_int, param_error
 
-__all__ = ["Chunk", "Driver", "Streams", "chunks", "check_parallel", "EXECUTOR_IN_FLIGHT",
-           "RETRIES"]
+__all__ = ["Chunk", "Driver", "Reporter", "Streams", "chunks", "check_parallel",
+           "check_progress", "EXECUTOR_IN_FLIGHT", "RETRIES"]
 
 #: Chunks in flight on a caller's executor (submitted, not yet reduced):
 #: enough to keep 64 worker threads four deep, with the client's memory
@@ -177,7 +177,7 @@ class Driver:
     """
 
     def __init__(self, func, units, *, threads=1, executor=None, progress=False,
-                 callback=None, total=0, in_flight=None):
+                 callback=None, total=0, in_flight=None, reporter=None):
         self.func, self.units = func, units
         self.executor = executor
         self._pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
@@ -185,7 +185,10 @@ class Driver:
             self._cap = _PER_THREAD * threads
         else:
             self._cap = EXECUTOR_IN_FLIGHT if in_flight is None else in_flight
-        self._progress = _Progress(func, units, progress, callback, total)
+        # a caller's reporter counts more than this run: the caller closes it
+        self._own = reporter is None
+        self._progress = (Reporter(func, units, progress, callback, total)
+                          if reporter is None else reporter)
         self._packed = None     # (payload, its _Packed) of the last run
 
     def __enter__(self):
@@ -200,7 +203,8 @@ class Driver:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-        self._progress.close(failed)
+        if self._own:
+            self._progress.close(failed)
 
     def plan(self, total):
         """The run now has ``total`` units (it never shrinks)."""
@@ -380,10 +384,14 @@ def _test_fault(payload, chunk):
 # --- progress ----------------------------------------------------------------
 
 
-class _Progress:
+class Reporter:
     """``(done, total)`` to a callback and, if asked, a bar on stderr: tqdm
     when installed, else one line rewritten in place (a new line at most
-    every ten seconds when stderr is not a terminal)."""
+    every ten seconds when stderr is not a terminal).
+
+    :class:`Driver` makes one per run; work that is not a run of chunks
+    (or more than one run) makes its own, calls :meth:`advance` in the
+    calling thread, and :meth:`close` at the end."""
 
     def __init__(self, func, units, show, callback, total):
         self.func, self.units = func, units
