@@ -193,14 +193,14 @@ def test_slo_and_alert_reports_identical(parallel):
     assert got.to_dict() == ref.to_dict()
 
 
-def test_evaluate_many_identical(parallel, monkeypatch):
-    """Blocks of rows on any executor, the copula rows that need the factor
-    integrated out in the caller: the same bytes. Small blocks, so that
-    there are several."""
-    from slosim.engines import ExactDiagram, _batch, evaluate_many
+def copula_rows(n=3000):
+    """(diagram, q): a model with a one-factor copula and rows of
+    probabilities around its own, most of them on the kernel and a few (a
+    copula member strictly inside (0, 1) with a sibling) in the caller,
+    where the factor is integrated out."""
+    from slosim.engines import ExactDiagram
     from slosim.model import Beta
 
-    monkeypatch.setattr(_batch, "_TASK_BYTES", 4096)
     a, b, c = (ss.Component(n, unavailability=q) for n, q in (("a", 1e-2), ("b", 2e-2),
                                                                 ("c", 1e-3)))
     web = ss.Component("web", unavailability=Beta.from_counts(9990, 10))
@@ -208,8 +208,19 @@ def test_evaluate_many_identical(parallel, monkeypatch):
                      copulas=[ss.GaussianCopula("day", [a, b, c], loadings=[0.6, 0.5, 0.0])])
     d = ExactDiagram(model)
     rng = np.random.default_rng(1)
-    q = np.minimum(d.structure.q * np.exp(rng.standard_normal((3000, 4))), 1.0)
-    q[rng.random(3000) < 0.99, 2] = 0.0       # most rows on the kernel, a few slow
+    q = np.minimum(d.structure.q * np.exp(rng.standard_normal((n, 4))), 1.0)
+    q[rng.random(n) < 0.99, 2] = 0.0       # most rows on the kernel, a few slow
+    return d, q
+
+
+def test_evaluate_many_identical(parallel, monkeypatch):
+    """Blocks of rows on any executor, the copula rows that need the factor
+    integrated out in the caller: the same bytes. Small blocks, so that
+    there are several."""
+    from slosim.engines import _batch, evaluate_many
+
+    monkeypatch.setattr(_batch, "_TASK_BYTES", 4096)
+    d, q = copula_rows()
     ref = evaluate_many(d, q)
     got = bounded(evaluate_many, d, q, **parallel)
     assert got.unavailability.tobytes() == ref.unavailability.tobytes()
@@ -261,6 +272,13 @@ def test_caller_executor_not_shut_down(process_pool):
 # --- progress ------------------------------------------------------------------
 
 
+def _monotone_to(seen, total):
+    assert seen, "the callback was never called"
+    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(seen, seen[1:]))
+    assert all(d <= t for d, t in seen)
+    assert seen[-1] == (total, total)
+
+
 @pytest.mark.parametrize("how", ["threads=1", "threads=3", "process"])
 def test_callback_monotone_to_total(how, request):
     kw = ({"threads": int(how[-1])} if how.startswith("threads")
@@ -269,9 +287,8 @@ def test_callback_monotone_to_total(how, request):
     res = bounded(_quiet, ss.simulate, point_model(), 50_000, rng=1, chunk_size=4096,
                   callback=lambda done, total: seen.append((done, total)), **kw)
     assert len(seen) >= 13
-    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(seen, seen[1:]))
-    assert all(d <= t for d, t in seen)
-    assert seen[-1] == (res.samples, res.samples) == (50_000, 50_000)
+    assert res.samples == 50_000
+    _monotone_to(seen, 50_000)
 
 
 def test_callback_total_grows_with_rel_error():
@@ -280,8 +297,7 @@ def test_callback_total_grows_with_rel_error():
                       max_samples=2**21, callback=lambda d, t: seen.append((d, t)))
     totals = sorted({t for _, t in seen})
     assert len(totals) > 1 and totals[0] == 8192
-    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(seen, seen[1:]))
-    assert seen[-1] == (res.samples, res.samples)
+    _monotone_to(seen, res.samples)
 
 
 def test_timeline_callback_counts_runs():
@@ -290,30 +306,6 @@ def test_timeline_callback_counts_runs():
                         callback=lambda d, t: seen.append((d, t)))
     assert [d for d, _ in seen] == [16, 32, 48, 64, 80, 96, 100]
     assert {t for _, t in seen} == {100}
-
-
-def _copula_rows(n=3000):
-    """A diagram whose rows mostly run on the kernel, a few (those where
-    the copula's factor must be integrated out) in the caller."""
-    from slosim.engines import ExactDiagram
-
-    a, b, c = (ss.Component(n, unavailability=q) for n, q in (("a", 1e-2), ("b", 2e-2),
-                                                                ("c", 1e-3)))
-    model = ss.Model(ss.series(ss.Component("web", unavailability=1e-4),
-                               ss.k_of_n(2, [a, b, c], name="db"), name="j"),
-                     copulas=[ss.GaussianCopula("day", [a, b, c], loadings=[0.6, 0.5, 0.0])])
-    d = ExactDiagram(model)
-    rng = np.random.default_rng(1)
-    q = np.minimum(d.structure.q * np.exp(rng.standard_normal((n, 4))), 1.0)
-    q[rng.random(n) < 0.99, 2] = 0.0
-    return d, q
-
-
-def _monotone_to(seen, total):
-    assert seen, "the callback was never called"
-    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(seen, seen[1:]))
-    assert all(d <= t for d, t in seen)
-    assert seen[-1] == (total, total)
 
 
 @pytest.mark.parametrize("how", ["threads=1", "threads=2", "process"])
@@ -325,7 +317,7 @@ def test_evaluate_many_callback_counts_rows(how, request, monkeypatch):
     monkeypatch.setattr(_batch, "_TASK_BYTES", 4096)
     kw = ({"threads": int(how[-1])} if how.startswith("threads")
           else {"executor": request.getfixturevalue("process_pool")})
-    d, q = _copula_rows()
+    d, q = copula_rows()
     seen = []
     got = bounded(evaluate_many, d, q, callback=lambda a, b: seen.append((a, b)), **kw)
     _monotone_to(seen, len(q))
@@ -336,7 +328,7 @@ def test_evaluate_many_callback_counts_rows(how, request, monkeypatch):
 def test_evaluate_many_callback_stops_at_a_bad_row():
     from slosim.engines import evaluate_many
 
-    d, q = _copula_rows()
+    d, q = copula_rows()
     q[2500, 0] = 1.5
     seen = []
     with pytest.raises(ValueError, match=r"q\[2500, 0\] = 1.5"):
