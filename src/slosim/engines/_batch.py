@@ -44,7 +44,7 @@ _MIN_CHUNK, _MAX_CHUNK = 8, 1024
 _PARTS_PER_THREAD = 4
 
 #: Blocks of rows at least, when progress is reported.
-REPORTED_PARTS = 64
+_REPORTED_PARTS = 64
 
 #: Looking for a bad value, rows of ``q`` are compared about this many
 #: bytes at a time (so the comparisons' temporaries stay small).
@@ -281,30 +281,24 @@ def _in_process(part, one, K, chunk, threads, slow, slow_rows, reporting, advanc
     slow ones; ``advance(n)`` as rows finish, in this thread."""
     n_parts = 1 if threads == 1 else _PARTS_PER_THREAD * threads
     if reporting:
-        n_parts = max(n_parts, REPORTED_PARTS)
+        n_parts = max(n_parts, _REPORTED_PARTS)
     size = max(chunk, chunk * math.ceil(K / (n_parts * chunk))) if K else 1
     bounds = [(a, min(a + size, K)) for a in range(0, K, size)]
     slow_in = ([0] * len(bounds) if slow is None else
                [int(np.count_nonzero(slow[a:b])) for a, b in bounds])
     pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+    each = map if pool is None else pool.map    # both lazy, results in order
     try:
-        done = (part(a, b) for a, b in bounds) if pool is None else \
-            pool.map(lambda ab: part(*ab), bounds)
         found = []
-        for (a, b), n_slow, f in zip(bounds, slow_in, done):
+        for (a, b), n_slow, f in zip(bounds, slow_in, each(lambda ab: part(*ab), bounds)):
             if f is not None:
                 found.append(f)
             else:
                 advance(b - a - n_slow)
         if found:
             raise bad(min(found))
-        if pool is None:
-            for k in slow_rows:
-                one(k)
-                advance(1)
-        else:
-            for _ in pool.map(one, slow_rows):
-                advance(1)
+        for _ in each(one, slow_rows):
+            advance(1)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
