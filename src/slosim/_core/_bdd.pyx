@@ -93,6 +93,7 @@ cdef inline uint64_t hash3(int32_t a, int32_t b, int32_t c) noexcept nogil:
 
 
 cdef enum:
+    MIN_CAPACITY = 64        # first node slots of a diagram of few variables
     FIRST_CAPACITY = 4096    # first node slots (doubling as needed)
     FIRST_CACHE = 1 << 14    # first computed-table entries (grows with nodes)
     MAX_CACHE = 1 << 23      # largest computed table: 16-byte entries, 128 MiB
@@ -172,12 +173,19 @@ cdef class Diagram:
         self.n_vars = n_vars
         self.max_nodes = max_nodes
         self.max_slots = max_slots
-        self.capacity = FIRST_CAPACITY
+        # First tables in proportion to the variables (up to FIRST_CAPACITY
+        # nodes): a module of a few events is one of hundreds in a model,
+        # and zeroing a full-size computed table for each (a fresh 256 KiB
+        # from the system, page by page) costs more than building it.
+        self.capacity = MIN_CAPACITY
+        while self.capacity < 16 * (<int64_t>n_vars + 2) and self.capacity < FIRST_CAPACITY:
+            self.capacity *= 2
+        cdef uint64_t csize = min(<uint64_t>FIRST_CACHE, 4 * <uint64_t>self.capacity)
         self.nd = <Node *> malloc(self.capacity * sizeof(Node))
         self.bucket_mask = self.capacity - 1
         self.buckets = <int32_t *> calloc(self.capacity, sizeof(int32_t))
-        self.cache_mask = FIRST_CACHE - 1
-        self.cache = <Entry *> calloc(FIRST_CACHE, sizeof(Entry))
+        self.cache_mask = csize - 1
+        self.cache = <Entry *> calloc(csize, sizeof(Entry))
         if self.nd == NULL or self.buckets == NULL or self.cache == NULL:
             raise MemoryError()
         cdef int i
@@ -728,12 +736,19 @@ cdef class Zdd:
         self.n_vars = n_vars
         self.max_nodes = max_nodes
         self.max_slots = max_slots
-        self.capacity = FIRST_CAPACITY
+        # First tables in proportion to the variables (up to FIRST_CAPACITY
+        # nodes): a module of a few events is one of hundreds in a model,
+        # and zeroing a full-size computed table for each (a fresh 256 KiB
+        # from the system, page by page) costs more than building it.
+        self.capacity = MIN_CAPACITY
+        while self.capacity < 16 * (<int64_t>n_vars + 2) and self.capacity < FIRST_CAPACITY:
+            self.capacity *= 2
+        cdef uint64_t csize = min(<uint64_t>FIRST_CACHE, 4 * <uint64_t>self.capacity)
         self.nd = <Node *> malloc(self.capacity * sizeof(Node))
         self.bucket_mask = self.capacity - 1
         self.buckets = <int32_t *> calloc(self.capacity, sizeof(int32_t))
-        self.cache_mask = FIRST_CACHE - 1
-        self.cache = <Entry *> calloc(FIRST_CACHE, sizeof(Entry))
+        self.cache_mask = csize - 1
+        self.cache = <Entry *> calloc(csize, sizeof(Entry))
         self.shortest = <int32_t *> malloc(self.capacity * sizeof(int32_t))
         self.longest = <int32_t *> malloc(self.capacity * sizeof(int32_t))
         if (self.nd == NULL or self.buckets == NULL or self.cache == NULL
