@@ -116,6 +116,39 @@ def test_preprocessing_never_changes_an_answer(tree):
         assert abs(off[j].unavailability - u) <= 1e-12 * u + 1e-300, (j, u)
 
 
+@settings(PROPERTY, max_examples=60)
+@given(tree=fault_trees(), share=st.sampled_from([0.0, 0.5, 1.01]))
+def test_past_the_quick_attempt_either_way_is_exact(tree, share):
+    """The quick first attempt overflows; then modules, or one diagram when
+    a part would hold over ``share`` of the events: the same answers."""
+    model, _ = tree
+    off = ss.exact(model, _preprocess=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_modular, "_MIN_FIRST_BUDGET", 3)
+        mp.setattr(_modular, "_QUICK_BUDGET_FACTOR", 0)
+        mp.setattr(_modular, "MIN_MODULE_EVENTS", 1)
+        mp.setattr(_exact, "_MODULES_MAX_SHARE", share)
+        same_results(ss.exact(model), off)
+
+
+@pytest.mark.parametrize("share, modules", [(0.0, False), (1.01, True)])
+def test_a_part_of_most_of_the_model_is_built_as_one_diagram(monkeypatch, share, modules):
+    """Past the quick attempt, modules are cut only when no part holds
+    ``_MODULES_MAX_SHARE`` of the events or more."""
+    model = _wide(n_modules=3, width=6)
+    built = []
+    real = _modular.ModularDiagram.build
+    monkeypatch.setattr(_modular.ModularDiagram, "build",
+                        lambda self: built.append(self.largest_share) or real(self))
+    monkeypatch.setattr(_modular, "_MIN_FIRST_BUDGET", 3)
+    monkeypatch.setattr(_modular, "_QUICK_BUDGET_FACTOR", 0)
+    monkeypatch.setattr(_exact, "_MODULES_MAX_SHARE", share)
+    same_results(ss.exact(model), ss.exact(model, _preprocess=False))
+    assert bool(built) is modules
+    if modules:
+        assert 0.0 < built[0] < 1.0
+
+
 @settings(PROPERTY, max_examples=40)
 @given(tree=fault_trees(negation=False), data=st.data())
 def test_modules_keep_shocks_exact(tree, data):

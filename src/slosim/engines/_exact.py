@@ -67,9 +67,17 @@ _COALESCE = False
 _GROUP = True
 
 #: Whether :func:`exact` first tries one diagram of the whole model in the
-#: given order (within the first budget) before cutting it into modules;
+#: given order (within a quick budget, linear in the graph's size) before
+#: cutting it into modules;
 #: the tests turn it off to exercise the modules on small models.
 _FLAT_FIRST = True
+
+#: Past the quick first attempt, :func:`exact` builds one diagram of the
+#: model after all when its modules leave a part over this share of its
+#: events: cutting off a few small modules changes little, and one diagram
+#: races its orders from the whole model's (measured on the Aralia trees:
+#: edf9203, cea9601 and the edfpa trees without modules).
+_MODULES_MAX_SHARE = 0.9
 
 
 def _flat(structure, reduced, max_nodes, first_only=False, given_failed=None):
@@ -252,26 +260,35 @@ def _solve(s, max_nodes, preprocess):
 
     Without ``preprocess``: one diagram of the graph as lowered. With it:
     the preprocessed graph's one diagram in the given order when it fits
-    the first budget (small and structured models: the flat diagram is
-    the fastest); otherwise its modules' diagrams, each raced over the
-    orders within what is left of ``max_nodes``.
+    a budget linear in the graph's size (small and structured models: the
+    flat diagram is the fastest); otherwise its modules' diagrams, each
+    raced over the orders within what is left of ``max_nodes``, unless a
+    part would hold most of the model (``_MODULES_MAX_SHARE``): then one
+    diagram, its orders raced from the given one's full first budget.
     """
     max_nodes = check_int(max_nodes, "max_nodes", "exact", low=2, high=2**31 - 1)
     if not preprocess:
         diagram = ExactDiagram(s, max_nodes=max_nodes, _func="exact", _preprocess=False)
         return diagram.evaluate(), diagram.nodes
     reduced = reduce(s, coalesce=_COALESCE)
-    built = given_failed = chosen = None
+    built = given_failed = md = None
     if _FLAT_FIRST:
         try:
-            built = _flat(s, reduced, max_nodes, first_only=True)
+            built = _flat(s, reduced, max_nodes, first_only="quick")
         except Overflow as exc:
-            # its partial diagram gives bounds if nothing larger is tried
-            given_failed = exc.args if exc.args[0] >= max_nodes else exc.args[:2]
+            # past max_nodes: its partial diagram gives bounds if nothing
+            # larger is tried; within, the given order gets its full first
+            # budget if one diagram is built after all
+            if exc.args[0] >= max_nodes:
+                given_failed = exc.args
     if built is None:
         cut = group_leaves(reduced) if _GROUP else reduced
         chosen = choose_modules(cut, find_modules(cut))
-    if built is None and not chosen:
+        if chosen:
+            md = ModularDiagram(s, cut, chosen, max_nodes, _ordering.candidates(_graph(s)))
+            if _FLAT_FIRST and md.largest_share >= _MODULES_MAX_SHARE:
+                md = None
+    if built is None and md is None:
         try:
             built = _flat(s, reduced, max_nodes, given_failed=given_failed)
         except Overflow as exc:
@@ -279,8 +296,7 @@ def _solve(s, max_nodes, preprocess):
     if built is not None:
         diagram = ExactDiagram(s, max_nodes=max_nodes, _func="exact", _built=built)
         return diagram.evaluate(), diagram.nodes
-    md = ModularDiagram(s, cut, chosen, max_nodes, _ordering.candidates(_graph(s)))
-    if md.overflow:
+    if md.build().overflow:
         raise _modules_too_large(s, md, max_nodes)
 
     def evaluate(qv, rv=None):

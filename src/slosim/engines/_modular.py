@@ -59,6 +59,14 @@ _GIVEN_BUDGET_FACTOR = 8
 #: Smallest budget of the first attempt, so small models never retry.
 _MIN_FIRST_BUDGET = 1 << 16
 
+#: The first attempt of :func:`slosim.exact`, one diagram of the whole
+#: model in the given order, may use this many nodes times the graph's
+#: size (at least ``_MIN_FIRST_BUDGET``) when the model has modules to cut
+#: it into instead. On the Aralia trees, one diagram is the faster way
+#: where it fits in about 25 times the graph's size, modules where it needs
+#: 300 times and more (between, either way within about 1.5x).
+_QUICK_BUDGET_FACTOR = 32
+
 #: A module gets a diagram of its own when it has at least this many
 #: events below it. Even two events as one variable pay on the Aralia
 #: trees: a quarter to a half fewer nodes on the large ones, and the few
@@ -103,7 +111,8 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
     The given depth-first order is tried first, with a budget
     proportional to the graph's size to the power 1.5 (or ``max_nodes`` if
     smaller); with
-    ``first_only``, that is the only attempt (``given_failed``, the
+    ``first_only``, that is the only attempt (with ``first_only="quick"``,
+    at a budget linear in the graph's size; ``given_failed``, the
     ``Overflow`` arguments of such an attempt, skips it). Past it, the other orders of
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
     growing fourfold, the ones that got furthest first, while the nodes of
@@ -133,6 +142,8 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
 
     first = min(max_nodes, max(_MIN_FIRST_BUDGET,
                                int(_GIVEN_BUDGET_FACTOR * graph.size() ** 1.5)))
+    if first_only == "quick":
+        first = min(first, max(_MIN_FIRST_BUDGET, _QUICK_BUDGET_FACTOR * graph.size()))
     if first_only:
         max_nodes = first
     progress = {}     # candidate -> (graph nodes done, -index) when it overflowed
@@ -266,8 +277,15 @@ class ModularDiagram:
         part orders its events as they do, and a module where its first
         event comes. The orders that suit the whole model suit its parts.
 
+    The parts are cut on construction; :meth:`build` builds their
+    diagrams.
+
     Attributes
     ----------
+    largest_share : float
+        The largest part's leaves (events and modules) over the model's
+        events: near 1 when the modules leave one diagram of nearly the
+        whole model to build.
     nodes : int
         Nodes of all the diagrams built (each with its two terminals).
     overflow : list
@@ -279,7 +297,6 @@ class ModularDiagram:
     def __init__(self, structure, reduced, chosen, max_nodes, makers):
         self.structure = structure
         R = reduced
-        L = R.n_leaves
         self.parts = []
         part_of = {}                       # module node -> part number
         for m in sorted(chosen):           # children before parents
@@ -287,10 +304,18 @@ class ModularDiagram:
             self.parts.append(self._cut(R, [m], m, chosen, part_of))
         self.top = self._cut(R, R.outputs, None, chosen, part_of)
         self.parts.append(self.top)
+        self.largest_share = max(p.n_leaves for p in self.parts) / max(1, structure.n_events)
+        self._reduced, self._max_nodes, self._makers = R, max_nodes, makers
+
+    def build(self):
+        """Build every part's diagram, children first, within ``max_nodes``
+        in all; returns self (see :attr:`overflow`)."""
+        structure, max_nodes, R = self.structure, self._max_nodes, self._reduced
+        L = R.n_leaves
         self.nodes = 0
         self.overflow = []
         C = structure.n_components
-        orders = _PartOrders(self.parts, makers)
+        orders = _PartOrders(self.parts, self._makers)
         for i, p in enumerate(self.parts):
             p.coherent = not any(op == NOT for op in p.ops) and all(
                 self.parts[s].coherent for s in p.subs)
@@ -327,6 +352,7 @@ class ModularDiagram:
             p.level = rank.astype(np.intp)
             p.roots = [int(ids[o]) for o in p.roots]
             self.nodes += int(p.diagram.nodes)
+        return self
 
     @staticmethod
     def _n_comp_leaves(p, C):
