@@ -542,6 +542,44 @@ def test_the_kernel_tells_budget_from_memory():
     assert len(_bdd.build(_bdd.Diagram(200, 10**6), *args)) == 201
 
 
+def test_an_overflowed_build_continues_where_it_stopped():
+    """A build past its budget, its budget raised and resumed (again and
+    again), gives the diagrams a fresh build gives; a mismatched resume is
+    refused."""
+    from slosim._core import _bdd
+    from slosim.engines._modular import BDD_OP
+    from slosim.engines._preprocess import reduce
+    from slosim.model import lower
+
+    xs = components([0.02 * (i + 1) for i in range(24)])
+    model = ss.series(ss.k_of_n(7, xs[:14], name="a"), ss.k_of_n(6, xs[8:], name="b"),
+                      ss.parallel(ss.negate(ss.series(*xs[3:20:2])), xs[0]), name="top")
+    R = reduce(lower(model), coalesce=False)
+    ops, ks, ptr, idx = R.arrays()
+    args = (np.arange(R.n_leaves, dtype=np.int32),
+            np.ascontiguousarray(BDD_OP[np.asarray(ops, dtype=np.intp)]),
+            np.asarray(ks, dtype=np.int64), np.asarray(ptr, dtype=np.int64),
+            np.asarray(idx, dtype=np.int64))
+    q = np.linspace(0.01, 0.3, R.n_leaves)
+    fresh = _bdd.Diagram(R.n_leaves, 10**6)
+    fresh_ids = _bdd.build(fresh, *args)
+    want = _bdd.probabilities(fresh, q)[1][fresh_ids]
+    d, resume, budget, stops = _bdd.Diagram(R.n_leaves, 40), None, 40, []
+    while True:
+        try:
+            ids = _bdd.build(d, *args, resume=resume)
+            break
+        except _bdd.BudgetExceeded as exc:
+            size, done, ids = exc.args
+            stops.append(done)
+            resume, budget = (ids, done), budget + 40
+            d.budget = budget
+    assert len(stops) > 3 and stops == sorted(stops)
+    np.testing.assert_allclose(_bdd.probabilities(d, q)[1][ids], want, rtol=1e-13)
+    with pytest.raises(ValueError, match="resume must be"):
+        _bdd.build(d, *args, resume=(ids[:-1], 3))
+
+
 # --- results -----------------------------------------------------------------------
 
 

@@ -236,8 +236,8 @@ def test_the_budget_bounds_every_attempt(monkeypatch):
     sizes = []
     real = exact_module._attempt
 
-    def spy(arrays, rank, n_vars, budget):
-        out = real(arrays, rank, n_vars, budget)
+    def spy(arrays, rank, n_vars, budget, resume=None):
+        out = real(arrays, rank, n_vars, budget, resume)
         sizes.append((budget, out[0].nodes if out[0] is not None else out[1][0]))
         return out
 

@@ -25,6 +25,7 @@ def build(
     gate_k: np.ndarray,
     child_ptr: np.ndarray,
     child_idx: np.ndarray,
+    resume: tuple[np.ndarray, int] | None = None,
 ) -> np.ndarray: ...
 def probabilities(
     d: Diagram, q: np.ndarray, r: np.ndarray | None = None

@@ -456,7 +456,8 @@ cdef class Diagram:
 
 def build(Diagram d, const int32_t[::1] leaf_var not None,
           const int32_t[::1] gate_op not None, const int64_t[::1] gate_k not None,
-          const int64_t[::1] child_ptr not None, const int64_t[::1] child_idx not None):
+          const int64_t[::1] child_ptr not None, const int64_t[::1] child_idx not None,
+          resume=None):
     """Build the diagram of every node; return their ids (int32 array).
 
     Nodes are leaves ``0..L-1`` (leaf i is variable ``leaf_var[i]``) then
@@ -469,6 +470,11 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
     size in ``args[0]``, the number of graph nodes finished in
     ``args[1]`` and the ids array in ``args[2]`` (valid for those);
     MemoryError when memory for the nodes cannot be allocated.
+
+    ``resume=(ids, done)``, the last two of such a BudgetExceeded's args
+    for the same diagram and graph, continues that build (after raising
+    the diagram's budget) from graph node ``done``: the nodes built so far
+    stay valid in the diagram.
     """
     cdef int64_t L = leaf_var.shape[0]
     cdef int64_t G = gate_op.shape[0]
@@ -495,22 +501,28 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
                 raise ValueError(f"gate {g}: child {child_idx[c]} is not an "
                                  f"earlier node")
         max_kids = max(max_kids, n)
-    ids = np.empty(L + G, dtype=np.int32)
+    cdef int64_t done = 0
+    if resume is None:
+        ids = np.empty(L + G, dtype=np.int32)
+    else:
+        ids, done = resume
+        if (not isinstance(ids, np.ndarray) or ids.dtype != np.int32
+                or ids.shape != (L + G,) or not 0 <= done <= L + G):
+            raise ValueError("resume must be (ids, done) of a build of this graph")
     cdef int32_t[::1] out = ids
     kid_ids = np.empty(max_kids, dtype=np.int32)
     cdef int32_t[::1] kv = kid_ids
     work_arr = np.empty(max_kids + 1, dtype=np.int32)
     cdef int32_t[::1] work = work_arr
     cdef int32_t r = 0
-    cdef int64_t done = 0
     with nogil:
-        for i in range(L):
+        for i in range(done, L):
             r = d.mk(leaf_var[i], 0, 1)
             if r < 0:
                 break
             out[i] = r
             done += 1
-        for g in range(G):
+        for g in range(max(0, done - L), G):
             if r < 0:
                 break
             n = child_ptr[g + 1] - child_ptr[g]

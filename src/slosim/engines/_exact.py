@@ -80,7 +80,7 @@ _FLAT_FIRST = True
 _MODULES_MAX_SHARE = 0.9
 
 
-def _flat(structure, reduced, max_nodes, first_only=False, given_failed=None):
+def _flat(structure, reduced, max_nodes, first_only=False, given_failed=None, resume=None):
     """Build one diagram of every journey over the preprocessed graph:
     (rank, Diagram, journey roots); raises Overflow.
 
@@ -94,7 +94,8 @@ def _flat(structure, reduced, max_nodes, first_only=False, given_failed=None):
               np.asarray(ks, dtype=np.int64), np.asarray(ptr, dtype=np.int64),
               np.asarray(idx, dtype=np.int64))
     rank, diagram, ids = build_diagram(s.n_events, arrays, _graph(s), max_nodes,
-                                       first_only=first_only, given_failed=given_failed)
+                                       first_only=first_only, given_failed=given_failed,
+                                       resume=resume)
     return rank, diagram, [int(ids[o]) for o in reduced.outputs]
 
 
@@ -271,16 +272,18 @@ def _solve(s, max_nodes, preprocess):
         diagram = ExactDiagram(s, max_nodes=max_nodes, _func="exact", _preprocess=False)
         return diagram.evaluate(), diagram.nodes
     reduced = reduce(s, coalesce=_COALESCE)
-    built = given_failed = md = None
+    built = given_failed = quick = md = None
     if _FLAT_FIRST:
         try:
             built = _flat(s, reduced, max_nodes, first_only="quick")
         except Overflow as exc:
             # past max_nodes: its partial diagram gives bounds if nothing
-            # larger is tried; within, the given order gets its full first
-            # budget if one diagram is built after all
+            # larger is tried; within, the given order continues to its
+            # full first budget if one diagram is built after all
             if exc.args[0] >= max_nodes:
                 given_failed = exc.args
+            else:
+                quick = exc.args
     if built is None:
         cut = group_leaves(reduced) if _GROUP else reduced
         chosen = choose_modules(cut, find_modules(cut))
@@ -290,7 +293,7 @@ def _solve(s, max_nodes, preprocess):
                 md = None
     if built is None and md is None:
         try:
-            built = _flat(s, reduced, max_nodes, given_failed=given_failed)
+            built = _flat(s, reduced, max_nodes, given_failed=given_failed, resume=quick)
         except Overflow as exc:
             raise _too_large(s, reduced, max_nodes, *exc.args) from None
     if built is not None:

@@ -86,13 +86,20 @@ class Overflow(Exception):
     Diagram, ids), whose first ``graph nodes built`` ids are valid."""
 
 
-def _attempt(arrays, rank, n_vars, budget):
+def _attempt(arrays, rank, n_vars, budget, resume=None):
     """Build with leaf levels ``rank``: (Diagram, ids), or on overflow
     (None, (size, done, partial)), ``partial`` being (rank, Diagram, ids)
-    with the first ``done`` graph nodes built."""
-    diagram = _bdd.Diagram(n_vars, budget)
+    with the first ``done`` graph nodes built. ``resume``, the ``(size,
+    done, partial)`` of an overflowed attempt in the same order, continues
+    it within the larger ``budget``."""
+    if resume is None:
+        diagram, more = _bdd.Diagram(n_vars, budget), {}
+    else:
+        size, done, (rank, diagram, ids) = resume
+        diagram.budget = budget
+        more = {"resume": (ids, done)}
     try:
-        ids = _bdd.build(diagram, rank, *arrays)
+        ids = _bdd.build(diagram, rank, *arrays, **more)
     except _bdd.BudgetExceeded as exc:
         size, done, ids = exc.args
         return None, (size, done, (rank, diagram, ids))
@@ -100,7 +107,7 @@ def _attempt(arrays, rank, n_vars, budget):
 
 
 def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
-                  given_failed=None, makers=None, probe=False):
+                  given_failed=None, makers=None, probe=False, resume=None):
     """Build the diagrams of a graph's nodes: (rank, Diagram, node ids).
 
     ``arrays`` are the builder's ``(gate_op, gate_k, child_ptr,
@@ -117,14 +124,17 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
     growing fourfold, the ones that got furthest first, while the nodes of
     all attempts stay within ``max_nodes``; then the two furthest orders
-    run with ``max_nodes`` in turn. At most two diagrams exist at a time
-    (the attempt, and the furthest overflowed one, kept for bounds), so
-    ``max_nodes`` bounds memory, and a graph too large for every order
-    costs at most about three times the nodes of one attempt at
-    ``max_nodes``. ``makers``
+    run with ``max_nodes`` in turn. An order that runs again continues its
+    last attempt (the nodes built stay valid), so a round costs only the
+    nodes past the last one's. The attempts kept hold at most the nodes
+    the race spent, within ``max_nodes``; past the race, the two furthest
+    orders' (and the furthest overflowed one, kept for bounds), so memory
+    stays within about three times ``max_nodes``. ``makers``
     replaces the candidates (``(name, make_rank)`` pairs, as
     :func:`_ordering.candidates` gives them); with ``probe``, the first
     round tries every order at a sixteenth of the first budget instead.
+    ``resume``, the ``Overflow`` arguments of a quick attempt in the given
+    order, makes the given order's first attempt continue it.
 
     Raises
     ------
@@ -161,14 +171,21 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
         if len(given_failed) > 2:
             furthest = progress[0], given_failed[:2], given_failed[2]
         tried, spent = list(range(1, len(makers))), given_failed[0]
+    # each order's last overflowed attempt, continued when it runs again
+    partials = {} if resume is None else {0: resume}
     while True:
         for i in tried:
-            diagram, ids = _attempt(arrays, rank_of(i), n_vars, budget)
+            more = partials.pop(i, None)
+            before = 0
+            if more is not None:
+                ranks[i], before = more[2][0], more[0]
+            diagram, ids = _attempt(arrays, rank_of(i), n_vars, budget, more)
             if diagram is not None:
                 return ranks[i], diagram, ids
+            partials[i] = ids
             failed[i] = ids[:2]       # (nodes, graph nodes done) on overflow
             progress[i] = (ids[1], -i)
-            spent += failed[i][0]
+            spent += failed[i][0] - before
             if furthest[0] is None or progress[i][0] >= furthest[0][0]:
                 # the furthest partial diagram, for bounds
                 furthest = progress[i], ids[:2], ids[2]
@@ -188,6 +205,7 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
             # order got is a fair guide, not a sure one)
             budget = max_nodes
             tried = sorted(progress, key=progress.get, reverse=True)[:2]
+            partials = {i: partials[i] for i in tried if i in partials}
     if furthest[0] is not None:
         raise Overflow(*furthest[1], furthest[2])
     best = max(progress, key=progress.get)
