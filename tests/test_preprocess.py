@@ -272,6 +272,62 @@ def test_single_use_events_are_grouped():
     assert all(_preprocess.find_modules(G)[g] for g in (0, 2))
 
 
+def _evaluate(R, up):
+    """Each output of the Reduced graph ``R`` with leaves ``up`` (bools)."""
+    from slosim.model import K_OF_N, NOT, PARALLEL, SERIES
+
+    val = list(up)
+    for op, k, kids in zip(R.ops, R.ks, R.kids):
+        n_up = sum(val[c] for c in kids)
+        val.append(not val[kids[0]] if op == NOT else
+                   n_up == len(kids) if op == SERIES else
+                   n_up >= 1 if op == PARALLEL else n_up >= k)
+        assert op in (SERIES, PARALLEL, K_OF_N, NOT)
+    return [val[o] for o in R.outputs]
+
+
+@settings(PROPERTY, max_examples=200)
+@given(tree=fault_trees(max_events=9))
+def test_boolean_optimisation_keeps_every_function(tree):
+    """Every output of the optimised graph equals the original's for every
+    state of the events, and the graph is no larger."""
+    import itertools
+
+    model, _ = tree
+    R = _preprocess.reduce(lower(model), coalesce=False)
+    O = _preprocess.optimize(R)
+    assert sum(map(len, O.kids)) <= sum(map(len, R.kids))
+    for up in itertools.product((False, True), repeat=R.n_leaves):
+        assert _evaluate(O, up) == _evaluate(R, up), up
+
+
+@pytest.mark.parametrize("outer, inner", [(ss.series, ss.parallel), (ss.parallel, ss.series)])
+def test_boolean_optimisation_absorbs(outer, inner):
+    """x and (x or y) = x, x or (x and y) = x: y drops out, and a gate of
+    many such uses keeps only what matters."""
+    x, y, z = (ss.Component(n, unavailability=0.1) for n in "xyz")
+    R = _preprocess.reduce(lower(ss.Model(ss.Journey(outer(x, inner(x, y)), name="t"))))
+    O = _preprocess.optimize(R)
+    assert O.outputs == [0] and O.ops == []          # the journey is x itself
+    # z, x or y, x, x or z: only x and z matter
+    s = lower(ss.Model(ss.Journey(outer(z, inner(x, y), outer(x, inner(x, z))), name="t")))
+    O = _preprocess.optimize(_preprocess.reduce(s))
+    used = {s.events[c] for kids in O.kids for c in kids if c < O.n_leaves}
+    assert used == {"x", "z"} and len(O.ops) == 1
+    assert O.ops[0] == lower(outer(x, z, name="xz")).gate_op[0]
+
+
+def test_boolean_optimisation_leaves_a_constant_output_alone():
+    """x and not x is constant: the graph is returned unchanged (a journey
+    keeps a diagram of its own)."""
+    x = ss.Component("x", unavailability=0.1)
+    R = _preprocess.reduce(lower(ss.Model([ss.Journey(ss.series(x, ss.negate(x)), name="t"),
+                                            ss.Journey(ss.parallel(x, ss.negate(x)), name="u")])))
+    assert _preprocess.optimize(R) is R
+    res = ss.exact(ss.Model([ss.Journey(ss.series(x, ss.negate(x)), name="t")]))
+    assert res["t"].availability == 0.0
+
+
 def test_coalescing_flattens_single_parent_gates():
     e = [ss.Component(f"e{i}", unavailability=0.1) for i in range(6)]
     inner = ss.series(e[0], e[1])

@@ -43,7 +43,7 @@ from ..results import ExactResult, ExactResults
 from . import _ordering
 from ._given import apply_given, given_labels
 from ._modular import BDD_OP, ModularDiagram, Overflow, build_diagram, choose_modules, graph_bounds
-from ._preprocess import find_modules, group_leaves, reduce
+from ._preprocess import find_modules, group_leaves, optimize, reduce
 from ._quadrature import integrate_factor
 
 __all__ = ["exact", "ExactDiagram", "Evaluation", "DEFAULT_MAX_NODES"]
@@ -71,6 +71,10 @@ _GROUP = True
 #: cutting it into modules;
 #: the tests turn it off to exercise the modules on small models.
 _FLAT_FIRST = True
+
+#: Whether a model past the quick first attempt has the redundant uses of
+#: its shared nodes removed first (:func:`_preprocess.optimize`).
+_OPTIMIZE = True
 
 #: Past the quick first attempt, :func:`exact` builds one diagram of the
 #: model after all when its modules leave a part over this share of its
@@ -285,6 +289,11 @@ def _solve(s, max_nodes, preprocess):
             else:
                 quick = exc.args
     if built is None:
+        if _OPTIMIZE:
+            optimized = optimize(reduced)
+            if optimized is not reduced:
+                # a new graph: the quick attempt's diagram is not its
+                reduced, quick, given_failed = optimized, None, None
         cut = group_leaves(reduced) if _GROUP else reduced
         chosen = choose_modules(cut, find_modules(cut))
         if chosen:
