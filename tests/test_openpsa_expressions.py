@@ -120,11 +120,65 @@ def test_periodic_test_instant_repair(lam, tau, theta, t, since):
     assert got == pytest.approx(1 - math.exp(-lam * since), rel=1e-12, abs=0)
 
 
-@pytest.mark.parametrize("n", [5, 11, 3])
+def _markov_periodic_test(lam, mu, tau, theta, t):
+    """The five-argument periodic test as its Markov chain (working,
+    failed, in repair), stepped test by test with matrix exponentials: an
+    oracle independent of the closed form."""
+    import numpy as np
+    from scipy.linalg import expm
+
+    Q = np.array([[-lam, lam, 0.0], [0.0, 0.0, 0.0], [mu, 0.0, -mu]])
+    p = np.array([1.0, 0.0, 0.0])
+    now, test = 0.0, theta
+    while test < t:
+        p = p @ expm(Q * (test - now))
+        p = np.array([p[0], 0.0, p[1] + p[2]])      # the test finds the failed
+        now, test = test, test + tau
+    p = p @ expm(Q * (t - now))
+    return p[1] + p[2]
+
+
+# SCRAM 0.16.2's six printed digits for the same basic events (scram --bdd
+# --probability true, one event under an OR with an event of probability 0)
+@pytest.mark.parametrize("lam, mu, tau, theta, t, scram", [
+    (1e-3, 1e-1, 100.0, 50.0, 1000.0, 0.0485063),
+    (1e-3, 1e-1, 100.0, 50.0, 30.0, 0.0295545),     # before the first test
+    (1e-3, 1e-1, 100.0, 50.0, 150.0, 0.0947191),    # at a test: just before it
+    (1e-3, 1e-1, 100.0, 50.0, 175.5, 0.0317155),
+    (2e-3, 2e-3, 80.0, 20.0, 505.0, 0.456458),      # lambda = mu
+    (1e-2, 5e-2, 24.0, 0.0, 1000.0, 0.238554),
+    (5e-4, 1.0, 720.0, 360.0, 8760.0, 0.213253),
+    (1e-4, 1e-3, 10.0, 5.0, 12345.0, 0.0913228),   # 1,234 tests
+])
+def test_periodic_test_with_repair(lam, mu, tau, theta, t, scram):
+    got = probability(expr("periodic-test", f(lam), f(mu), f(tau), f(theta), f(t)))
+    assert got == pytest.approx(scram, rel=5e-6, abs=0)
+    assert got == pytest.approx(_markov_periodic_test(lam, mu, tau, theta, t),
+                                rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("lam, tau, theta, t", [
+    (1e-3, 100.0, 50.0, 1000.0), (2e-4, 720.0, 0.0, 8760.0), (1e-2, 24.0, 30.0, 10.0)])
+def test_periodic_test_repair_limits(lam, tau, theta, t):
+    """No repair: once failed, down for good (1 - exp(-lambda t)); a repair
+    far faster than failures: the instant repair of the four-argument form."""
+    none = probability(expr("periodic-test", f(lam), f(0.0), f(tau), f(theta), f(t)))
+    assert none == pytest.approx(-math.expm1(-lam * t), rel=1e-12, abs=0)
+    fast = probability(expr("periodic-test", f(lam), f(1e9), f(tau), f(theta), f(t)))
+    instant = probability(expr("periodic-test", f(lam), f(tau), f(theta), f(t)))
+    assert fast == pytest.approx(instant, rel=1e-6, abs=0)
+
+
+@pytest.mark.parametrize("n", [11, 3, 6])
 def test_periodic_test_other_forms_are_refused(n):
     check_error(expr("periodic-test", *[f(0.5)] * n), "<periodic-test>",
                 f"basic event 'e' uses <periodic-test> with {n} arguments: slosim "
-                f"evaluates only the four-argument form")
+                f"evaluates the four-argument form")
+
+
+def test_periodic_test_repair_rate_is_checked():
+    check_error(expr("periodic-test", f(1e-3), f(-1.0), f(10.0), f(0.0), f(1.0)),
+                "<float value=\"-1.0\"", "the repair rate", ">= 0")
 
 
 def test_expressions_over_parameters():

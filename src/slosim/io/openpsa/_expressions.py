@@ -6,7 +6,7 @@ value; or an expression of MEF 2.0 evaluated in floating point, as SCRAM
 evaluates it: arithmetic, comparisons and ``ite`` over constants and
 parameters, ``system-mission-time`` (the reader's ``mission_time``),
 ``exponential``, ``GLM``, ``Weibull`` and ``periodic-test`` (its
-four-argument form); the deviates and
+four- and five-argument forms); the deviates and
 ``histogram`` (a :class:`Deviate`: a slosim distribution where slosim has
 one, and in any case SCRAM's point value, the mean).
 """
@@ -62,6 +62,38 @@ def _periodic_test(lam, tau, theta, t):
     delta = t - theta
     since = delta - int(delta / tau) * tau
     return _exponential(lam, since if since else tau)
+
+
+def _periodic_test_repair(lam, mu, tau, theta, t):
+    """Instant tests every ``tau`` from ``theta`` on, a failure found
+    repaired at rate ``mu``: the unavailability of the Markov chain
+    working -> failed (rate lambda), in repair -> working (rate mu), each
+    test moving the failed into repair. Over a period from a test with a
+    share ``u`` down (all in repair), the share down after ``s`` is
+    ``1 - exp(-lambda s) + u (exp(-lambda s) - g(s))``, ``g(s)`` being the
+    chance that a repair ends and no failure follows by ``s``; from test to
+    test ``u`` follows an affine recurrence, summed as a geometric series.
+    The period arithmetic is that of the four-argument form."""
+    if t <= theta:
+        return _exponential(lam, t)
+
+    def g(s):
+        # mu (exp(-mu s) - exp(-lambda s)) / (lambda - mu), without cancellation
+        d = lam - mu
+        return mu * math.exp(-lam * s) * (s if d == 0 else math.expm1(d * s) / d)
+
+    delta = t - theta
+    n = int(delta / tau)
+    since = delta - n * tau
+    if not since:
+        n, since = n - 1, tau
+    u = _exponential(lam, theta)             # down at the first test
+    if n:
+        one_minus_a, b = _exponential(lam, tau), g(tau)
+        c = math.exp(-lam * tau) - b          # u' = (1 - a) + c u
+        cn = c ** n
+        u = cn * u + one_minus_a * (1 - cn) / (one_minus_a + b)
+    return _exponential(lam, since) + u * (math.exp(-lam * since) - g(since))
 
 
 _POSITIVE, _NON_NEGATIVE, _PROBABILITY = "> 0", ">= 0", "in [0, 1]"
@@ -127,6 +159,15 @@ _FUNCTIONS = {
                                           ("the time before the first test",
                                            _NON_NEGATIVE),
                                           ("the mission time", _NON_NEGATIVE))),
+}
+
+# (tag, number of arguments) -> the form of a function with several.
+_FORMS = {
+    ("periodic-test", 5): (5, _periodic_test_repair, (
+        ("the failure rate", _POSITIVE), ("the repair rate", _NON_NEGATIVE),
+        ("the time between tests", _POSITIVE),
+        ("the time before the first test", _NON_NEGATIVE),
+        ("the mission time", _NON_NEGATIVE))),
 }
 
 DOUBLE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -285,12 +326,13 @@ class Expressions:
                 self.fail(f"<{tag}> in {what} must be empty", where,
                           el.children[0].line, owner.id)
             return self.mission_time
-        if tag == "periodic-test" and len(el.children) != 4:
+        if tag == "periodic-test" and len(el.children) not in (4, 5):
             self.fail(f"{what} uses <periodic-test> with {len(el.children)} "
-                      f"arguments: slosim evaluates only the four-argument form "
-                      f"(lambda, tau, theta, t: instant test and repair); evaluate "
-                      f"the others for your mission time and write a <float> "
-                      f"(see docs/io)", where, el.line, owner.id)
+                      f"arguments: slosim evaluates the four-argument form "
+                      f"(lambda, tau, theta, t: instant test and repair) and the "
+                      f"five-argument one (lambda, mu, tau, theta, t: repair at "
+                      f"rate mu); evaluate the others for your mission time and "
+                      f"write a <float> (see docs/io)", where, el.line, owner.id)
         if tag in _FUNCTIONS:
             return self.evaluate(el, owner, what)
         if tag in _DEVIATES:
@@ -392,9 +434,9 @@ class Expressions:
     def evaluate(self, el, owner, what):
         """The float an arithmetic or time-dependent expression gives."""
         tag, where = el.tag, owner.where
-        arity, func, checks = _FUNCTIONS[tag]
-        self.check_attrs(el, where, ())
         n = len(el.children)
+        arity, func, checks = _FORMS.get((tag, n), _FUNCTIONS[tag])
+        self.check_attrs(el, where, ())
         if isinstance(arity, tuple) and n < arity[0]:
             self.fail(f"<{tag}> in {what} takes {arity[0]} or more arguments, not "
                       f"{n}", where, el.line, owner.id)
