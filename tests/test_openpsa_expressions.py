@@ -169,11 +169,94 @@ def test_periodic_test_repair_limits(lam, tau, theta, t):
     assert fast == pytest.approx(instant, rel=1e-6, abs=0)
 
 
-@pytest.mark.parametrize("n", [11, 3, 6])
+def _stepped_periodic_test(lam, lam_test, mu, tau, theta, gamma, pi, x, sigma, omega, t):
+    """The eleven-argument periodic test stepped test by test (working,
+    failed, in repair, under test working, under test failed): an oracle
+    for the reader's matrix powers."""
+    import numpy as np
+    from scipy.linalg import expm
+
+    Q = np.zeros((5, 5))
+    Q[0, 1], Q[2, 0], Q[2, 1], Q[3, 4] = lam, mu * (1 - omega), mu * omega, lam_test
+    np.fill_diagonal(Q, -Q.sum(axis=1))
+
+    def down(p, testing):
+        return 1 - p[0] if testing and not x else p[1] + p[2] + p[4]
+
+    p = np.array([1.0, 0, 0, 0, 0])
+    if t <= theta:
+        return down(p @ expm(Q * t), False)
+    now, test = 0.0, theta
+    while True:
+        p = p @ expm(Q * (test - now))
+        p = np.array([0, 0, p[2], p[0] * (1 - gamma), p[1] + p[0] * gamma])
+        if t <= test + pi:
+            return down(p @ expm(Q * (t - test)), True)
+        p = p @ expm(Q * pi)
+        p = np.array([p[0] + p[3], p[1] + p[4] * (1 - sigma), p[2] + p[4] * sigma, 0, 0])
+        now, test = test + pi, test + tau
+        if t < test:
+            return down(p @ expm(Q * (t - now)), False)
+
+
+# SCRAM 0.16.2's six printed digits (lambda, lambda under test, mu, tau,
+# theta, gamma, pi, x, sigma, omega, t), each parameter at work, at a test,
+# at its start and end, and between
+@pytest.mark.parametrize("args, scram", [
+    ((1e-3, 1e-3, 0.1, 100, 50, 0, 10, 0, 1, 0, 55), 1.0),
+    ((1e-3, 1e-3, 0.1, 100, 50, 0, 10, 0, 1, 0, 150), 1.0),
+    ((1e-3, 1e-3, 0.1, 100, 50, 0, 10, 0, 1, 0, 160), 0.999995),
+    ((1e-3, 1e-3, 0.1, 100, 50, 0, 10, 1, 1, 0, 175.5), 0.0347279),
+    ((1e-3, 1e-2, 0.1, 100, 50, 0, 10, 1, 1, 0, 160), 0.171882),
+    ((1e-3, 1e-3, 0.1, 100, 50, 0.05, 10, 1, 1, 0, 150), 0.130854),
+    ((1e-3, 1e-3, 0.1, 100, 50, 0, 10, 1, 0.7, 0, 160), 0.1106),
+    ((1e-3, 1e-3, 0.1, 100, 50, 0, 10, 1, 1, 0.05, 160), 0.0972942),
+    ((2e-3, 8e-3, 0.05, 100, 50, 0.02, 8, 0, 0.9, 0.03, 151.2), 0.999914),
+    ((2e-3, 8e-3, 0.05, 100, 50, 0.02, 8, 0, 0.9, 0.03, 120), 0.13698),
+    ((2e-3, 8e-3, 0.05, 100, 50, 0.02, 8, 1, 0.9, 0.03, 8760), 0.236064),
+    ((1e-4, 3e-4, 1e-2, 720, 0, 0.01, 24, 0, 0.95, 0.01, 52), 0.0159282),
+    ((1e-4, 3e-4, 1e-2, 720, 0, 0.01, 24, 0, 0.95, 0.01, 8760), 0.0456073),
+])
+def test_periodic_test_full_form(args, scram):
+    got = probability(expr("periodic-test", *map(f, map(float, args))))
+    assert got == pytest.approx(scram, rel=5e-6, abs=0)
+    assert got == pytest.approx(_stepped_periodic_test(*args), rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("lam, mu, tau, theta, t", [
+    (1e-3, 1e-1, 100.0, 50.0, 1000.0), (2e-3, 2e-3, 80.0, 20.0, 505.0),
+    (1e-7, 1e-2, 720.0, 0.0, 8760.0)])
+def test_periodic_test_full_form_reduces_to_the_five_arguments(lam, mu, tau, theta, t):
+    """A test too short to matter, harmless, that always finds a failure,
+    and good restarts: the five-argument form's closed form."""
+    full = probability(expr("periodic-test", *map(f, (lam, lam, mu, tau, theta, 0.0, 1e-9,
+                                                       1.0, 1.0, 0.0, t))))
+    five = probability(expr("periodic-test", *map(f, (lam, mu, tau, theta, t))))
+    assert full == pytest.approx(five, rel=1e-6, abs=0)
+
+
+@pytest.mark.parametrize("n", [3, 6])
 def test_periodic_test_other_forms_are_refused(n):
     check_error(expr("periodic-test", *[f(0.5)] * n), "<periodic-test>",
-                f"basic event 'e' uses <periodic-test> with {n} arguments: slosim "
-                f"evaluates the four-argument form")
+                f"<periodic-test> in basic event 'e' takes 4, 5 or 11 arguments, not {n}")
+
+
+def test_periodic_test_duration_within_the_period():
+    body = expr("periodic-test", *map(f, (1e-3, 1e-3, 0.1, 100.0, 50.0, 0.0, 120.0, 1.0,
+                                          1.0, 0.0, 10.0)))
+    check_error(body, "<periodic-test>", "the test duration 120.0 must not exceed the "
+                "time between tests 100.0")
+
+
+@pytest.mark.parametrize("i, value, name", [
+    (5, 1.5, "the probability of a failure at a test's start"), (6, 0.0, "the test duration"),
+    (8, -0.1, "the probability that a test finds a failure"),
+    (9, 1.2, "the probability of a failed restart after a repair"),
+    (1, -1.0, "the failure rate under test")])
+def test_periodic_test_full_form_arguments_are_checked(i, value, name):
+    args = [1e-3, 1e-3, 0.1, 100.0, 50.0, 0.0, 10.0, 1.0, 1.0, 0.0, 10.0]
+    args[i] = value
+    check_error(expr("periodic-test", *map(f, args)), f'<float value="{value!r}"', name)
 
 
 def test_periodic_test_repair_rate_is_checked():

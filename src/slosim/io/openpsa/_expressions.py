@@ -5,8 +5,8 @@ A value is a constant (``<float>``, ``<int>``, ``<bool>``,
 value; or an expression of MEF 2.0 evaluated in floating point, as SCRAM
 evaluates it: arithmetic, comparisons and ``ite`` over constants and
 parameters, ``system-mission-time`` (the reader's ``mission_time``),
-``exponential``, ``GLM``, ``Weibull`` and ``periodic-test`` (its
-four- and five-argument forms); the deviates and
+``exponential``, ``GLM``, ``Weibull`` and ``periodic-test`` (all three
+forms); the deviates and
 ``histogram`` (a :class:`Deviate`: a slosim distribution where slosim has
 one, and in any case SCRAM's point value, the mean).
 """
@@ -96,6 +96,57 @@ def _periodic_test_repair(lam, mu, tau, theta, t):
     return _exponential(lam, since) + u * (math.exp(-lam * since) - g(since))
 
 
+def _periodic_test_full(lam, lam_test, mu, tau, theta, gamma, pi, x, sigma, omega, t):
+    """The eleven-argument periodic test, as the Markov chain it describes.
+
+    States: working, failed (unseen), in repair, and during a test (from
+    ``theta + k tau`` for ``pi``) under test working or failed. A test
+    takes every working or failed component (a working one fails at its
+    start with probability ``gamma``, and under test at rate
+    ``lambda_test``); one in repair goes on with its repair, and one whose
+    repair ends during the test is not tested. At the test's end a failure
+    is found with probability ``sigma`` and goes into repair (rate ``mu``);
+    a repair ends in a failed restart with probability ``omega``. During a
+    test the component is available when ``x`` is true and it works
+    (untested components included); otherwise only an untested working one
+    is. Periods repeat: the state at a test's start is the first one's times
+    a matrix power. The unavailability is the probability of the states
+    down. The instants follow SCRAM's: the first test from just after
+    ``theta``, later ones from their start, each to its end inclusive.
+    """
+    import numpy as np
+    from scipy.linalg import expm
+
+    Q = np.zeros((5, 5))     # working, failed, in repair, testing working, testing failed
+    Q[0, 1], Q[2, 0], Q[2, 1], Q[3, 4] = lam, mu * (1 - omega), mu * omega, lam_test
+    Q[np.diag_indices(5)] = -Q.sum(axis=1)
+    start = np.zeros((5, 5))  # a test begins
+    start[0, 3], start[0, 4], start[1, 4], start[2, 2] = 1 - gamma, gamma, 1.0, 1.0
+    end = np.zeros((5, 5))    # a test ends
+    end[0, 0] = end[3, 0] = end[2, 2] = 1.0
+    end[1, 1], end[4, 1], end[4, 2] = 1.0, 1 - sigma, sigma
+
+    def down(p, testing):
+        if testing and not x:
+            return float(p[1] + p[2] + p[3] + p[4])
+        return float(p[1] + p[2] + p[4])
+
+    p = np.zeros(5)
+    p[0] = 1.0
+    if t <= theta:
+        return down(p @ expm(Q * t), False)
+    delta = t - theta
+    k = int(delta / tau)
+    since = delta - k * tau
+    test, rest = start @ expm(Q * pi) @ end, expm(Q * (tau - pi))
+    p = p @ expm(Q * theta)
+    if k:
+        p = p @ np.linalg.matrix_power(test @ rest, k)
+    if since <= pi:
+        return down(p @ start @ expm(Q * since), True)
+    return down(p @ test @ expm(Q * (since - pi)), False)
+
+
 _POSITIVE, _NON_NEGATIVE, _PROBABILITY = "> 0", ">= 0", "in [0, 1]"
 _CHECKS = {
     _POSITIVE: lambda x: x > 0,
@@ -167,6 +218,15 @@ _FORMS = {
         ("the failure rate", _POSITIVE), ("the repair rate", _NON_NEGATIVE),
         ("the time between tests", _POSITIVE),
         ("the time before the first test", _NON_NEGATIVE),
+        ("the mission time", _NON_NEGATIVE))),
+    ("periodic-test", 11): (11, _periodic_test_full, (
+        ("the failure rate", _POSITIVE), ("the failure rate under test", _NON_NEGATIVE),
+        ("the repair rate", _NON_NEGATIVE), ("the time between tests", _POSITIVE),
+        ("the time before the first test", _NON_NEGATIVE),
+        ("the probability of a failure at a test's start", _PROBABILITY),
+        ("the test duration", _POSITIVE), (None, None),
+        ("the probability that a test finds a failure", _PROBABILITY),
+        ("the probability of a failed restart after a repair", _PROBABILITY),
         ("the mission time", _NON_NEGATIVE))),
 }
 
@@ -326,13 +386,9 @@ class Expressions:
                 self.fail(f"<{tag}> in {what} must be empty", where,
                           el.children[0].line, owner.id)
             return self.mission_time
-        if tag == "periodic-test" and len(el.children) not in (4, 5):
-            self.fail(f"{what} uses <periodic-test> with {len(el.children)} "
-                      f"arguments: slosim evaluates the four-argument form "
-                      f"(lambda, tau, theta, t: instant test and repair) and the "
-                      f"five-argument one (lambda, mu, tau, theta, t: repair at "
-                      f"rate mu); evaluate the others for your mission time and "
-                      f"write a <float> (see docs/io)", where, el.line, owner.id)
+        if tag == "periodic-test" and len(el.children) not in (4, 5, 11):
+            self.fail(f"<periodic-test> in {what} takes 4, 5 or 11 arguments, not "
+                      f"{len(el.children)}", where, el.line, owner.id)
         if tag in _FUNCTIONS:
             return self.evaluate(el, owner, what)
         if tag in _DEVIATES:
@@ -445,6 +501,10 @@ class Expressions:
                       f"{'' if arity == 1 else 's'}, not {n}", where, el.line,
                       owner.id)
         args = self.arguments(el, owner, what, checks)
+        if func is _periodic_test_full and args[6] > args[3]:
+            self.fail(f"<{tag}> in {what}: the test duration {args[6]!r} must not "
+                      f"exceed the time between tests {args[3]!r}", where, el.line,
+                      owner.id)
         return self.finite(func, args, el, owner, what)
 
     def basic_event_value(self, d):

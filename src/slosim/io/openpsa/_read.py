@@ -197,7 +197,7 @@ def read_openpsa(*sources, top=None, mission_time=8760.0, max_size=64 * 2**20,
         DOCTYPE, a file over ``max_size``, nesting over ``max_depth``),
         ``cardinality`` (``not``, ``nand``, ``nor``, ``xor``, ``iff`` and
         ``imply`` are read through :func:`slosim.negate`), expressions slosim does not evaluate
-        (``periodic-test`` of 11 arguments, ``switch``, external
+        (``switch``, external
         functions), expressions that are undefined (a division by zero) or
         whose arguments break their rules, common-cause groups that break
         their model's rules (levels, factors, members), unknown elements or
@@ -219,7 +219,7 @@ def read_openpsa(*sources, top=None, mission_time=8760.0, max_size=64 * 2**20,
     ``<parameter>`` or an expression, evaluated in floating point as SCRAM
     does: arithmetic, comparisons, ``ite``, ``<system-mission-time>``
     (``mission_time``), ``<exponential>`` (``1 - exp(-lambda t)``),
-    ``<GLM>``, ``<Weibull>``, ``<periodic-test>`` (four or five arguments); the
+    ``<GLM>``, ``<Weibull>``, ``<periodic-test>`` (4, 5 or 11 arguments); the
     deviates, as the event's uncertain
     parameter (:class:`~slosim.Uniform`, :class:`~slosim.Beta`,
     :class:`~slosim.LogNormal`) or, for ``normal-deviate``,
