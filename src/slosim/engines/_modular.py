@@ -123,13 +123,15 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
     ``Overflow`` arguments of such an attempt, skips it). Past it, the other orders of
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
     growing fourfold, the ones that got furthest first, while the nodes of
-    all attempts stay within ``max_nodes``; then the two furthest orders
-    run with ``max_nodes`` in turn. An order that runs again continues its
-    last attempt (the nodes built stay valid), so a round costs only the
-    nodes past the last one's. The attempts kept hold at most the nodes
-    the race spent, within ``max_nodes``; past the race, the two furthest
-    orders' (and the furthest overflowed one, kept for bounds), so memory
-    stays within about three times ``max_nodes``. ``makers``
+    all attempts stay within ``max_nodes``; then the orders never tried get
+    a glance at a sixteenth of the first budget, and the two that built
+    the most graph nodes per diagram node run with ``max_nodes`` in turn.
+    An order that runs again continues its last attempt (the nodes built
+    stay valid), so a round costs only the nodes past the last one's. The
+    attempts kept hold at most the nodes the race spent, within
+    ``max_nodes``; past the race, the two chosen orders' (and the furthest
+    overflowed one, kept for bounds), so memory stays within about three
+    times ``max_nodes``. ``makers``
     replaces the candidates (``(name, make_rank)`` pairs, as
     :func:`_ordering.candidates` gives them); with ``probe``, the first
     round tries every order at a sixteenth of the first budget instead.
@@ -173,23 +175,32 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
         tried, spent = list(range(1, len(makers))), given_failed[0]
     # each order's last overflowed attempt, continued when it runs again
     partials = {} if resume is None else {0: resume}
+
+    def run(i, budget):
+        """Order i's attempt within budget: (rank, Diagram, ids), or None
+        after recording its overflow."""
+        nonlocal spent, furthest
+        more = partials.pop(i, None)
+        before = 0
+        if more is not None:
+            ranks[i], before = more[2][0], more[0]
+        diagram, ids = _attempt(arrays, rank_of(i), n_vars, budget, more)
+        if diagram is not None:
+            return ranks[i], diagram, ids
+        partials[i] = ids
+        failed[i] = ids[:2]       # (nodes, graph nodes done) on overflow
+        progress[i] = (ids[1], -i)
+        spent += failed[i][0] - before
+        if furthest[0] is None or progress[i][0] >= furthest[0][0]:
+            # the furthest partial diagram, for bounds
+            furthest = progress[i], ids[:2], ids[2]
+        return None
+
     while True:
         for i in tried:
-            more = partials.pop(i, None)
-            before = 0
-            if more is not None:
-                ranks[i], before = more[2][0], more[0]
-            diagram, ids = _attempt(arrays, rank_of(i), n_vars, budget, more)
-            if diagram is not None:
-                return ranks[i], diagram, ids
-            partials[i] = ids
-            failed[i] = ids[:2]       # (nodes, graph nodes done) on overflow
-            progress[i] = (ids[1], -i)
-            spent += failed[i][0] - before
-            if furthest[0] is None or progress[i][0] >= furthest[0][0]:
-                # the furthest partial diagram, for bounds
-                furthest = progress[i], ids[:2], ids[2]
-            del diagram, ids
+            built = run(i, budget)
+            if built is not None:
+                return built
         if budget >= max_nodes:
             break
         if len(tried) == 1 and budget == first:
@@ -200,11 +211,19 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
             tried = sorted(range(len(makers)), key=lambda i: progress.get(i, (-1, -i)),
                            reverse=True)
         if budget >= max_nodes or spent + len(tried) * budget > max_nodes:
-            # racing would cost more than max_nodes nodes in all: the two
-            # furthest orders get the whole budget in turn (how far an
-            # order got is a fair guide, not a sure one)
+            # racing would cost more than max_nodes nodes in all: the
+            # orders never tried get a glance at a sixteenth of the first
+            # budget, then the two that built the most graph nodes per
+            # diagram node continue to the whole budget in turn (a fair
+            # guide, not a sure one)
+            for i in range(len(makers)):
+                if i not in progress:
+                    built = run(i, min(max_nodes, max(_MIN_FIRST_BUDGET, first // 16)))
+                    if built is not None:
+                        return built
             budget = max_nodes
-            tried = sorted(progress, key=progress.get, reverse=True)[:2]
+            tried = sorted(progress, key=lambda i: (failed[i][1] / failed[i][0], -i),
+                           reverse=True)[:2]
             partials = {i: partials[i] for i in tried if i in partials}
     if furthest[0] is not None:
         raise Overflow(*furthest[1], furthest[2])
