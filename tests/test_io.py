@@ -416,13 +416,18 @@ def test_non_coherent_logic_file():
 
 
 def test_expression_file():
+    """A periodic test with repair over the mission time gives SCRAM 0.16.2's
+    printed top-event probability; a test longer than its period is refused
+    with the file and the line."""
+    model = read_openpsa(DATA / "periodic-test-with-repair.xml")
+    assert ss.exact(model)["top"].unavailability == pytest.approx(0.110674, rel=5e-6)
     path = DATA / "reject-periodic-test.xml"
     with pytest.raises(OpenPSAError) as info:
         read_openpsa(path)
     assert info.value.line == line_of(path.read_text(), "<periodic-test>")
     assert info.value.reason.startswith(
-        "basic event 'b' uses <periodic-test> with 5 arguments: slosim evaluates only "
-        "the four-argument form")
+        "<periodic-test> in basic event 'b': the test duration 800.0 must not exceed "
+        "the time between tests 720.0")
 
 
 # MEF 2.0 expressions slosim does not evaluate (tests/test_openpsa_expressions.py
