@@ -308,6 +308,7 @@ def _solve(s, max_nodes, preprocess):
     if built is not None:
         diagram = ExactDiagram(s, max_nodes=max_nodes, _func="exact", _built=built)
         return diagram.evaluate(), diagram.nodes
+    quick = None      # the quick attempt's diagram is not needed any more
     if md.build().overflow:
         raise _modules_too_large(s, md, max_nodes)
 

@@ -61,10 +61,11 @@ _MIN_FIRST_BUDGET = 1 << 16
 
 #: The first attempt of :func:`slosim.exact`, one diagram of the whole
 #: model in the given order, may use this many nodes times the graph's
-#: size (at least ``_MIN_FIRST_BUDGET``) when the model has modules to cut
-#: it into instead. On the Aralia trees, one diagram is the faster way
-#: where it fits in about 25 times the graph's size, modules where it needs
-#: 300 times and more (between, either way within about 1.5x).
+#: size (at least ``_MIN_FIRST_BUDGET``); past it come the Boolean
+#: optimisation and the modules (or the whole race, continuing this
+#: attempt). On the Aralia trees, one diagram is the faster way where it
+#: fits in about 25 times the graph's size, modules where it needs 300
+#: times and more (between, either way within about 1.5x).
 _QUICK_BUDGET_FACTOR = 32
 
 #: A module gets a diagram of its own when it has at least this many
