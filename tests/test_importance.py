@@ -13,7 +13,7 @@ confidence high enough to pass for any seed), copula members included.
 import json
 import math
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 import numpy as np
 import pytest
 
@@ -99,8 +99,8 @@ def test_birnbaum_is_the_derivative(case, data):
     q = d.structure.q
     e = data.draw(st.integers(0, len(q) - 1))
     h = min(1e-3, q[e] / 2, (1 - q[e]) / 2)
-    if h <= 0:
-        return
+    # a step of a subnormal q (1e-323) is all rounding: no difference to take
+    assume(h >= 1e-100)
     hi, lo = q.copy(), q.copy()
     hi[e] += h
     lo[e] -= h
