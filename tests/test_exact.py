@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import slosim as ss
+from slosim.engines import ExactDiagram
 
 from exact_helpers import (
     REL,
@@ -761,12 +762,38 @@ def test_numpy_int_max_nodes_accepted():
 def test_a_diagram_evaluated_at_other_probabilities_is_exact_there(case, data):
     """ExactDiagram.evaluate(q) gives, to the bit, what exact gives for the
     model with those probabilities (Model.replace builds it)."""
-    from slosim.engines import ExactDiagram
-
     model = build_with_shocks(*case)
+    events = ExactDiagram(model).structure.events
+    _same_as_exact_there(model, {e: data.draw(probabilities(), label=e) for e in events})
+
+
+def test_a_diagram_evaluated_at_certain_failures_is_exact_there():
+    """Conditionals that round past 1 by an ulp give the Birnbaum importance
+    the results give (clipped alike), not 1 + 2e-16."""
+    from strategies import DagSpec
+
+    spec = DagSpec(nodes=tuple(("component", f"c{i}", 0.0) for i in range(7)) + (
+        ("gate", "k_of_n", 1, ((0, False), (0, False), (0, False), (2, False), (5, False)),
+         "g0"),
+        ("gate", "series", 1, ((4, False),), None),
+        ("gate", "series", 5, ((0, False), (0, False), (0, False), (3, False), (8, False)),
+         None),
+        ("gate", "series", 2, ((7, False), (1, False)), None),
+        ("gate", "series", 1, ((8, False),), None),
+        ("gate", "series", 1, ((9, False),), None),
+        ("gate", "parallel", 1, ((6, False), (10, False), (11, False), (12, False)), "top")),
+        journeys=((13, "j0"), (13, "j1")))
+    model = build_with_shocks(spec, [("s-0", 0.0, ["c0"]), ("s-1", 0.0, ["c0"]),
+                                     ("s-2", 0.0, ["c0"])])
+    q = dict.fromkeys(ExactDiagram(model).structure.events, 0.0)
+    q.update({"c4": 1.0, "c6": 1.0, "s-1": 5.623413251903491e-05, "s-2": 0.1})
+    _same_as_exact_there(model, q)
+
+
+def _same_as_exact_there(model, by_event):
     diagram = ExactDiagram(model)
     s = diagram.structure
-    q = np.array([data.draw(probabilities(), label=e) for e in s.events])
+    q = np.array([by_event[e] for e in s.events])
     C = s.n_components
     other = model.replace(
         unavailabilities=dict(zip(s.events[:C], q[:C].tolist())),

@@ -39,7 +39,7 @@ from .._core import _bdd
 from .._errors import DiagramTooLargeError, ExactUnsupportedError
 from .._validation import check_int, param_error
 from ..model import Structure, as_model, lower
-from ..results import ExactResult, ExactResults
+from ..results import ExactResult, ExactResults, birnbaum_importance
 from . import _ordering
 from ._given import apply_given, given_labels
 from ._modular import BDD_OP, ModularDiagram, Overflow, build_diagram, choose_modules, graph_bounds
@@ -402,12 +402,9 @@ class Evaluation:
         ``U(i down) - U(i up)``, the derivative of a journey's unavailability
         in the event's probability (and of its availability in the event's
         availability), from the pair that keeps more digits."""
-        by_u = self.unavailability_if_down - self.unavailability_if_up
-        by_r = self.availability_if_up - self.availability_if_down
-        small = (self.unavailability < self.availability)[:, None]
-        b = np.where(small, by_u, by_r)
-        # with a negation, failing may help: a negative value is real
-        return np.maximum(b, 0.0) if self.coherent else b
+        return birnbaum_importance(self.availability_if_up, self.availability_if_down,
+                        self.unavailability_if_up, self.unavailability_if_down,
+                        (self.unavailability < self.availability)[:, None], self.coherent)
 
 
 class ExactDiagram:

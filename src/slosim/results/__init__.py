@@ -14,7 +14,7 @@ from ._alerts import AlertResult, AlertResults
 from ._allocation import AllocationResult
 from ._cut_sets import CutSet, CutSets
 from ._design import DesignResult
-from ._exact import ExactResult, ExactResults
+from ._exact import ExactResult, ExactResults, birnbaum_importance
 from ._importance import ImportanceResult, ImportanceResults
 from ._interval import binomial_interval
 from ._simulation import SimulationResult, SimulationResults
@@ -31,6 +31,7 @@ __all__ = [
     "ExactResult",
     "ExactResults",
     "binomial_interval",
+    "birnbaum_importance",
     "AllocationResult",
     "DesignResult",
     "CutSet",

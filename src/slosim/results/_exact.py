@@ -7,7 +7,23 @@ import numpy as np
 
 from ._base import JourneyMapping, pandas
 
-__all__ = ["ExactResult", "ExactResults"]
+__all__ = ["ExactResult", "ExactResults", "birnbaum_importance"]
+
+
+def birnbaum_importance(availability_if_up, availability_if_down, unavailability_if_up,
+             unavailability_if_down, small, coherent):
+    """Birnbaum importance from the conditionals: ``U(i down) - U(i up)``
+    where ``small`` (the unavailability is the smaller, so its pair keeps
+    more digits), else ``R(i up) - R(i down)``; each conditional clipped to
+    [0, 1] first (sums of products of probabilities can round past 1 by an
+    ulp), and a coherent journey's never below 0 (with a negation, failing
+    may truly help)."""
+    def clip(a):
+        return np.clip(a, 0.0, 1.0)
+
+    b = np.where(small, clip(unavailability_if_down) - clip(unavailability_if_up),
+                 clip(availability_if_up) - clip(availability_if_down))
+    return np.maximum(b, 0.0) if coherent else b
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,13 +81,9 @@ class ExactResult:
 
     @property
     def birnbaum(self):
-        # The difference of the smaller pair keeps more digits.
-        if self.unavailability < self.availability:
-            b = self.unavailability_if_down - self.unavailability_if_up
-        else:
-            b = self.availability_if_up - self.availability_if_down
-        # coherent: never below 0 but by rounding; with a negation, truly
-        return np.maximum(b, 0.0) if self.coherent else b
+        return birnbaum_importance(self.availability_if_up, self.availability_if_down,
+                        self.unavailability_if_up, self.unavailability_if_down,
+                        self.unavailability < self.availability, self.coherent)
 
     def __repr__(self):
         target = f", target={self.target!r}" if self.target is not None else ""
