@@ -227,6 +227,21 @@ def test_evaluate_many_identical(parallel, monkeypatch):
     assert got.availability.tobytes() == ref.availability.tobytes()
 
 
+def test_the_diagram_method_takes_an_executor_and_a_callback():
+    """ExactDiagram.evaluate_many is the function: executor, callback and
+    all, the same bytes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from slosim.engines import evaluate_many
+
+    d, q = copula_rows()
+    seen = []
+    with ThreadPoolExecutor(2) as pool:
+        got = d.evaluate_many(q, executor=pool, callback=lambda a, b: seen.append((a, b)))
+    assert got.unavailability.tobytes() == evaluate_many(d, q).unavailability.tobytes()
+    assert seen[-1] == (len(q), len(q))
+
+
 def test_uncertainty_identical(parallel):
     from slosim.model import Beta, LogNormal
 

@@ -541,12 +541,15 @@ class ExactDiagram:
         values = evaluate(qv) if factor is None else integrate_factor(evaluate, qv, *factor)
         return values[0].copy(), values[1].copy()
 
-    def evaluate_many(self, q, *, threads=1):
-        """Every journey at each row of ``q`` (shape (K, E)), batched: see
-        :func:`slosim.engines.evaluate_many`."""
+    def evaluate_many(self, q, *, threads=None, executor=None, progress=False,
+                      callback=None):
+        """Every journey at each row of ``q`` (shape (K, E)), batched, on
+        ``threads`` or an ``executor``, with ``progress`` and ``callback``
+        as for :func:`slosim.engines.evaluate_many`, which this is."""
         from ._batch import evaluate_many
 
-        return evaluate_many(self, q, threads=threads)
+        return evaluate_many(self, q, threads=threads, executor=executor,
+                             progress=progress, callback=callback)
 
     def _checked_q(self, q, func):
         """The events' probabilities: the model's own, or ``q`` checked."""
