@@ -7,10 +7,12 @@ that raises, or whose worker dies, is named, never silently dropped; the
 progress callback counts up to the total.
 """
 
+import concurrent.futures
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import multiprocessing
 import os
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -304,6 +306,32 @@ def test_callback_monotone_to_total(how, request):
     assert len(seen) >= 13
     assert res.samples == 50_000
     _monotone_to(seen, 50_000)
+
+
+class _LateCallbacks(concurrent.futures.Executor):
+    """Runs each task in a thread whose future is done a while before its
+    done-callbacks run, as a real executor's may be."""
+
+    class _Future(concurrent.futures.Future):
+        def _invoke_callbacks(self):
+            time.sleep(0.02)
+            super()._invoke_callbacks()
+
+    def submit(self, fn, /, *args, **kwargs):
+        f = self._Future()
+        threading.Thread(target=lambda: f.set_result(fn(*args, **kwargs))).start()
+        return f
+
+
+def test_progress_counts_chunks_done_before_their_callbacks():
+    """A chunk whose result is taken before its future's callbacks ran is
+    still counted: the last report is the total."""
+    seen = []
+    res = ss.simulate(point_model(), 8 * 4096, rng=3, chunk_size=4096,
+                      executor=_LateCallbacks(), callback=lambda d, t: seen.append((d, t)))
+    assert res.to_dict() == ss.simulate(point_model(), 8 * 4096, rng=3,
+                                        chunk_size=4096).to_dict()
+    _monotone_to(seen, 8 * 4096)
 
 
 def test_callback_total_grows_with_rel_error():

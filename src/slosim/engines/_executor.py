@@ -280,6 +280,11 @@ class Driver:
                             pending.appendleft([c, start(c, attempts + 1, exc), attempts + 1])
                             break
                         raise self._error(c, exc, attempts) from exc
+                    # a future is done before its callbacks run: one whose
+                    # callback has not queued it yet is counted here (once)
+                    n = size.pop(f, 0)
+                    if n:
+                        self._progress.advance(n)
                     consume(c, result)
         except BaseException:
             for p in pending:
