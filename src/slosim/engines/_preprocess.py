@@ -324,6 +324,22 @@ def _value(op, k, vals):
     return None
 
 
+def _decides(op, k, kids, x, v):
+    """Whether ``x = v`` alone (with the constants among ``kids``) decides
+    the gate: :func:`_value` of the gate with every other child unknown,
+    by counting."""
+    if op == NOT:
+        return True
+    m, up, down = kids.count(x), kids.count(_UP), kids.count(_DOWN)
+    if v:
+        up += m
+    else:
+        down += m
+    n = len(kids)
+    need = n if op == SERIES else (1 if op == PARALLEL else k)
+    return up >= need or down > n - need
+
+
 def _dominators(L, kids, outputs):
     """Immediate dominator of each node towards the outputs (every path
     from the node to an output passes through it); ``root`` (the virtual
@@ -394,9 +410,8 @@ def optimize(reduced):
             if len(parents[x]) < 2:
                 break
             # nothing to gain unless x = v decides some parents and not others
-            direct = [_value(ops[P - L], ks_[P - L],
-                             [v if c == x else _CONST.get(c) for c in kids[P - L]])
-                      is not None for P in parents[x]]
+            direct = [_decides(ops[P - L], ks_[P - L], kids[P - L], x, v)
+                      for P in parents[x]]
             if all(direct) or not any(direct):
                 continue
             forced = {x: v}
