@@ -99,6 +99,18 @@ cdef enum:
     MAX_CACHE = 1 << 23      # largest computed table: 16-byte entries, 128 MiB
 
 
+cdef inline int64_t first_capacity(int32_t n_vars) noexcept nogil:
+    """First node slots of a diagram (its computed table gets four times as
+    many, up to FIRST_CACHE): in proportion to its variables, up to
+    FIRST_CAPACITY. A module of a few events is one of hundreds in a
+    model, and zeroing a full-size computed table for each (a fresh 256 KiB
+    from the system, page by page) costs more than building it."""
+    cdef int64_t cap = MIN_CAPACITY
+    while cap < 16 * (<int64_t>n_vars + 2) and cap < FIRST_CAPACITY:
+        cap *= 2
+    return cap
+
+
 cdef int grow_tables(Node **nodes, int64_t *capacity, int64_t size,
                      int64_t max_slots, int32_t **buckets, uint64_t *bucket_mask,
                      Entry **cache, uint64_t *cache_mask) noexcept nogil:
@@ -173,13 +185,7 @@ cdef class Diagram:
         self.n_vars = n_vars
         self.max_nodes = max_nodes
         self.max_slots = max_slots
-        # First tables in proportion to the variables (up to FIRST_CAPACITY
-        # nodes): a module of a few events is one of hundreds in a model,
-        # and zeroing a full-size computed table for each (a fresh 256 KiB
-        # from the system, page by page) costs more than building it.
-        self.capacity = MIN_CAPACITY
-        while self.capacity < 16 * (<int64_t>n_vars + 2) and self.capacity < FIRST_CAPACITY:
-            self.capacity *= 2
+        self.capacity = first_capacity(n_vars)
         cdef uint64_t csize = min(<uint64_t>FIRST_CACHE, 4 * <uint64_t>self.capacity)
         self.nd = <Node *> malloc(self.capacity * sizeof(Node))
         self.bucket_mask = self.capacity - 1
@@ -748,13 +754,7 @@ cdef class Zdd:
         self.n_vars = n_vars
         self.max_nodes = max_nodes
         self.max_slots = max_slots
-        # First tables in proportion to the variables (up to FIRST_CAPACITY
-        # nodes): a module of a few events is one of hundreds in a model,
-        # and zeroing a full-size computed table for each (a fresh 256 KiB
-        # from the system, page by page) costs more than building it.
-        self.capacity = MIN_CAPACITY
-        while self.capacity < 16 * (<int64_t>n_vars + 2) and self.capacity < FIRST_CAPACITY:
-            self.capacity *= 2
+        self.capacity = first_capacity(n_vars)
         cdef uint64_t csize = min(<uint64_t>FIRST_CACHE, 4 * <uint64_t>self.capacity)
         self.nd = <Node *> malloc(self.capacity * sizeof(Node))
         self.bucket_mask = self.capacity - 1
