@@ -52,16 +52,23 @@ def _weibull(alpha, beta, t0, t):
     return 0.0 if t <= t0 else -math.expm1(-((t - t0) / alpha) ** beta)
 
 
+def _since_test(t, theta, tau):
+    """``(n, s)`` at ``t > theta``: tests after the first one before ``t``,
+    and the time since the last (``tau`` at a test instant: the state just
+    before it). The period arithmetic is SCRAM's, so the numbers are."""
+    delta = t - theta
+    n = int(delta / tau)
+    since = delta - n * tau
+    return (n, since) if since else (n - 1, tau)
+
+
 def _periodic_test(lam, tau, theta, t):
     """Instant test and repair every ``tau`` from ``theta`` on:
-    ``1 - exp(-lambda s)`` with ``s`` the time since the last test (``tau``
-    at a test instant, the probability just before it; ``t`` before the
-    first test). The period arithmetic is SCRAM's, so the numbers are."""
+    ``1 - exp(-lambda s)`` with ``s`` the time since the last test
+    (:func:`_since_test`; ``t`` before the first test)."""
     if t <= theta:
         return _exponential(lam, t)
-    delta = t - theta
-    since = delta - int(delta / tau) * tau
-    return _exponential(lam, since if since else tau)
+    return _exponential(lam, _since_test(t, theta, tau)[1])
 
 
 def _periodic_test_repair(lam, mu, tau, theta, t):
@@ -73,7 +80,7 @@ def _periodic_test_repair(lam, mu, tau, theta, t):
     ``1 - exp(-lambda s) + u (exp(-lambda s) - g(s))``, ``g(s)`` being the
     chance that a repair ends and no failure follows by ``s``; from test to
     test ``u`` follows an affine recurrence, summed as a geometric series.
-    The period arithmetic is that of the four-argument form."""
+    The instants are the four-argument form's (:func:`_since_test`)."""
     if t <= theta:
         return _exponential(lam, t)
 
@@ -82,11 +89,7 @@ def _periodic_test_repair(lam, mu, tau, theta, t):
         d = lam - mu
         return mu * math.exp(-lam * s) * (s if d == 0 else math.expm1(d * s) / d)
 
-    delta = t - theta
-    n = int(delta / tau)
-    since = delta - n * tau
-    if not since:
-        n, since = n - 1, tau
+    n, since = _since_test(t, theta, tau)
     u = _exponential(lam, theta)             # down at the first test
     if n:
         one_minus_a, b = _exponential(lam, tau), g(tau)
