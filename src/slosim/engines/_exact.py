@@ -402,9 +402,10 @@ class Evaluation:
         ``U(i down) - U(i up)``, the derivative of a journey's unavailability
         in the event's probability (and of its availability in the event's
         availability), from the pair that keeps more digits."""
-        return birnbaum_importance(self.availability_if_up, self.availability_if_down,
-                        self.unavailability_if_up, self.unavailability_if_down,
-                        (self.unavailability < self.availability)[:, None], self.coherent)
+        return birnbaum_importance(
+            self.availability_if_up, self.availability_if_down, self.unavailability_if_up,
+            self.unavailability_if_down, (self.unavailability < self.availability)[:, None],
+            self.coherent)
 
 
 class ExactDiagram:

@@ -11,7 +11,7 @@ __all__ = ["ExactResult", "ExactResults", "birnbaum_importance"]
 
 
 def birnbaum_importance(availability_if_up, availability_if_down, unavailability_if_up,
-             unavailability_if_down, small, coherent):
+                        unavailability_if_down, small, coherent):
     """Birnbaum importance from the conditionals: ``U(i down) - U(i up)``
     where ``small`` (the unavailability is the smaller, so its pair keeps
     more digits), else ``R(i up) - R(i down)``; each conditional clipped to
@@ -82,8 +82,8 @@ class ExactResult:
     @property
     def birnbaum(self):
         return birnbaum_importance(self.availability_if_up, self.availability_if_down,
-                        self.unavailability_if_up, self.unavailability_if_down,
-                        self.unavailability < self.availability, self.coherent)
+                                   self.unavailability_if_up, self.unavailability_if_down,
+                                   self.unavailability < self.availability, self.coherent)
 
     def __repr__(self):
         target = f", target={self.target!r}" if self.target is not None else ""
