@@ -84,20 +84,23 @@ _OPTIMIZE = True
 _MODULES_MAX_SHARE = 0.9
 
 
-def _flat(structure, reduced, max_nodes, first_only=False, given_failed=None, resume=None):
+def _flat(structure, reduced, max_nodes, first_only=False, given_failed=None, resume=None,
+          graph=None):
     """Build one diagram of every journey over the preprocessed graph:
     (rank, Diagram, journey roots); raises Overflow.
 
     The variable orders, and the first budget, come from the graph as
-    lowered: the preprocessed graph has the same functions, so the same
-    orders give the same diagrams, built faster.
+    lowered (``graph``, :func:`_graph`, when the caller has made it): the
+    preprocessed graph has the same functions, so the same orders give the
+    same diagrams, built faster.
     """
     s = structure
     ops, ks, ptr, idx = reduced.arrays()
     arrays = (np.ascontiguousarray(BDD_OP[np.asarray(ops, dtype=np.intp)]),
               np.asarray(ks, dtype=np.int64), np.asarray(ptr, dtype=np.int64),
               np.asarray(idx, dtype=np.int64))
-    rank, diagram, ids = build_diagram(s.n_events, arrays, _graph(s), max_nodes,
+    graph = _graph(s) if graph is None else graph
+    rank, diagram, ids = build_diagram(s.n_events, arrays, graph, max_nodes,
                                        first_only=first_only, given_failed=given_failed,
                                        resume=resume)
     return rank, diagram, [int(ids[o]) for o in reduced.outputs]
@@ -276,10 +279,11 @@ def _solve(s, max_nodes, preprocess):
         diagram = ExactDiagram(s, max_nodes=max_nodes, _func="exact", _preprocess=False)
         return diagram.evaluate(), diagram.nodes
     reduced = reduce(s, coalesce=_COALESCE)
+    graph = _graph(s)     # the orders come from the graph as lowered
     built = given_failed = quick = md = None
     if _FLAT_FIRST:
         try:
-            built = _flat(s, reduced, max_nodes, first_only="quick")
+            built = _flat(s, reduced, max_nodes, first_only="quick", graph=graph)
         except Overflow as exc:
             # past max_nodes: its partial diagram gives bounds if nothing
             # larger is tried; within, the given order continues to its
@@ -297,12 +301,13 @@ def _solve(s, max_nodes, preprocess):
         cut = group_leaves(reduced) if _GROUP else reduced
         chosen = choose_modules(cut, find_modules(cut))
         if chosen:
-            md = ModularDiagram(s, cut, chosen, max_nodes, _ordering.candidates(_graph(s)))
+            md = ModularDiagram(s, cut, chosen, max_nodes, _ordering.candidates(graph))
             if _FLAT_FIRST and md.largest_share >= _MODULES_MAX_SHARE:
                 md = None
     if built is None and md is None:
         try:
-            built = _flat(s, reduced, max_nodes, given_failed=given_failed, resume=quick)
+            built = _flat(s, reduced, max_nodes, given_failed=given_failed, resume=quick,
+                          graph=graph)
         except Overflow as exc:
             raise _too_large(s, reduced, max_nodes, *exc.args) from None
     if built is not None:
