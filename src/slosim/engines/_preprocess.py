@@ -307,21 +307,30 @@ _UP, _DOWN = -2, -1      # constant children while the graph is rewritten
 _CONST = {_UP: True, _DOWN: False}
 
 
+def _need(op, k, n):
+    """Children a series, parallel or k-of-n gate of ``n`` needs up."""
+    return n if op == SERIES else (1 if op == PARALLEL else k)
+
+
+def _counted(op, k, n, up, down):
+    """A series, parallel or k-of-n gate's value from how many of its ``n``
+    children are known up and down: True, False or None (undecided)."""
+    need = _need(op, k, n)
+    if up >= need:
+        return True
+    if down > n - need:
+        return False
+    return None
+
+
 def _value(op, k, vals):
     """A gate's value from its children's (True up, False down, None
     unknown): True, False or None."""
     if op == NOT:
         v = vals[0]
         return None if v is None else not v
-    ups = sum(1 for v in vals if v is True)
-    downs = sum(1 for v in vals if v is False)
-    n = len(vals)
-    need = n if op == SERIES else (1 if op == PARALLEL else k)
-    if ups >= need:
-        return True
-    if downs > n - need:
-        return False
-    return None
+    return _counted(op, k, len(vals), sum(1 for v in vals if v is True),
+                    sum(1 for v in vals if v is False))
 
 
 def _decides(op, k, kids, x, v):
@@ -331,13 +340,7 @@ def _decides(op, k, kids, x, v):
     if op == NOT:
         return True
     m, up, down = kids.count(x), kids.count(_UP), kids.count(_DOWN)
-    if v:
-        up += m
-    else:
-        down += m
-    n = len(kids)
-    need = n if op == SERIES else (1 if op == PARALLEL else k)
-    return up >= need or down > n - need
+    return _counted(op, k, len(kids), up + m * v, down + m * (not v)) is not None
 
 
 def _dominators(L, kids, outputs):
@@ -466,8 +469,7 @@ def _simplify(R, kids):
             r = (op, 1, [c])
         else:
             n = len(mapped)
-            need = n if op == SERIES else (1 if op == PARALLEL else k)
-            need -= n_up
+            need = _need(op, k, n) - n_up
             if need <= 0:
                 rep[L + g] = _UP
                 continue
