@@ -72,7 +72,7 @@ extensions = [
         include_dirs=[np.get_include()],
         define_macros=macros,
         extra_compile_args=compile_args,
-    ) for name in ("_bdd", "_batch", "_pairs")),
+    ) for name in ("_bdd", "_batch", "_pairs", "_graphs")),
 ]
 
 setup(

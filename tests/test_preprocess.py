@@ -286,16 +286,17 @@ def _evaluate(R, up):
     return [val[o] for o in R.outputs]
 
 
+@pytest.mark.parametrize("decompose", [True, False])
 @settings(PROPERTY, max_examples=200)
 @given(tree=fault_trees(max_events=9))
-def test_boolean_optimisation_keeps_every_function(tree):
+def test_boolean_optimisation_keeps_every_function(tree, decompose):
     """Every output of the optimised graph equals the original's for every
     state of the events, and the graph is no larger."""
     import itertools
 
     model, _ = tree
     R = _preprocess.reduce(lower(model), coalesce=False)
-    O = _preprocess.optimize(R)
+    O = _preprocess.optimize(R, decompose=decompose)
     assert sum(map(len, O.kids)) <= sum(map(len, R.kids))
     for up in itertools.product((False, True), repeat=R.n_leaves):
         assert _evaluate(O, up) == _evaluate(R, up), up
@@ -315,6 +316,31 @@ def test_boolean_optimisation_absorbs(outer, inner):
     used = {s.events[c] for kids in O.kids for c in kids if c < O.n_leaves}
     assert used == {"x", "z"} and len(O.ops) == 1
     assert O.ops[0] == lower(outer(x, z, name="xz")).gate_op[0]
+
+
+def test_boolean_optimisation_moves_a_deciding_event_up():
+    """top = (x or a or (b and c)) or (x or d or e): x up brings the top up
+    through either side, so x moves to the top gate and each side, without
+    x, is a module of its own (neither was one before)."""
+    x, a, b, c, d, e = (ss.Component(n, unavailability=0.1) for n in "xabcde")
+    left = ss.parallel(x, a, ss.series(b, c), name="left")
+    right = ss.parallel(x, d, e, name="right")
+    s = lower(ss.Model(ss.Journey(ss.parallel(left, right, name="top"), name="t")))
+    R = _preprocess.reduce(s, coalesce=False)
+    names = list(s.events)
+    sides = [g for g, kids in enumerate(R.kids) if names.index("x") in kids]
+    assert len(sides) == 2 and not any(_preprocess.find_modules(R)[g] for g in sides)
+    O = _preprocess.optimize(R)
+    top = O.outputs[0] - O.n_leaves
+    assert [names[c] for c in O.kids[top] if c < O.n_leaves] == ["x"]
+    sides = [c - O.n_leaves for c in O.kids[top] if c >= O.n_leaves]
+    assert len(sides) == 2 and all(_preprocess.find_modules(O)[g] for g in sides)
+    below = {names[c] for g in range(top) for c in O.kids[g] if c < O.n_leaves}
+    assert below == set("abcde")
+    import itertools
+
+    for up in itertools.product((False, True), repeat=6):
+        assert _evaluate(O, up) == _evaluate(R, up), up
 
 
 def test_boolean_optimisation_leaves_a_constant_output_alone():

@@ -19,7 +19,10 @@ events; gates after them, each with its children):
   never matters (``x and (x or y)`` is ``x``) becomes a constant, and the
   constants simplify the gates above it; events nothing uses any more drop
   out of the graph (an unstructured 200-event tree of the benchmarks keeps
-  43).
+  43). A shared node that alone decides a parallel (series) gate above it
+  moves up to that gate, out of the graph below it, which then often
+  falls apart into modules (a 458-event tree of the Aralia set: from 89
+  diagrams, one of 254 variables, to 146, the largest of 101).
 * **modules** (Dutuit and Rauzy's linear-time algorithm): a gate is a
   module when no node below it is reached other than through it; its
   function is then independent of everything outside, and :func:`slosim.exact`
@@ -40,10 +43,10 @@ References
 """
 
 from dataclasses import dataclass
-import heapq
 import threading
 import weakref
 
+from .._core import _graphs
 from ..model import K_OF_N, NOT, PARALLEL, SERIES
 
 __all__ = ["Reduced", "reduce", "group_leaves", "find_modules", "optimize"]
@@ -303,8 +306,8 @@ def find_modules(reduced):
 
 # --- Boolean optimisation -------------------------------------------------
 
-_UP, _DOWN = -2, -1      # constant children while the graph is rewritten
-_CONST = {_UP: True, _DOWN: False}
+# constant children while the graph is rewritten
+_UP, _DOWN = _graphs.UP, _graphs.DOWN
 
 
 def _need(op, k, n):
@@ -312,138 +315,44 @@ def _need(op, k, n):
     return n if op == SERIES else (1 if op == PARALLEL else k)
 
 
-def _counted(op, k, n, up, down):
-    """A series, parallel or k-of-n gate's value from how many of its ``n``
-    children are known up and down: True, False or None (undecided)."""
-    need = _need(op, k, n)
-    if up >= need:
-        return True
-    if down > n - need:
-        return False
-    return None
-
-
-def _value(op, k, vals):
-    """A gate's value from its children's (True up, False down, None
-    unknown): True, False or None."""
-    if op == NOT:
-        v = vals[0]
-        return None if v is None else not v
-    return _counted(op, k, len(vals), sum(1 for v in vals if v is True),
-                    sum(1 for v in vals if v is False))
-
-
-def _decides(op, k, kids, x, v):
-    """Whether ``x = v`` alone (with the constants among ``kids``) decides
-    the gate: :func:`_value` of the gate with every other child unknown,
-    by counting."""
-    if op == NOT:
-        return True
-    m, up, down = kids.count(x), kids.count(_UP), kids.count(_DOWN)
-    return _counted(op, k, len(kids), up + m * v, down + m * (not v)) is not None
-
-
-def _dominators(L, kids, outputs):
-    """Immediate dominator of each node towards the outputs (every path
-    from the node to an output passes through it); ``root`` (the virtual
-    node above the outputs, index ``N``) when none; -1 if unreached."""
-    N = L + len(kids)
-    root = N
-    parents = [[] for _ in range(N)]
-    for g, ks in enumerate(kids):
-        for c in ks:
-            parents[c].append(L + g)
-    is_out = bytearray(N)
-    for o in outputs:
-        is_out[o] = 1
-    idom = [-1] * (N + 1)
-    depth = [0] * (N + 1)
-    idom[root] = root
-    for n in range(N - 1, -1, -1):
-        preds = [p for p in parents[n] if idom[p] >= 0]
-        if is_out[n]:
-            preds.append(root)
-        if not preds:
-            continue
-        d = preds[0]
-        for p in preds[1:]:
-            a, b = d, p
-            while a != b:
-                if depth[a] > depth[b]:
-                    a = idom[a]
-                elif depth[b] > depth[a]:
-                    b = idom[b]
-                else:
-                    a, b = idom[a], idom[b]
-            d = a
-        idom[n] = d
-        depth[n] = depth[d] + 1
-    return idom, parents
-
-
-def optimize(reduced):
+def optimize(reduced, decompose=True):
     """``reduced`` with redundant occurrences of shared nodes removed.
 
-    For a node ``x`` used by several gates and a value ``v`` of it: the
+    For a node ``x`` used by several gates and a value ``v`` of it, the
     gates that ``x = v`` alone decides (up or down whatever else is) are
-    found by propagation up from ``x``. A parent ``P`` of ``x`` that it
-    does not decide, but one of whose dominators (every path from ``P`` to
-    an output passes through it) it does, never matters when ``x = v``;
-    so ``x`` in ``P`` may be the constant ``not v``: the same function
-    whatever ``x`` is. The constants then simplify the gates (a series gate
-    with a child down is down, and so on), and events and gates that
-    nothing uses any more drop out (Rauzy's Boolean optimisation: for a
-    fault tree ``top = x or (x and y)``, ``top = x``).
+    found by propagation up from ``x``; two rewritings follow, each the
+    same function whatever ``x`` is:
+
+    * **decomposition** (with ``decompose``): a decided gate ``D`` that is a parallel gate
+      decided up by ``x`` up (or a series gate decided down by ``x``
+      down), with a parent it does not decide (or an output), is
+      ``x or D[x := down]`` (``x and D[x := up]``). Every parent ``P`` of
+      ``x`` that ``D`` dominates (every path from ``P`` to an output
+      passes through ``D``: nothing else reads what is below ``D``) takes
+      the constant ``not v``, and ``x`` becomes a child of ``D`` itself:
+      the graph below ``D`` no longer holds ``x``, and often falls apart
+      into modules (the decomposition of common nodes of PRA engines such
+      as SCRAM).
+    * **redundant parents**: a parent ``P`` of ``x`` that it does not
+      decide, but one of whose dominators it does, never matters when
+      ``x = v``; so ``x`` in ``P`` may be the constant ``not v``.
+
+    The constants then simplify the gates (a series gate with a child down
+    is down, and so on), and events and gates that nothing uses any more
+    drop out (Rauzy's Boolean optimisation: for a fault tree ``top = x or
+    (x and y)``, ``top = x``).
+
+    Nodes are taken in topological order: a rewriting changes only the
+    uses of ``x``, so it never changes the dominators of a node not below
+    ``x``, and those computed once serve the whole pass (in C:
+    :func:`slosim._core._graphs.optimize_kids`).
 
     Returns ``reduced`` itself when nothing changed, or when an output
     would be constant.
     """
     R = reduced
-    L, G = R.n_leaves, len(R.ops)
-    N = L + G
-    kids = [list(ks) for ks in R.kids]
-    ops, ks_ = R.ops, R.ks
-    idom, parents = _dominators(L, kids, R.outputs)
-    root = N
-    changed = False
-    for x in range(N):
-        if len(parents[x]) < 2 or idom[x] < 0:
-            continue
-        for v in (True, False):
-            if len(parents[x]) < 2:
-                break
-            # nothing to gain unless x = v decides some parents and not others
-            direct = [_decides(ops[P - L], ks_[P - L], kids[P - L], x, v)
-                      for P in parents[x]]
-            if all(direct) or not any(direct):
-                continue
-            forced = {x: v}
-            heap = sorted(set(parents[x]))
-            queued = set(heap)
-            while heap:
-                g = heapq.heappop(heap)
-                vals = [_CONST[c] if c < 0 else forced.get(c) for c in kids[g - L]]
-                val = _value(ops[g - L], ks_[g - L], vals)
-                if val is None:
-                    continue
-                forced[g] = val
-                for p in parents[g]:
-                    if p not in queued:
-                        queued.add(p)
-                        heapq.heappush(heap, p)
-            const = _DOWN if v else _UP
-            for P in list(parents[x]):
-                if P in forced:
-                    continue
-                d = idom[P]
-                while d != root and d not in forced:
-                    d = idom[d]
-                if d == root:
-                    continue
-                kids[P - L] = [const if c == x else c for c in kids[P - L]]
-                parents[x] = [p for p in parents[x] if p != P]
-                changed = True
-    if not changed:
+    kids = _graphs.optimize_kids(R.n_leaves, R.ops, R.ks, R.kids, R.outputs, decompose)
+    if kids is None:
         return R
     return _simplify(R, kids)
 
