@@ -301,7 +301,7 @@ def _solve(s, max_nodes, preprocess):
         cut = group_leaves(reduced) if _GROUP else reduced
         chosen = choose_modules(cut, find_modules(cut))
         if chosen:
-            md = ModularDiagram(s, cut, chosen, max_nodes, _ordering.candidates(graph))
+            md = ModularDiagram(s, cut, chosen, max_nodes)
             if _FLAT_FIRST and md.largest_share >= _MODULES_MAX_SHARE:
                 md = None
     if built is None and md is None:

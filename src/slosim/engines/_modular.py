@@ -232,41 +232,6 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
     raise Overflow(*failed[best])
 
 
-class _PartOrders:
-    """Each part's candidate orders, projected from the model's."""
-
-    def __init__(self, parts, makers):
-        self.parts, self.makers, self.ranks = parts, makers, {}
-
-    def _global(self, c):
-        """(event rank, each part's smallest event rank) of candidate c."""
-        if c not in self.ranks:
-            rank = np.asarray(self.makers[c][1](), dtype=np.int64)
-            first = []
-            for p in self.parts:
-                low = [int(rank[p.events].min())] if len(p.events) else []
-                low += [first[s] for s in p.subs]
-                first.append(min(low))
-            self.ranks[c] = rank, first
-        return self.ranks[c]
-
-    def of(self, i):
-        """Part i's candidates: its leaves sorted by global rank."""
-        p = self.parts[i]
-
-        def make(c):
-            def rank():
-                ev, first = self._global(c)
-                key = [int(ev[e]) if e >= 0 else first[s]
-                       for e, s in zip(p.leaf_event.tolist(), p.leaf_sub.tolist())]
-                out = np.empty(p.n_leaves, dtype=np.int32)
-                out[np.argsort(key, kind="stable")] = np.arange(p.n_leaves)
-                return out
-            return rank
-
-        return [(name, make(c)) for c, (name, _) in enumerate(self.makers)]
-
-
 def choose_modules(reduced, is_module):
     """The modules worth a diagram of their own (reduced node numbers):
     those with at least :data:`MIN_MODULE_EVENTS` events below them, the
@@ -309,14 +274,13 @@ class ModularDiagram:
         own: :func:`choose_modules`.
     max_nodes : int
         Nodes of all the diagrams together.
-    makers : list
-        The candidate orders of the model's events (``(name, make_rank)``
-        pairs, :func:`_ordering.candidates` of the graph as lowered): each
-        part orders its events as they do, and a module where its first
-        event comes. The orders that suit the whole model suit its parts.
 
     The parts are cut on construction; :meth:`build` builds their
-    diagrams.
+    diagrams, each racing the candidate orders of its own graph
+    (:func:`_ordering.candidates`): the optimised graph below a module
+    is no longer the model's, and orders made from it suit it better
+    (edf9204 of the Aralia trees: 0.32 s instead of 0.53 s with the
+    model's orders projected).
 
     Attributes
     ----------
@@ -332,7 +296,7 @@ class ModularDiagram:
         built (only then are :meth:`values` exact).
     """
 
-    def __init__(self, structure, reduced, chosen, max_nodes, makers):
+    def __init__(self, structure, reduced, chosen, max_nodes):
         self.structure = structure
         R = reduced
         self.parts = []
@@ -343,7 +307,7 @@ class ModularDiagram:
         self.top = self._cut(R, R.outputs, None, chosen, part_of)
         self.parts.append(self.top)
         self.largest_share = max(p.n_leaves for p in self.parts) / max(1, structure.n_events)
-        self._reduced, self._max_nodes, self._makers = R, max_nodes, makers
+        self._reduced, self._max_nodes = R, max_nodes
 
     def build(self):
         """Build every part's diagram, children first, within ``max_nodes``
@@ -353,8 +317,7 @@ class ModularDiagram:
         self.nodes = 0
         self.overflow = []
         C = structure.n_components
-        orders = _PartOrders(self.parts, self._makers)
-        for i, p in enumerate(self.parts):
+        for p in self.parts:
             p.coherent = not any(op == NOT for op in p.ops) and all(
                 self.parts[s].coherent for s in p.subs)
             left = max_nodes - self.nodes
@@ -374,7 +337,7 @@ class ModularDiagram:
                     # at a small budget first
                     probe = 2 * p.n_events_below >= structure.n_events
                     rank, p.diagram, ids = build_diagram(p.n_leaves, arrays, graph, left,
-                                                         makers=orders.of(i), probe=probe)
+                                                         probe=probe)
                 except Overflow as exc:
                     p.overflow = exc.args[:2]
                     # the gates built before the budget ran out: exact
