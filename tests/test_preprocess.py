@@ -125,10 +125,33 @@ def test_past_the_quick_attempt_either_way_is_exact(tree, share):
     off = ss.exact(model, _preprocess=False)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_modular, "_MIN_FIRST_BUDGET", 3)
-        mp.setattr(_modular, "_QUICK_BUDGET_FACTOR", 0)
+        mp.setattr(_exact, "_QUICK_BUDGET_FACTOR", 0)
+        mp.setattr(_exact, "_OPTIMIZED_BUDGET_FACTOR", 0)
         mp.setattr(_modular, "MIN_MODULE_EVENTS", 1)
         mp.setattr(_exact, "_MODULES_MAX_SHARE", share)
         same_results(ss.exact(model), off)
+
+
+@settings(PROPERTY, max_examples=60)
+@given(tree=fault_trees())
+def test_one_diagram_of_the_optimised_graph_is_exact(tree):
+    """The quick attempt overflows; one diagram of the optimised graph, in
+    its own order, is built instead of the modules: the same answers."""
+    model, _ = tree
+    off = ss.exact(model, _preprocess=False)
+    flats = []
+    real = _exact._flat
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_modular, "_MIN_FIRST_BUDGET", 3)
+        mp.setattr(_exact, "_QUICK_BUDGET_FACTOR", 0)
+        mp.setattr(_exact, "_OPTIMIZED_BUDGET_FACTOR", 10**6)
+        mp.setattr(_exact, "_flat", lambda *a, **k: flats.append(k.get("quick")) or real(*a, **k))
+        same_results(ss.exact(model), off)
+    # the second attempt ran when, and only when, the optimisation changed
+    # the graph
+    R = _preprocess.reduce(lower(model), coalesce=False)
+    changed = _preprocess.optimize(R) is not R
+    assert ((10**6, 0) in flats) is changed
 
 
 @pytest.mark.parametrize("share, modules", [(0.0, False), (1.01, True)])
@@ -141,7 +164,8 @@ def test_a_part_of_most_of_the_model_is_built_as_one_diagram(monkeypatch, share,
     monkeypatch.setattr(_modular.ModularDiagram, "build",
                         lambda self: built.append(self.largest_share) or real(self))
     monkeypatch.setattr(_modular, "_MIN_FIRST_BUDGET", 3)
-    monkeypatch.setattr(_modular, "_QUICK_BUDGET_FACTOR", 0)
+    monkeypatch.setattr(_exact, "_QUICK_BUDGET_FACTOR", 0)
+    monkeypatch.setattr(_exact, "_OPTIMIZED_BUDGET_FACTOR", 0)
     monkeypatch.setattr(_exact, "_MODULES_MAX_SHARE", share)
     same_results(ss.exact(model), ss.exact(model, _preprocess=False))
     assert bool(built) is modules

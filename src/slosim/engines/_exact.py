@@ -83,8 +83,24 @@ _OPTIMIZE = True
 #: edf9203, cea9601 and the edfpa trees without modules).
 _MODULES_MAX_SHARE = 0.9
 
+#: The first attempt of :func:`slosim.exact`, one diagram of the whole
+#: model in the given order, may use this many nodes times the graph's
+#: size (at least the race's first budget's floor); past it come the Boolean
+#: optimisation and the modules (or the whole race, continuing this
+#: attempt). On the Aralia trees, one diagram is the faster way where it
+#: fits in about 25 times the graph's size, modules where it needs 300
+#: times and more (between, either way within about 1.5x).
+_QUICK_BUDGET_FACTOR = 32
 
-def _flat(structure, reduced, max_nodes, first_only=False, given_failed=None, resume=None,
+#: Past the quick attempt, the Boolean optimisation; when it changed the
+#: graph, one diagram of it in its own given order may use this many nodes
+#: per node and edge of it before the modules are cut (0: never tried).
+#: Moved up to the gates they decide, shared events leave the optimised
+#: graph's depth-first order a good one more often than the model's.
+_OPTIMIZED_BUDGET_FACTOR = 8
+
+
+def _flat(structure, reduced, max_nodes, quick=None, given_failed=None, resume=None,
           graph=None):
     """Build one diagram of every journey over the preprocessed graph:
     (rank, Diagram, journey roots); raises Overflow.
@@ -101,7 +117,7 @@ def _flat(structure, reduced, max_nodes, first_only=False, given_failed=None, re
               np.asarray(idx, dtype=np.int64))
     graph = _graph(s) if graph is None else graph
     rank, diagram, ids = build_diagram(s.n_events, arrays, graph, max_nodes,
-                                       first_only=first_only, given_failed=given_failed,
+                                       quick=quick, given_failed=given_failed,
                                        resume=resume)
     return rank, diagram, [int(ids[o]) for o in reduced.outputs]
 
@@ -269,7 +285,9 @@ def _solve(s, max_nodes, preprocess):
     Without ``preprocess``: one diagram of the graph as lowered. With it:
     the preprocessed graph's one diagram in the given order when it fits
     a budget linear in the graph's size (small and structured models: the
-    flat diagram is the fastest); otherwise its modules' diagrams, each
+    flat diagram is the fastest); otherwise, after the Boolean
+    optimisation, the optimised graph's one diagram in its own given order
+    within a smaller linear budget; otherwise its modules' diagrams, each
     raced over the orders within what is left of ``max_nodes``, unless a
     part would hold most of the model (``_MODULES_MAX_SHARE``): then one
     diagram, its orders raced from the given one's full first budget.
@@ -283,7 +301,8 @@ def _solve(s, max_nodes, preprocess):
     built = given_failed = quick = md = None
     if _FLAT_FIRST:
         try:
-            built = _flat(s, reduced, max_nodes, first_only="quick", graph=graph)
+            built = _flat(s, reduced, max_nodes, graph=graph,
+                          quick=(_QUICK_BUDGET_FACTOR, None))
         except Overflow as exc:
             # past max_nodes: its partial diagram gives bounds if nothing
             # larger is tried; within, the given order continues to its
@@ -298,6 +317,15 @@ def _solve(s, max_nodes, preprocess):
             if optimized is not reduced:
                 # a new graph: the quick attempt's diagram is not its
                 reduced, quick, given_failed = optimized, None, None
+                if _FLAT_FIRST and _OPTIMIZED_BUDGET_FACTOR:
+                    own = _ordering.Graph(reduced.n_leaves, *reduced.arrays()[2:],
+                                          reduced.outputs, n_components=s.n_components)
+                    try:
+                        built = _flat(s, reduced, max_nodes, graph=own,
+                                      quick=(_OPTIMIZED_BUDGET_FACTOR, 0))
+                    except Overflow:
+                        pass
+    if built is None:
         cut = group_leaves(reduced) if _GROUP else reduced
         chosen = choose_modules(cut, find_modules(cut))
         if chosen:

@@ -59,15 +59,6 @@ _GIVEN_BUDGET_FACTOR = 8
 #: Smallest budget of the first attempt, so small models never retry.
 _MIN_FIRST_BUDGET = 1 << 16
 
-#: The first attempt of :func:`slosim.exact`, one diagram of the whole
-#: model in the given order, may use this many nodes times the graph's
-#: size (at least ``_MIN_FIRST_BUDGET``); past it come the Boolean
-#: optimisation and the modules (or the whole race, continuing this
-#: attempt). On the Aralia trees, one diagram is the faster way where it
-#: fits in about 25 times the graph's size, modules where it needs 300
-#: times and more (between, either way within about 1.5x).
-_QUICK_BUDGET_FACTOR = 32
-
 #: A module gets a diagram of its own when it has at least this many
 #: events below it. Even two events as one variable pay on the Aralia
 #: trees: a quarter to a half fewer nodes on the large ones, and the few
@@ -107,7 +98,7 @@ def _attempt(arrays, rank, n_vars, budget, resume=None):
     return diagram, ids
 
 
-def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
+def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
                   given_failed=None, makers=None, probe=False, resume=None):
     """Build the diagrams of a graph's nodes: (rank, Diagram, node ids).
 
@@ -118,10 +109,11 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
 
     The given depth-first order is tried first, with a budget
     proportional to the graph's size to the power 1.5 (or ``max_nodes`` if
-    smaller); with
-    ``first_only``, that is the only attempt (with ``first_only="quick"``,
-    at a budget linear in the graph's size; ``given_failed``, the
-    ``Overflow`` arguments of such an attempt, skips it). Past it, the other orders of
+    smaller); with ``quick``, a pair ``(factor, floor)``, that is the only
+    attempt, within ``factor`` nodes per node and edge of the graph (at
+    least ``floor``; None: the first budget's own floor);
+    ``given_failed``, the ``Overflow`` arguments of such an attempt, skips
+    it. Past it, the other orders of
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
     growing fourfold, the ones that got furthest first, while the nodes of
     all attempts stay within ``max_nodes``; then the orders never tried get
@@ -155,10 +147,10 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, first_only=False,
 
     first = min(max_nodes, max(_MIN_FIRST_BUDGET,
                                int(_GIVEN_BUDGET_FACTOR * graph.size() ** 1.5)))
-    if first_only == "quick":
-        first = min(first, max(_MIN_FIRST_BUDGET, _QUICK_BUDGET_FACTOR * graph.size()))
-    if first_only:
-        max_nodes = first
+    if quick is not None:
+        factor, floor = quick
+        floor = _MIN_FIRST_BUDGET if floor is None else floor
+        max_nodes = first = min(first, max(floor, factor * graph.size()))
     progress = {}     # candidate -> (graph nodes done, -index) when it overflowed
     failed = {}       # candidate -> (nodes, done) of its furthest attempt
     budget, tried, spent = first, [0], 0
