@@ -194,8 +194,10 @@ def candidates(graph):
     ``make_rank()`` computes the order (most are never needed).
     """
     def sized(sign):
-        sizes = graph.support_sizes()
-        return lambda: depth_first(graph, key=lambda c: sign * sizes[c])
+        def make():
+            sizes = graph.support_sizes()
+            return depth_first(graph, key=lambda c: sign * sizes[c])
+        return make
 
     def forced(sign):
         def make():
