@@ -311,28 +311,35 @@ def _solve(s, max_nodes, preprocess):
                 given_failed = exc.args
             else:
                 quick = exc.args
+    cut = reduced
     if built is None:
         if _OPTIMIZE:
-            optimized = optimize(reduced)
-            if optimized is not reduced:
-                # a new graph: the quick attempt's diagram is not its
-                reduced, quick, given_failed = optimized, None, None
-                if _FLAT_FIRST and _OPTIMIZED_BUDGET_FACTOR:
-                    own = _ordering.Graph(reduced.n_leaves, *reduced.arrays()[2:],
-                                          reduced.outputs, n_components=s.n_components)
-                    try:
-                        built = _flat(s, reduced, max_nodes, graph=own,
-                                      quick=(_OPTIMIZED_BUDGET_FACTOR, 0))
-                    except Overflow:
-                        pass
+            cut = optimize(reduced)
+            if cut is not reduced and _FLAT_FIRST and _OPTIMIZED_BUDGET_FACTOR:
+                own = _ordering.Graph(cut.n_leaves, *cut.arrays()[2:], cut.outputs,
+                                      n_components=s.n_components)
+                try:
+                    built = _flat(s, cut, max_nodes, graph=own,
+                                  quick=(_OPTIMIZED_BUDGET_FACTOR, 0))
+                except Overflow:
+                    pass
     if built is None:
-        cut = group_leaves(reduced) if _GROUP else reduced
+        cut = group_leaves(cut) if _GROUP else cut
         chosen = choose_modules(cut, find_modules(cut))
         if chosen:
             md = ModularDiagram(s, cut, chosen, max_nodes)
             if _FLAT_FIRST and md.largest_share >= _MODULES_MAX_SHARE:
                 md = None
     if built is None and md is None:
+        if _OPTIMIZE:
+            # one diagram: the optimisation without the decomposition,
+            # which serves the modules (moved up, shared events can make
+            # the last gates' diagrams far larger: das9701 of the Aralia
+            # trees overflows 20 million nodes with it, 16 million without)
+            optimized = optimize(reduced, decompose=False)
+            if optimized is not reduced:
+                # a new graph: the quick attempt's diagram is not its
+                reduced, quick, given_failed = optimized, None, None
         try:
             built = _flat(s, reduced, max_nodes, given_failed=given_failed, resume=quick,
                           graph=graph)
