@@ -1,11 +1,9 @@
-UP: int
-DOWN: int
-
-def optimize_kids(
+def optimize(
     L: int,
     ops: list[int],
     ks: list[int],
     kids: list[list[int]],
     outputs: list[int],
+    origin: list[int],
     decompose: bool = True,
-) -> list[list[int]] | None: ...
+) -> tuple[list[int], list[int], list[list[int]], list[int], list[int]] | None: ...

@@ -3,12 +3,11 @@
 The graph is a Structure's after :func:`slosim.engines._preprocess.reduce`:
 leaves ``0..L-1``, gate ``g`` is node ``L + g`` with kind ``ops[g]``
 (series, parallel, k-of-n or negation, the Structure's codes), ``ks[g]``
-children needed up, and its children ``kids[g]``, earlier nodes. Constant
-children are ``UP`` and ``DOWN`` (negative).
+children needed up, and its children ``kids[g]``, earlier nodes.
 
-:func:`optimize_kids` is the loop of
-:func:`slosim.engines._preprocess.optimize` (which documents the
-rewritings and simplifies the result).
+:func:`optimize` is :func:`slosim.engines._preprocess.optimize` (which
+documents the rewritings): the children are rewritten, constants
+(negative) among them, then the constants are simplified away.
 """
 
 from libc.stdint cimport int8_t, int64_t
@@ -19,7 +18,7 @@ cimport numpy as cnp
 
 cnp.import_array()
 
-__all__ = ["optimize_kids", "UP", "DOWN"]
+__all__ = ["optimize"]
 
 # The Structure's gate kinds (slosim.model.SERIES, ...).
 cdef enum:
@@ -27,10 +26,6 @@ cdef enum:
     PARALLEL = 1
     K_OF_N = 2
     NOT = 3
-
-#: Constant children while the graph is rewritten.
-UP = -2
-DOWN = -1
 
 cdef enum:
     C_UP = -2
@@ -40,13 +35,14 @@ cdef enum:
 
 cdef class _Graph:
     """The rewritable graph: kids in CSR with appended children chained in
-    a pool; parents in CSR (as given)."""
+    a pool (head and tail per gate); parents in CSR (as given)."""
 
     cdef int64_t L, G, N
-    cdef int64_t[::1] op, k, ptr, idx, extra_head, extra_next, extra_val
+    cdef int64_t[::1] op, k, ptr, idx, extra_head, extra_tail, extra_next, extra_val
     cdef int64_t n_extra
     cdef int64_t[::1] par_ptr, par_idx
     cdef int8_t[::1] forced, is_out
+    cdef list outputs
 
     def __init__(self, int64_t L, list ops, list ks, list kids, list outputs):
         cdef int64_t g, c, M = 0, i, n
@@ -69,6 +65,7 @@ cdef class _Graph:
                 M += 1
             self.ptr[g + 1] = M
         self.extra_head = np.full(self.G, -1, dtype=np.int64)
+        self.extra_tail = np.full(self.G, -1, dtype=np.int64)
         self.extra_next = np.empty(M + 1, dtype=np.int64)
         self.extra_val = np.empty(M + 1, dtype=np.int64)
         self.n_extra = 0
@@ -85,6 +82,7 @@ cdef class _Graph:
                 fill[c] += 1
         self.forced = np.full(self.N, UNKNOWN, dtype=np.int8)
         self.is_out = np.zeros(self.N, dtype=np.int8)
+        self.outputs = outputs
         for c in outputs:
             self.is_out[c] = 1
 
@@ -128,25 +126,17 @@ cdef class _Graph:
             e = self.extra_next[e]
 
     cdef void append(self, int64_t g, int64_t x) noexcept nogil:
+        """Child x appended to gate g (its appended children chain in
+        order, first to last)."""
         cdef int64_t e = self.n_extra
         self.n_extra += 1
         self.extra_val[e] = x
-        self.extra_next[e] = self.extra_head[g]
-        self.extra_head[g] = e
-
-    def kids(self):
-        """Each gate's children now (lists), appended ones last."""
-        cdef list out = [], ks_
-        cdef int64_t g, e, i, n
-        for g in range(self.G):
-            ks_ = [self.idx[i] for i in range(self.ptr[g], self.ptr[g + 1])]
-            e = self.extra_head[g]
-            n = len(ks_)
-            while e >= 0:
-                ks_.insert(n, self.extra_val[e])
-                e = self.extra_next[e]
-            out.append(ks_)
-        return out
+        self.extra_next[e] = -1
+        if self.extra_head[g] < 0:
+            self.extra_head[g] = e
+        else:
+            self.extra_next[self.extra_tail[g]] = e
+        self.extra_tail[g] = e
 
 
 cdef void _dominators(_Graph gr, int64_t[::1] idom, int64_t[::1] depth) noexcept nogil:
@@ -200,9 +190,8 @@ cdef inline int64_t _enqueue(int64_t p, int64_t* heap, int64_t n_heap, int8_t* q
     return n_heap + 1
 
 
-def optimize_kids(int64_t L, list ops, list ks, list kids, list outputs, bint decompose=True):
-    """The rewritten children of every gate (lists, constants ``UP`` and
-    ``DOWN`` among them), or None when nothing changed.
+cdef int _rewrite(_Graph gr, bint decompose) except -1:
+    """Rewrite the children of ``gr``'s gates; whether anything changed.
 
     For each shared node ``x`` in topological order and each value ``v``:
     the gates ``x = v`` alone decides, by propagation up from ``x``; with
@@ -212,7 +201,7 @@ def optimize_kids(int64_t L, list ops, list ks, list kids, list outputs, bint de
     take the constant ``not v``; then each remaining parent that ``x = v``
     does not decide, below a decided dominator, takes the constant too.
     """
-    cdef _Graph gr = _Graph(L, ops, ks, kids, outputs)
+    cdef int64_t L = gr.L
     cdef int64_t N = gr.N, root = gr.N
     cdef int64_t[::1] idom = np.empty(N + 1, dtype=np.int64)
     cdef int64_t[::1] depth = np.empty(N + 1, dtype=np.int64)
@@ -334,6 +323,133 @@ def optimize_kids(int64_t L, list ops, list ks, list kids, list outputs, bint de
                     gr.forced[order[t]] = UNKNOWN
                 for t in range(n_q):
                     queued[qlog[t]] = 0
-    if not changed:
+    return changed
+
+
+cdef object _simplified(_Graph gr, list origin):
+    """The graph with its constants simplified away: ``(ops, ks, kids,
+    outputs, origin)`` lists of the gates the outputs reach, renumbered in
+    order; None when an output is constant. A series, parallel or k-of-n
+    gate needs ``need`` children up: its constants up lower ``need``, and
+    it is up when ``need <= 0``, down when fewer children than ``need``
+    are left, a series gate when all left are needed, a parallel one when
+    one is, and the child itself when one is left of a series or parallel
+    gate; a negation of a constant is the other constant, and of a
+    negation the node below."""
+    cdef int64_t L = gr.L, G = gr.G, g, i, e, c, n, n_up, need, n_rest, op2, node, m
+    cdef int64_t[::1] rep = np.empty(G, dtype=np.int64)       # gate -> new node or constant
+    cdef int64_t[::1] new_op = np.empty(G, dtype=np.int64)
+    cdef int64_t[::1] new_k = np.empty(G, dtype=np.int64)
+    cdef int64_t[::1] new_ptr = np.zeros(G + 1, dtype=np.int64)
+    cdef int64_t[::1] new_idx = np.empty(len(gr.idx) + gr.n_extra + 1, dtype=np.int64)
+    cdef int64_t[::1] new_origin = np.empty(G, dtype=np.int64)
+    cdef int64_t[::1] rest = np.empty(len(gr.idx) + gr.n_extra + 1, dtype=np.int64)
+    cdef int64_t[::1] mark = np.full(L + G, -1, dtype=np.int64)
+    cdef int64_t n_new = 0, n_edges = 0, first_child
+    for g in range(G):
+        origin_g = origin[g]
+        n = n_up = n_rest = 0
+        first_child = 0
+        i = gr.ptr[g]
+        e = gr.extra_head[g]
+        # the children, mapped: constants stay, gates become what they stand for
+        while True:
+            if i < gr.ptr[g + 1]:
+                c = gr.idx[i]
+                i += 1
+            elif e >= 0:
+                c = gr.extra_val[e]
+                e = gr.extra_next[e]
+            else:
+                break
+            if c >= L:
+                c = rep[c - L]
+            if n == 0:
+                first_child = c
+            n += 1
+            if c == C_UP:
+                n_up += 1
+            elif c >= 0:
+                rest[n_rest] = c
+                n_rest += 1
+        if gr.op[g] == NOT:
+            c = first_child
+            if c < 0:
+                rep[g] = C_UP if c == C_DOWN else C_DOWN
+                continue
+            if c >= L and new_op[c - L] == NOT:
+                rep[g] = new_idx[new_ptr[c - L]]
+                continue
+            op2, need = NOT, 1
+        else:
+            need = (n if gr.op[g] == SERIES else
+                    (1 if gr.op[g] == PARALLEL else gr.k[g])) - n_up
+            if need <= 0:
+                rep[g] = C_UP
+                continue
+            if need > n_rest:
+                rep[g] = C_DOWN
+                continue
+            if need == n_rest or need == 1:
+                op2 = SERIES if need == n_rest else PARALLEL
+                m = 0                          # each child once, first seen first
+                for i in range(n_rest):
+                    if mark[rest[i]] != g:
+                        mark[rest[i]] = g
+                        rest[m] = rest[i]
+                        m += 1
+                n_rest = m
+                need = n_rest if op2 == SERIES else 1
+                if n_rest == 1:
+                    rep[g] = rest[0]
+                    continue
+            else:
+                op2 = K_OF_N
+        node = n_new
+        rep[g] = L + node
+        new_op[node], new_k[node], new_origin[node] = op2, need, origin_g
+        for i in range(n_rest):
+            new_idx[n_edges] = rest[i]
+            n_edges += 1
+        new_ptr[node + 1] = n_edges
+        n_new += 1
+    outputs = []
+    for c in gr.outputs:
+        if c >= L:
+            c = rep[c - L]
+        if c < 0:
+            return None
+        outputs.append(c)
+    # only the gates the outputs reach, renumbered in order
+    cdef int8_t[::1] reach = np.zeros(L + n_new, dtype=np.int8)
+    for c in outputs:
+        reach[c] = 1
+    for node in range(n_new - 1, -1, -1):
+        if reach[L + node]:
+            for i in range(new_ptr[node], new_ptr[node + 1]):
+                reach[new_idx[i]] = 1
+    cdef int64_t[::1] final = np.empty(n_new, dtype=np.int64)
+    ops, ks, kids, orig = [], [], [], []
+    m = 0
+    for node in range(n_new):
+        if not reach[L + node]:
+            continue
+        final[node] = L + m
+        m += 1
+        ops.append(new_op[node])
+        ks.append(new_k[node])
+        orig.append(new_origin[node])
+        kids.append([new_idx[i] if new_idx[i] < L else final[new_idx[i] - L]
+                     for i in range(new_ptr[node], new_ptr[node + 1])])
+    return ops, ks, kids, [c if c < L else final[c - L] for c in outputs], orig
+
+
+def optimize(int64_t L, list ops, list ks, list kids, list outputs, list origin,
+             bint decompose=True):
+    """:func:`optimize_kids`, then the constants simplified away:
+    ``(ops, ks, kids, outputs, origin)`` lists of the new graph, or None
+    when nothing changed or an output would be constant."""
+    cdef _Graph gr = _Graph(L, ops, ks, kids, outputs)
+    if not _rewrite(gr, decompose):
         return None
-    return gr.kids()
+    return _simplified(gr, origin)

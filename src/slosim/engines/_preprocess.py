@@ -14,8 +14,7 @@ events; gates after them, each with its children):
 * **coalescing**: a series (parallel) child of a series (parallel) gate
   that has no other parent is merged into it, so a diagram folds one
   longer list instead of nested short ones.
-* **Boolean optimisation** (:func:`optimize`, for models past the quick
-  first attempt of :func:`slosim.exact`): a use of a shared node that
+* **Boolean optimisation** (:func:`optimize`): a use of a shared node that
   never matters (``x and (x or y)`` is ``x``) becomes a constant, and the
   constants simplify the gates above it; events nothing uses any more drop
   out of the graph (an unstructured 200-event tree of the benchmarks keeps
@@ -306,15 +305,6 @@ def find_modules(reduced):
 
 # --- Boolean optimisation -------------------------------------------------
 
-# constant children while the graph is rewritten
-_UP, _DOWN = _graphs.UP, _graphs.DOWN
-
-
-def _need(op, k, n):
-    """Children a series, parallel or k-of-n gate of ``n`` needs up."""
-    return n if op == SERIES else (1 if op == PARALLEL else k)
-
-
 def optimize(reduced, decompose=True):
     """``reduced`` with redundant occurrences of shared nodes removed.
 
@@ -345,81 +335,14 @@ def optimize(reduced, decompose=True):
     Nodes are taken in topological order: a rewriting changes only the
     uses of ``x``, so it never changes the dominators of a node not below
     ``x``, and those computed once serve the whole pass (in C:
-    :func:`slosim._core._graphs.optimize_kids`).
+    :func:`slosim._core._graphs.optimize`, the simplification too).
 
     Returns ``reduced`` itself when nothing changed, or when an output
     would be constant.
     """
     R = reduced
-    kids = _graphs.optimize_kids(R.n_leaves, R.ops, R.ks, R.kids, R.outputs, decompose)
-    if kids is None:
+    found = _graphs.optimize(R.n_leaves, R.ops, R.ks, R.kids, R.outputs, R.origin, decompose)
+    if found is None:
         return R
-    return _simplify(R, kids)
-
-
-def _simplify(R, kids):
-    """Rebuild ``R`` with gates ``kids`` (which may hold the constants
-    ``_UP``/``_DOWN``) simplified; ``R`` itself if an output is constant."""
-    L = R.n_leaves
-    rep = {}                      # old gate node -> new node or constant
-    ops, ks, out_kids, origin = [], [], [], []
-    for g, (op, k) in enumerate(zip(R.ops, R.ks)):
-        mapped = [c if c < L else rep[c] for c in kids[g]]     # constants < 0
-        n_up = sum(1 for c in mapped if c == _UP)
-        rest = [c for c in mapped if c >= 0]
-        if op == NOT:
-            c = mapped[0]
-            if c < 0:
-                rep[L + g] = _UP if c == _DOWN else _DOWN
-                continue
-            if c >= L and ops[c - L] == NOT:
-                rep[L + g] = out_kids[c - L][0]
-                continue
-            r = (op, 1, [c])
-        else:
-            n = len(mapped)
-            need = _need(op, k, n) - n_up
-            if need <= 0:
-                rep[L + g] = _UP
-                continue
-            if need > len(rest):
-                rep[L + g] = _DOWN
-                continue
-            if need == len(rest):
-                rest, op2 = _unique(rest), SERIES
-            elif need == 1:
-                rest, op2 = _unique(rest), PARALLEL
-            else:
-                op2 = K_OF_N
-            if len(rest) == 1 and op2 != K_OF_N:
-                rep[L + g] = rest[0]
-                continue
-            r = (op2, {SERIES: len(rest), PARALLEL: 1}.get(op2, need), rest)
-        rep[L + g] = L + len(ops)
-        ops.append(r[0])
-        ks.append(r[1])
-        out_kids.append(r[2])
-        origin.append(R.origin[g])
-    outputs = [o if o < L else rep[o] for o in R.outputs]
-    if any(o < 0 for o in outputs):
-        return R
-    # only the gates the outputs reach, renumbered in order
-    reach = bytearray(L + len(ops))
-    for o in outputs:
-        reach[o] = 1
-    for g in range(len(ops) - 1, -1, -1):
-        if reach[L + g]:
-            for c in out_kids[g]:
-                reach[c] = 1
-    new = {}
-    f_ops, f_ks, f_kids, f_origin = [], [], [], []
-    for g in range(len(ops)):
-        if not reach[L + g]:
-            continue
-        new[L + g] = L + len(f_ops)
-        f_ops.append(ops[g])
-        f_ks.append(ks[g])
-        f_kids.append([c if c < L else new[c] for c in out_kids[g]])
-        f_origin.append(origin[g])
-    return Reduced(L, R.n_components, f_ops, f_ks, f_kids,
-                   [o if o < L else new[o] for o in outputs], f_origin)
+    ops, ks, kids, outputs, origin = found
+    return Reduced(R.n_leaves, R.n_components, ops, ks, kids, outputs, origin)
