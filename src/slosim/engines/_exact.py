@@ -72,8 +72,8 @@ _GROUP = True
 #: the tests turn it off to exercise the modules on small models.
 _FLAT_FIRST = True
 
-#: Whether a model past the quick first attempt has the redundant uses of
-#: its shared nodes removed first (:func:`_preprocess.optimize`).
+#: Whether the graph is optimised (:func:`_preprocess.optimize`: redundant
+#: uses of shared nodes removed, shared events moved up).
 _OPTIMIZE = True
 
 #: Past the quick first attempt, :func:`exact` builds one diagram of the
@@ -85,19 +85,22 @@ _MODULES_MAX_SHARE = 0.9
 
 #: The first attempt of :func:`slosim.exact`, one diagram of the whole
 #: model in the given order, may use this many nodes times the graph's
-#: size (at least the race's first budget's floor); past it come the Boolean
-#: optimisation and the modules (or the whole race, continuing this
-#: attempt). On the Aralia trees, one diagram is the faster way where it
+#: size (at least the race's first budget's floor); past it come the
+#: modules (or the whole race, continuing this attempt). On the Aralia
+#: trees, one diagram is the faster way where it
 #: fits in about 25 times the graph's size, modules where it needs 300
 #: times and more (between, either way within about 1.5x).
 _QUICK_BUDGET_FACTOR = 32
 
-#: Past the quick attempt, the Boolean optimisation; when it changed the
-#: graph, one diagram of it in its own given order may use this many nodes
-#: per node and edge of it before the modules are cut (0: never tried).
-#: Moved up to the gates they decide, shared events leave the optimised
-#: graph's depth-first order a good one more often than the model's.
-_OPTIMIZED_BUDGET_FACTOR = 8
+#: The Boolean optimisation comes first; when it removed at least this
+#: share of the graph's edges, the quick attempt builds one diagram of the
+#: optimised graph in its own depth-first order instead of the graph as
+#: given (the shared events moved up leave that order a good one:
+#: edf9202 of the Aralia trees, 43% removed, is one diagram of 9,956
+#: nodes; an unstructured 200-event tree, 83% removed, 516). Below it the
+#: graph as given, whose order its author chose, goes first (the Aralia
+#: trees whose one diagram is the fastest way remove at most 28%).
+_OPTIMIZED_FIRST = 1 / 3
 
 
 def _flat(structure, reduced, max_nodes, quick=None, given_failed=None, resume=None,
@@ -120,6 +123,21 @@ def _flat(structure, reduced, max_nodes, quick=None, given_failed=None, resume=N
                                        quick=quick, given_failed=given_failed,
                                        resume=resume)
     return rank, diagram, [int(ids[o]) for o in reduced.outputs]
+
+
+def _optimized(s, reduced, graph):
+    """(optimised graph, graph of the first diagram, its Graph for the
+    orders): the optimised graph in its own orders when the optimisation
+    removed at least ``_OPTIMIZED_FIRST`` of the edges (the shared events
+    moved up leave its depth-first order a good one), else ``reduced``
+    in the orders of the graph as lowered, ``graph``."""
+    optimized = optimize(reduced) if _OPTIMIZE else reduced
+    if optimized is reduced or (sum(map(len, optimized.kids))
+                                > (1 - _OPTIMIZED_FIRST) * sum(map(len, reduced.kids))):
+        return optimized, reduced, graph
+    own = _ordering.Graph(optimized.n_leaves, *optimized.arrays()[2:], optimized.outputs,
+                          n_components=s.n_components)
+    return optimized, optimized, own
 
 
 def _graph(s):
@@ -283,11 +301,11 @@ def _solve(s, max_nodes, preprocess):
     """(Evaluation with conditionals, diagram nodes) of a Structure.
 
     Without ``preprocess``: one diagram of the graph as lowered. With it:
-    the preprocessed graph's one diagram in the given order when it fits
-    a budget linear in the graph's size (small and structured models: the
-    flat diagram is the fastest); otherwise, after the Boolean
-    optimisation, the optimised graph's one diagram in its own given order
-    within a smaller linear budget; otherwise its modules' diagrams, each
+    one diagram in the given order when it fits a budget linear in the
+    graph's size (small and structured models: the flat diagram is the
+    fastest), of the preprocessed graph, or of the optimised one in its own
+    order when the optimisation removed much of it (``_OPTIMIZED_FIRST``);
+    otherwise the optimised graph's modules' diagrams, each
     raced over the orders within what is left of ``max_nodes``, unless a
     part would hold most of the model (``_MODULES_MAX_SHARE``): then one
     diagram, its orders raced from the given one's full first budget.
@@ -299,30 +317,19 @@ def _solve(s, max_nodes, preprocess):
     reduced = reduce(s, coalesce=_COALESCE)
     graph = _graph(s)     # the orders come from the graph as lowered
     built = given_failed = quick = md = None
+    cut, first, first_graph = _optimized(s, reduced, graph)
     if _FLAT_FIRST:
         try:
-            built = _flat(s, reduced, max_nodes, graph=graph,
-                          quick=(_QUICK_BUDGET_FACTOR, None))
+            built = _flat(s, first, max_nodes, graph=first_graph, quick=_QUICK_BUDGET_FACTOR)
         except Overflow as exc:
-            # past max_nodes: its partial diagram gives bounds if nothing
-            # larger is tried; within, the given order continues to its
-            # full first budget if one diagram is built after all
-            if exc.args[0] >= max_nodes:
+            # of the graph as given, past max_nodes: its partial diagram
+            # gives bounds if nothing larger is tried; within, the given
+            # order continues to its full first budget if one diagram is
+            # built after all
+            if first is reduced and exc.args[0] >= max_nodes:
                 given_failed = exc.args
-            else:
+            elif first is reduced:
                 quick = exc.args
-    cut = reduced
-    if built is None:
-        if _OPTIMIZE:
-            cut = optimize(reduced)
-            if cut is not reduced and _FLAT_FIRST and _OPTIMIZED_BUDGET_FACTOR:
-                own = _ordering.Graph(cut.n_leaves, *cut.arrays()[2:], cut.outputs,
-                                      n_components=s.n_components)
-                try:
-                    built = _flat(s, cut, max_nodes, graph=own,
-                                  quick=(_OPTIMIZED_BUDGET_FACTOR, 0))
-                except Overflow:
-                    pass
     if built is None:
         cut = group_leaves(cut) if _GROUP else cut
         chosen = choose_modules(cut, find_modules(cut))
@@ -498,9 +505,14 @@ class ExactDiagram:
         max_nodes = check_int(max_nodes, "max_nodes", _func, low=2, high=2**31 - 1)
         s = self.structure = model
         if _built is None:
+            # the graph and orders of exact's first attempt: where that
+            # builds one diagram, it is this one
             reduced = reduce(s, coalesce=_preprocess and _COALESCE)
+            graph = _graph(s)
+            if _preprocess:
+                _, reduced, graph = _optimized(s, reduced, graph)
             try:
-                _built = _flat(s, reduced, max_nodes)
+                _built = _flat(s, reduced, max_nodes, graph=graph)
             except Overflow as exc:
                 raise _too_large(s, reduced, max_nodes, *exc.args[:2]) from None
         rank, self._diagram, self._roots = _built

@@ -109,9 +109,8 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
 
     The given depth-first order is tried first, with a budget
     proportional to the graph's size to the power 1.5 (or ``max_nodes`` if
-    smaller); with ``quick``, a pair ``(factor, floor)``, that is the only
-    attempt, within ``factor`` nodes per node and edge of the graph (at
-    least ``floor``; None: the first budget's own floor);
+    smaller); with ``quick``, that is the only attempt, within ``quick``
+    nodes per node and edge of the graph (at least the same floor);
     ``given_failed``, the ``Overflow`` arguments of such an attempt, skips
     it. Past it, the other orders of
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
@@ -148,9 +147,7 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
     first = min(max_nodes, max(_MIN_FIRST_BUDGET,
                                int(_GIVEN_BUDGET_FACTOR * graph.size() ** 1.5)))
     if quick is not None:
-        factor, floor = quick
-        floor = _MIN_FIRST_BUDGET if floor is None else floor
-        max_nodes = first = min(first, max(floor, factor * graph.size()))
+        max_nodes = first = min(first, max(_MIN_FIRST_BUDGET, quick * graph.size()))
     progress = {}     # candidate -> (graph nodes done, -index) when it overflowed
     failed = {}       # candidate -> (nodes, done) of its furthest attempt
     budget, tried, spent = first, [0], 0
