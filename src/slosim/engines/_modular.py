@@ -110,7 +110,7 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
     The given depth-first order is tried first, with a budget
     proportional to the graph's size to the power 1.5 (or ``max_nodes`` if
     smaller); with ``quick``, that is the only attempt, within ``quick``
-    nodes per node and edge of the graph (at least the same floor);
+    nodes per node and edge of the graph (at least ``_MIN_FIRST_BUDGET``);
     ``given_failed``, the ``Overflow`` arguments of such an attempt, skips
     it. Past it, the other orders of
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
