@@ -446,9 +446,10 @@ cdef object _simplified(_Graph gr, list origin):
 
 def optimize(int64_t L, list ops, list ks, list kids, list outputs, list origin,
              bint decompose=True):
-    """:func:`optimize_kids`, then the constants simplified away:
-    ``(ops, ks, kids, outputs, origin)`` lists of the new graph, or None
-    when nothing changed or an output would be constant."""
+    """The graph's children rewritten (:func:`_rewrite`), then the
+    constants simplified away: ``(ops, ks, kids, outputs, origin)`` lists
+    of the new graph, or None when nothing changed or an output would be
+    constant."""
     cdef _Graph gr = _Graph(L, ops, ks, kids, outputs)
     if not _rewrite(gr, decompose):
         return None

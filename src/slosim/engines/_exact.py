@@ -108,10 +108,10 @@ def _flat(structure, reduced, max_nodes, quick=None, given_failed=None, resume=N
     """Build one diagram of every journey over the preprocessed graph:
     (rank, Diagram, journey roots); raises Overflow.
 
-    The variable orders, and the first budget, come from the graph as
-    lowered (``graph``, :func:`_graph`, when the caller has made it): the
-    preprocessed graph has the same functions, so the same orders give the
-    same diagrams, built faster.
+    The variable orders, and the first budget, come from ``graph`` (by
+    default the graph as lowered, :func:`_graph`: the preprocessed graph
+    has the same functions, so the same orders give the same diagrams,
+    built faster; or the optimised graph's own, :func:`_optimized`).
     """
     s = structure
     ops, ks, ptr, idx = reduced.arrays()
