@@ -305,20 +305,25 @@ def _evaluate(R, up):
     return [val[o] for o in R.outputs]
 
 
+def _same_functions(O, R):
+    """Every output of ``O`` equals ``R``'s for every state of the events."""
+    import itertools
+
+    for up in itertools.product((False, True), repeat=R.n_leaves):
+        assert _evaluate(O, up) == _evaluate(R, up), up
+
+
 @pytest.mark.parametrize("decompose", [True, False])
 @settings(PROPERTY, max_examples=200)
 @given(tree=fault_trees(max_events=9))
 def test_boolean_optimisation_keeps_every_function(tree, decompose):
     """Every output of the optimised graph equals the original's for every
     state of the events, and the graph is no larger."""
-    import itertools
-
     model, _ = tree
     R = _preprocess.reduce(lower(model), coalesce=False)
     O = _preprocess.optimize(R, decompose=decompose)
     assert sum(map(len, O.kids)) <= sum(map(len, R.kids))
-    for up in itertools.product((False, True), repeat=R.n_leaves):
-        assert _evaluate(O, up) == _evaluate(R, up), up
+    _same_functions(O, R)
 
 
 @pytest.mark.parametrize("outer, inner", [(ss.series, ss.parallel), (ss.parallel, ss.series)])
@@ -356,10 +361,7 @@ def test_boolean_optimisation_moves_a_deciding_event_up():
     assert len(sides) == 2 and all(_preprocess.find_modules(O)[g] for g in sides)
     below = {names[c] for g in range(top) for c in O.kids[g] if c < O.n_leaves}
     assert below == set("abcde")
-    import itertools
-
-    for up in itertools.product((False, True), repeat=6):
-        assert _evaluate(O, up) == _evaluate(R, up), up
+    _same_functions(O, R)
 
 
 def test_boolean_optimisation_leaves_a_constant_output_alone():

@@ -206,8 +206,9 @@ cdef int _rewrite(_Graph gr, bint decompose) except -1:
     cdef int64_t[::1] idom = np.empty(N + 1, dtype=np.int64)
     cdef int64_t[::1] depth = np.empty(N + 1, dtype=np.int64)
     _dominators(gr, idom, depth)
-    # x's parents (a working copy), the forced nodes in order, the heap
-    cdef int64_t[::1] par = np.empty(2 * len(gr.par_idx) + 2, dtype=np.int64)
+    # x's parents (a working copy: a gate joins it only after one left),
+    # the forced nodes in order, the heap
+    cdef int64_t[::1] par = np.empty(len(gr.par_idx) + 1, dtype=np.int64)
     cdef int64_t[::1] order = np.empty(N + 1, dtype=np.int64)
     cdef int64_t[::1] heap = np.empty(N + 1, dtype=np.int64)
     cdef int8_t[::1] queued = np.zeros(N, dtype=np.int8)
