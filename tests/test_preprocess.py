@@ -89,6 +89,36 @@ def fault_trees(draw, max_events=12, negation=True):
     return ss.Model(journeys), n
 
 
+@st.composite
+def distributive_trees(draw):
+    """A random graph rich in distributive structure: series and parallel
+    gates over gates of the other kind, all over a few events (so that
+    siblings share children), with some k-of-n gates and negations."""
+    n = draw(st.integers(2, 7))
+    events = [ss.Component(f"e{i}", unavailability=0.1 + 0.1 * i) for i in range(n)]
+    pool = list(events)
+
+    def gate(kind, depth):
+        kids = []
+        for _ in range(draw(st.integers(2, 4))):
+            if depth < 2 and draw(st.booleans()):
+                kids.append(gate("parallel" if kind == "series" else "series", depth + 1))
+            else:
+                kids.append(pool[draw(st.integers(0, len(pool) - 1))])
+        if draw(st.integers(0, 5)) == 0:
+            g = ss.k_of_n(draw(st.integers(1, len(kids))), kids)
+        else:
+            g = getattr(ss, kind)(*kids)
+        if draw(st.integers(0, 7)) == 0:
+            g = ss.negate(g)
+        pool.append(g)
+        return g
+
+    tops = [gate(draw(st.sampled_from(["series", "parallel"])), 0)
+            for _ in range(draw(st.integers(1, 2)))]
+    return ss.Model([ss.Journey(t, name=f"j{i}") for i, t in enumerate(tops)])
+
+
 def _reaches(node, target):
     stack, seen = [node], set()
     while stack:
@@ -116,8 +146,9 @@ def test_preprocessing_never_changes_an_answer(tree):
         assert abs(off[j].unavailability - u) <= 1e-12 * u + 1e-300, (j, u)
 
 
-@settings(PROPERTY, max_examples=60)
-@given(tree=fault_trees(), share=st.sampled_from([0.0, 0.5, 1.01]))
+@settings(PROPERTY, max_examples=80)
+@given(tree=st.one_of(fault_trees(), distributive_trees().map(lambda m: (m, None))),
+       share=st.sampled_from([0.0, 0.5, 1.01]))
 def test_past_the_quick_attempt_either_way_is_exact(tree, share):
     """The quick first attempt overflows; then modules, or one diagram when
     a part would hold over ``share`` of the events: the same answers."""
@@ -131,22 +162,26 @@ def test_past_the_quick_attempt_either_way_is_exact(tree, share):
         same_results(ss.exact(model), off)
 
 
-@settings(PROPERTY, max_examples=60)
-@given(tree=fault_trees())
+@settings(PROPERTY, max_examples=80)
+@given(tree=st.one_of(fault_trees(), distributive_trees().map(lambda m: (m, None))))
 def test_one_diagram_of_the_optimised_graph_is_exact(tree):
-    """When the optimisation removed enough of the graph, the quick attempt
-    builds one diagram of the optimised graph in its own order: the same
-    answers, and the optimised graph is the one built."""
+    """When the rewriting removed enough of the graph, the quick attempt
+    builds one diagram of the rewritten graph (optimised, distributed,
+    optimised again) in its own order: the same answers, and the rewritten
+    graph is the one built."""
     model, _ = tree
     off = ss.exact(model, _preprocess=False)
     firsts = []
     real = _exact._flat
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_exact, "_OPTIMIZED_FIRST", 0.0)
+        mp.setattr(_exact, "_OPTIMIZED_FIRST", -np.inf)     # always
         mp.setattr(_exact, "_flat", lambda s, r, *a, **k: firsts.append(r) or real(s, r, *a, **k))
         same_results(ss.exact(model), off)
     R = _preprocess.reduce(lower(model), coalesce=False)
     O = _preprocess.optimize(R)
+    D = _preprocess.distribute(O)
+    if D is not O and sum(map(len, D.kids)) <= sum(map(len, O.kids)):
+        O = _preprocess.optimize(D)    # distributed, unless that added edges
     assert firsts[0].kids == O.kids and firsts[0].outputs == O.outputs
 
 
@@ -362,6 +397,52 @@ def test_boolean_optimisation_moves_a_deciding_event_up():
     below = {names[c] for g in range(top) for c in O.kids[g] if c < O.n_leaves}
     assert below == set("abcde")
     _same_functions(O, R)
+
+
+@settings(PROPERTY, max_examples=300)
+@given(model=distributive_trees(), optimized=st.booleans())
+def test_distributivity_keeps_every_function(model, optimized):
+    """Every output of the distributed graph equals the original's for
+    every state of the events; gates list earlier nodes, series and
+    parallel gates each child once, with the right number needed."""
+    from slosim.model import PARALLEL, SERIES
+
+    R = _preprocess.reduce(lower(model), coalesce=False)
+    R = _preprocess.optimize(R) if optimized else R
+    D = _preprocess.distribute(R)
+    _same_functions(D, R)
+    for g, (op, k, kids) in enumerate(zip(D.ops, D.ks, D.kids)):
+        assert all(0 <= c < D.n_leaves + g for c in kids)
+        if op in (SERIES, PARALLEL):
+            assert len(set(kids)) == len(kids) >= 2
+            assert k == (len(kids) if op == SERIES else 1)
+
+
+@pytest.mark.parametrize("outer, inner", [(ss.parallel, ss.series), (ss.series, ss.parallel)])
+def test_distributivity_takes_a_shared_event_out(outer, inner):
+    """(x and a) or (x and b and c) or d is (x and (a or (b and c))) or d:
+    x has one use, and what was left of the two gates is a module, which
+    it was not before (x was shared). Nothing to distribute: the graph
+    itself."""
+    x, a, b, c, d = (ss.Component(n, unavailability=0.1) for n in "xabcd")
+    s = lower(ss.Model(ss.Journey(outer(inner(x, a), inner(x, b, c), d), name="t")))
+    R = _preprocess.reduce(s, coalesce=False)
+    D = _preprocess.distribute(R)
+    names = list(s.events)
+    uses = [c for kids in D.kids for c in kids if c < D.n_leaves]
+    assert sorted(names[c] for c in uses) == sorted("xabcd")
+    top = D.outputs[0] - D.n_leaves
+    assert [names[c] for c in D.kids[top] if c < D.n_leaves] == ["d"]
+    (shared,) = [c - D.n_leaves for c in D.kids[top] if c >= D.n_leaves]
+    assert D.ops[shared] != D.ops[top] and names.index("x") in D.kids[shared]
+    (rest,) = [c - D.n_leaves for c in D.kids[shared] if c >= D.n_leaves]
+    assert D.ops[rest] == D.ops[top] and _preprocess.find_modules(D)[rest]
+    assert not any(_preprocess.find_modules(R)[g] for g in range(R.n_gates)
+                   if names.index("x") in R.kids[g])
+    _same_functions(D, R)
+    plain = lower(ss.Model(ss.Journey(outer(inner(x, a), inner(b, c), d), name="t")))
+    R = _preprocess.reduce(plain, coalesce=False)
+    assert _preprocess.distribute(R) is R
 
 
 def test_boolean_optimisation_leaves_a_constant_output_alone():

@@ -7,3 +7,11 @@ def optimize(
     origin: list[int],
     decompose: bool = True,
 ) -> tuple[list[int], list[int], list[list[int]], list[int], list[int]] | None: ...
+def distribute(
+    L: int,
+    ops: list[int],
+    ks: list[int],
+    kids: list[list[int]],
+    outputs: list[int],
+    origin: list[int],
+) -> tuple[list[int], list[int], list[list[int]], list[int], list[int]] | None: ...

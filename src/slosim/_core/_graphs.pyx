@@ -8,9 +8,11 @@ children needed up, and its children ``kids[g]``, earlier nodes.
 :func:`optimize` is :func:`slosim.engines._preprocess.optimize` (which
 documents the rewritings): the children are rewritten, constants
 (negative) among them, then the constants are simplified away.
+:func:`distribute` is :func:`slosim.engines._preprocess.distribute`.
 """
 
 from libc.stdint cimport int8_t, int64_t
+from libc.stdlib cimport free, malloc, realloc
 
 import numpy as np
 
@@ -18,7 +20,7 @@ cimport numpy as cnp
 
 cnp.import_array()
 
-__all__ = ["optimize"]
+__all__ = ["optimize", "distribute"]
 
 # The Structure's gate kinds (slosim.model.SERIES, ...).
 cdef enum:
@@ -339,11 +341,11 @@ cdef object _simplified(_Graph gr, list origin):
     negation the node below."""
     cdef int64_t L = gr.L, G = gr.G, g, i, e, c, n, n_up, need, n_rest, op2, node, m
     cdef int64_t[::1] rep = np.empty(G, dtype=np.int64)       # gate -> new node or constant
-    cdef int64_t[::1] new_op = np.empty(G, dtype=np.int64)
-    cdef int64_t[::1] new_k = np.empty(G, dtype=np.int64)
+    cdef int64_t[::1] new_op = np.empty(G + 1, dtype=np.int64)
+    cdef int64_t[::1] new_k = np.empty(G + 1, dtype=np.int64)
     cdef int64_t[::1] new_ptr = np.zeros(G + 1, dtype=np.int64)
     cdef int64_t[::1] new_idx = np.empty(len(gr.idx) + gr.n_extra + 1, dtype=np.int64)
-    cdef int64_t[::1] new_origin = np.empty(G, dtype=np.int64)
+    cdef int64_t[::1] new_origin = np.empty(G + 1, dtype=np.int64)
     cdef int64_t[::1] rest = np.empty(len(gr.idx) + gr.n_extra + 1, dtype=np.int64)
     cdef int64_t[::1] mark = np.full(L + G, -1, dtype=np.int64)
     cdef int64_t n_new = 0, n_edges = 0, first_child
@@ -421,27 +423,34 @@ cdef object _simplified(_Graph gr, list origin):
         if c < 0:
             return None
         outputs.append(c)
-    # only the gates the outputs reach, renumbered in order
+    return _reached(L, n_new, &new_op[0], &new_k[0], &new_origin[0], &new_ptr[0],
+                    &new_idx[0], outputs)
+
+
+cdef object _reached(int64_t L, int64_t n_new, int64_t* op, int64_t* k, int64_t* origin,
+                     int64_t* ptr, int64_t* idx, list outputs):
+    """``(ops, ks, kids, outputs, origin)`` lists of the gates (CSR, in
+    topological order) that the outputs reach, renumbered in order."""
+    cdef int64_t node, i, m = 0
     cdef int8_t[::1] reach = np.zeros(L + n_new, dtype=np.int8)
     for c in outputs:
         reach[c] = 1
     for node in range(n_new - 1, -1, -1):
         if reach[L + node]:
-            for i in range(new_ptr[node], new_ptr[node + 1]):
-                reach[new_idx[i]] = 1
-    cdef int64_t[::1] final = np.empty(n_new, dtype=np.int64)
+            for i in range(ptr[node], ptr[node + 1]):
+                reach[idx[i]] = 1
+    cdef int64_t[::1] final = np.empty(n_new + 1, dtype=np.int64)
     ops, ks, kids, orig = [], [], [], []
-    m = 0
     for node in range(n_new):
         if not reach[L + node]:
             continue
         final[node] = L + m
         m += 1
-        ops.append(new_op[node])
-        ks.append(new_k[node])
-        orig.append(new_origin[node])
-        kids.append([new_idx[i] if new_idx[i] < L else final[new_idx[i] - L]
-                     for i in range(new_ptr[node], new_ptr[node + 1])])
+        ops.append(op[node])
+        ks.append(k[node])
+        orig.append(origin[node])
+        kids.append([idx[i] if idx[i] < L else final[idx[i] - L]
+                     for i in range(ptr[node], ptr[node + 1])])
     return ops, ks, kids, [c if c < L else final[c - L] for c in outputs], orig
 
 
@@ -455,3 +464,228 @@ def optimize(int64_t L, list ops, list ks, list kids, list outputs, list origin,
     if not _rewrite(gr, decompose):
         return None
     return _simplified(gr, origin)
+
+
+# --- distributivity ----------------------------------------------------------
+
+cdef struct _Buf:
+    int64_t* data
+    int64_t n
+    int64_t cap
+
+
+cdef int _push(_Buf* b, int64_t v) except -1 nogil:
+    cdef int64_t* grown
+    if b.n == b.cap:
+        grown = <int64_t*>realloc(b.data, 2 * b.cap * sizeof(int64_t))
+        if grown == NULL:
+            with gil:
+                raise MemoryError()
+        b.data = grown
+        b.cap *= 2
+    b.data[b.n] = v
+    b.n += 1
+    return 0
+
+
+cdef int _init(_Buf* b, int64_t cap) except -1:
+    b.n = 0
+    b.cap = max(cap, 16)
+    b.data = <int64_t*>malloc(b.cap * sizeof(int64_t))
+    if b.data == NULL:
+        raise MemoryError()
+    return 0
+
+
+cdef class _Distributor:
+    """The new graph being written: gates in CSR (kind, children needed,
+    origin), each gate's children earlier nodes; and the scratch of the
+    search for a common child."""
+
+    cdef int64_t L
+    cdef _Buf op, k, origin, ptr, idx, count, touched, mark
+    cdef bint changed
+
+    def __cinit__(self, int64_t L, int64_t G, int64_t M):
+        self.L = L
+        _init(&self.op, G)
+        _init(&self.k, G)
+        _init(&self.origin, G)
+        _init(&self.ptr, G + 1)
+        _init(&self.idx, M)
+        _init(&self.count, L + G)
+        _init(&self.touched, 16)
+        _init(&self.mark, L + G)
+        self.ptr.data[0] = 0
+        self.ptr.n = 1
+        self.changed = 0
+
+    def __dealloc__(self):
+        free(self.op.data)
+        free(self.k.data)
+        free(self.origin.data)
+        free(self.ptr.data)
+        free(self.idx.data)
+        free(self.count.data)
+        free(self.touched.data)
+        free(self.mark.data)
+
+    cdef int64_t gate(self, int64_t op, int64_t k, int64_t* kids, int64_t n,
+                      int64_t origin) except -1:
+        """Append a gate; its node."""
+        cdef int64_t i
+        for i in range(n):
+            _push(&self.idx, kids[i])
+        _push(&self.ptr, self.idx.n)
+        _push(&self.op, op)
+        _push(&self.k, k)
+        _push(&self.origin, origin)
+        return self.L + self.op.n - 1
+
+    cdef int grow(self) except -1:
+        """Scratch arrays indexed by node cover every node."""
+        cdef int64_t need = self.L + self.op.n
+        while self.count.n < need:
+            _push(&self.count, 0)
+        while self.mark.n < need:
+            _push(&self.mark, 0)
+        return 0
+
+    cdef inline bint of_kind(self, int64_t c, int64_t op) noexcept:
+        return c >= self.L and self.op.data[c - self.L] == op
+
+    cdef int64_t common(self, int64_t* cur, int64_t n, int64_t dual) except -2:
+        """The child of ``dual`` gates among ``cur`` that most of them
+        share (at least two; the first met of the most shared), or -1."""
+        cdef int64_t i, j, c, y, best = -1, most = 1, L = self.L
+        self.grow()
+        self.touched.n = 0
+        for i in range(n):
+            c = cur[i]
+            if not self.of_kind(c, dual):
+                continue
+            for j in range(self.ptr.data[c - L], self.ptr.data[c - L + 1]):
+                y = self.idx.data[j]
+                if self.count.data[y] == 0:
+                    _push(&self.touched, y)
+                self.count.data[y] += 1
+        for i in range(self.touched.n):
+            y = self.touched.data[i]
+            if self.count.data[y] > most:
+                best, most = y, self.count.data[y]
+        for i in range(self.touched.n):
+            self.count.data[self.touched.data[i]] = 0
+        return best
+
+    cdef bint has(self, int64_t g, int64_t x) noexcept:
+        cdef int64_t j
+        for j in range(self.ptr.data[g - self.L], self.ptr.data[g - self.L + 1]):
+            if self.idx.data[j] == x:
+                return 1
+        return 0
+
+    cdef int64_t emit(self, int64_t op, int64_t* kids, int64_t n, int64_t origin) except -1:
+        """The node of a series or parallel gate over ``kids`` (distinct),
+        written with distributivity: the children of the dual kind that
+        share a child ``x`` become one, ``x`` and (dual) the gate over
+        what is left of each, that gate written the same way."""
+        cdef int64_t dual = PARALLEL if op == SERIES else SERIES, L = self.L
+        cdef int64_t x, i, i2, j, c, y, at, n_rest, n_cur = n, inner
+        cdef int64_t* cur = <int64_t*>malloc((n + 1) * sizeof(int64_t))
+        cdef int64_t* rest = NULL
+        cdef int64_t* part = NULL
+        cdef int64_t pair[2]
+        if cur == NULL:
+            raise MemoryError()
+        try:
+            for i in range(n):
+                cur[i] = kids[i]
+            while n_cur >= 2:
+                x = self.common(cur, n_cur, dual)
+                if x < 0:
+                    break
+                self.changed = 1
+                rest = <int64_t*>malloc(n_cur * sizeof(int64_t))
+                if rest == NULL:
+                    raise MemoryError()
+                # each member's children but x, as one node
+                n_rest, at, j = 0, -1, 0
+                for i in range(n_cur):
+                    c = cur[i]
+                    if not (self.of_kind(c, dual) and self.has(c, x)):
+                        cur[j] = c
+                        j += 1
+                        continue
+                    if at < 0:
+                        at = j
+                        cur[j] = -1         # the place of the new gate
+                        j += 1
+                    part = <int64_t*>malloc((self.ptr.data[c - L + 1]
+                                             - self.ptr.data[c - L]) * sizeof(int64_t))
+                    if part == NULL:
+                        raise MemoryError()
+                    y = 0
+                    for i2 in range(self.ptr.data[c - L], self.ptr.data[c - L + 1]):
+                        if self.idx.data[i2] != x:
+                            part[y] = self.idx.data[i2]
+                            y += 1
+                    rest[n_rest] = part[0] if y == 1 else self.gate(
+                        dual, y if dual == SERIES else 1, part, y, origin)
+                    free(part)
+                    part = NULL
+                    n_rest += 1
+                n_cur = j
+                # distinct
+                self.grow()
+                j = 0
+                for i in range(n_rest):
+                    if self.mark.data[rest[i]] == 0:
+                        self.mark.data[rest[i]] = 1
+                        rest[j] = rest[i]
+                        j += 1
+                for i in range(j):
+                    self.mark.data[rest[i]] = 0
+                n_rest = j
+                inner = rest[0] if n_rest == 1 else self.emit(op, rest, n_rest, origin)
+                free(rest)
+                rest = NULL
+                pair[0], pair[1] = x, inner
+                cur[at] = self.gate(dual, 2 if dual == SERIES else 1, pair, 2, origin)
+            if n_cur == 1:
+                return cur[0]
+            return self.gate(op, n_cur if op == SERIES else 1, cur, n_cur, origin)
+        finally:
+            free(cur)
+            free(rest)
+            free(part)
+
+
+def distribute(int64_t L, list ops, list ks, list kids, list outputs, list origin):
+    """The graph rewritten by distributivity: a series (parallel) gate
+    whose parallel (series) children share a child ``x`` has them replaced
+    by one, ``x`` or (and) the series (parallel) gate of what is left of
+    each (``(x and a) or (x and b)`` is ``x and (a or b)``), the same
+    function with one use of ``x`` instead of several. ``(ops, ks, kids,
+    outputs, origin)`` lists of the new graph (the gates the outputs
+    reach, in topological order), or None when nothing changed."""
+    cdef int64_t G = len(ops), M = 0, g, n, c
+    for g in range(G):
+        M += len(kids[g])
+    cdef _Distributor d = _Distributor(L, G, 2 * M + 16)
+    cdef int64_t[::1] rep = np.empty(L + G, dtype=np.int64)
+    cdef int64_t[::1] cur = np.empty(M + 1, dtype=np.int64)
+    for c in range(L):
+        rep[c] = c
+    for g in range(G):
+        n = 0
+        for c in kids[g]:
+            cur[n] = rep[c]
+            n += 1
+        if ops[g] == SERIES or ops[g] == PARALLEL:
+            rep[L + g] = d.emit(ops[g], &cur[0], n, origin[g])
+        else:
+            rep[L + g] = d.gate(ops[g], ks[g], &cur[0], n, origin[g])
+    if not d.changed:
+        return None
+    return _reached(L, d.op.n, d.op.data, d.k.data, d.origin.data, d.ptr.data, d.idx.data,
+                    [rep[c] for c in outputs])

@@ -43,7 +43,7 @@ from ..results import ExactResult, ExactResults, birnbaum_importance
 from . import _ordering
 from ._given import apply_given, given_labels
 from ._modular import BDD_OP, ModularDiagram, Overflow, build_diagram, choose_modules, graph_bounds
-from ._preprocess import find_modules, group_leaves, optimize, reduce
+from ._preprocess import distribute, find_modules, group_leaves, optimize, reduce
 from ._quadrature import integrate_factor
 
 __all__ = ["exact", "ExactDiagram", "Evaluation", "DEFAULT_MAX_NODES"]
@@ -76,6 +76,14 @@ _FLAT_FIRST = True
 #: uses of shared nodes removed, shared events moved up).
 _OPTIMIZE = True
 
+#: Whether the optimised graph is then rewritten by distributivity
+#: (:func:`_preprocess.distribute`) and optimised again: for modules, and
+#: for the first diagram when that shrank the graph. On the Aralia trees
+#: it makes edf9206 one diagram of 17,634 nodes in its own order (the
+#: given order overflows 65,536) and elf9601 one of 39,273, each in a
+#: millisecond or two, and changes little elsewhere.
+_DISTRIBUTE = True
+
 #: Past the quick first attempt, :func:`exact` builds one diagram of the
 #: model after all when its modules leave a part over this share of its
 #: events: cutting off a few small modules changes little, and one diagram
@@ -92,15 +100,23 @@ _MODULES_MAX_SHARE = 0.9
 #: times and more (between, either way within about 1.5x).
 _QUICK_BUDGET_FACTOR = 32
 
-#: The Boolean optimisation comes first; when it removed at least this
-#: share of the graph's edges, the quick attempt builds one diagram of the
-#: optimised graph in its own depth-first order instead of the graph as
-#: given (the shared events moved up leave that order a good one:
-#: edf9202 of the Aralia trees, 43% removed, is one diagram of 9,956
-#: nodes; an unstructured 200-event tree, 83% removed, 516). Below it the
-#: graph as given, whose order its author chose, goes first (the Aralia
-#: trees whose one diagram is the fastest way remove at most 28%).
+#: The Boolean optimisation and distributivity come first; when they
+#: removed at least this share of the graph's edges, the quick attempt
+#: builds one diagram of the rewritten graph in its own depth-first order
+#: instead of the graph as given (the shared events moved up leave that
+#: order a good one: edf9202 of the Aralia
+#: trees, 46% removed, is one diagram of 5,998 nodes; an unstructured
+#: 200-event tree, 83% removed, 516). Otherwise the graph as given, whose
+#: order its author chose, goes first (the Aralia trees whose one diagram
+#: is the fastest way remove at most 28%).
 _OPTIMIZED_FIRST = 1 / 3
+
+#: ... or when the distributivity removed at least this share of the
+#: optimised graph's edges: edf9206 of the Aralia trees, 24%, is one
+#: diagram of 17,634 nodes in the distributed graph's order, where the
+#: given order overflows 65,536; the trees it changes by a few edges
+#: (baobab3, edf9205: 1%) keep the given order, a little better for them.
+_DISTRIBUTED_FIRST = 0.1
 
 
 def _flat(structure, reduced, max_nodes, quick=None, given_failed=None, resume=None,
@@ -126,18 +142,43 @@ def _flat(structure, reduced, max_nodes, quick=None, given_failed=None, resume=N
 
 
 def _optimized(s, reduced, graph):
-    """(optimised graph, graph of the first diagram, its Graph for the
-    orders): the optimised graph in its own orders when the optimisation
-    removed at least ``_OPTIMIZED_FIRST`` of the edges (the shared events
-    moved up leave its depth-first order a good one), else ``reduced``
-    in the orders of the graph as lowered, ``graph``."""
-    optimized = optimize(reduced) if _OPTIMIZE else reduced
-    if optimized is reduced or (sum(map(len, optimized.kids))
-                                > (1 - _OPTIMIZED_FIRST) * sum(map(len, reduced.kids))):
-        return optimized, reduced, graph
-    own = _ordering.Graph(optimized.n_leaves, *optimized.arrays()[2:], optimized.outputs,
+    """(rewritten, graph of the first diagram, its Graph for the orders).
+
+    ``rewritten()`` gives the rewritten graph (made on first call): the
+    optimised one, rewritten by distributivity and optimised again when
+    that changed anything and added no edges. It is built first, in its own orders, when
+    the rewriting removed at least ``_OPTIMIZED_FIRST`` of the edges, or
+    the distributivity ``_DISTRIBUTED_FIRST`` of the optimised graph's (it
+    took repeated uses of shared events out: the graph is closer to a
+    tree, whose depth-first order is a good one); else ``reduced`` is, in
+    the orders of the graph as lowered, ``graph`` (and the second
+    optimisation waits until the modules need it).
+    """
+    if not _OPTIMIZE:
+        return lambda: reduced, reduced, graph
+    optimized = optimize(reduced)
+    distributed = distribute(optimized) if _DISTRIBUTE else optimized
+    edges = sum(map(len, distributed.kids))
+    if edges > sum(map(len, optimized.kids)):
+        # it copied the children of gates that others use too, and the
+        # modules are no better for it (edfpa15o of the Aralia trees: 11%
+        # more edges, a quarter slower)
+        distributed, edges = optimized, sum(map(len, optimized.kids))
+    done = []
+
+    def rewritten():
+        if not done:
+            done.append(optimized if distributed is optimized else optimize(distributed))
+        return done[0]
+
+    if distributed is reduced or (
+            edges > (1 - _OPTIMIZED_FIRST) * sum(map(len, reduced.kids))
+            and edges > (1 - _DISTRIBUTED_FIRST) * sum(map(len, optimized.kids))):
+        return rewritten, reduced, graph
+    first = rewritten()
+    own = _ordering.Graph(first.n_leaves, *first.arrays()[2:], first.outputs,
                           n_components=s.n_components)
-    return optimized, optimized, own
+    return rewritten, first, own
 
 
 def _graph(s):
@@ -232,7 +273,10 @@ def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES, _preprocess=True):
 
     Before building, the lowered graph is preprocessed (k-of-n gates that
     are series or parallel, repeated children, single-child gates and
-    double negations simplified), which changes no diagram. A model too
+    double negations simplified; uses of shared events that never matter
+    removed, shared events moved up to the gates they decide, and taken
+    out of repeated uses by distributivity: see :doc:`/math`), which
+    changes no function. A model too
     large for one diagram in the given order is cut at its modules
     (Dutuit and Rauzy's linear-time algorithm, after the events that a
     series or parallel gate alone uses are gathered under one gate): each
@@ -303,9 +347,10 @@ def _solve(s, max_nodes, preprocess):
     Without ``preprocess``: one diagram of the graph as lowered. With it:
     one diagram in the given order when it fits a budget linear in the
     graph's size (small and structured models: the flat diagram is the
-    fastest), of the preprocessed graph, or of the optimised one in its own
-    order when the optimisation removed much of it (``_OPTIMIZED_FIRST``);
-    otherwise the optimised graph's modules' diagrams, each
+    fastest), of the preprocessed graph, or of the rewritten one
+    (optimised, distributed) in its own order when the rewriting removed
+    much of it (``_OPTIMIZED_FIRST``); otherwise the rewritten graph's
+    modules' diagrams, each
     raced over the orders within what is left of ``max_nodes``, unless a
     part would hold most of the model (``_MODULES_MAX_SHARE``): then one
     diagram, its orders raced from the given one's full first budget.
@@ -317,7 +362,7 @@ def _solve(s, max_nodes, preprocess):
     reduced = reduce(s, coalesce=_COALESCE)
     graph = _graph(s)     # the orders come from the graph as lowered
     built = given_failed = quick = md = None
-    cut, first, first_graph = _optimized(s, reduced, graph)
+    rewritten, first, first_graph = _optimized(s, reduced, graph)
     if _FLAT_FIRST:
         try:
             built = _flat(s, first, max_nodes, graph=first_graph, quick=_QUICK_BUDGET_FACTOR)
@@ -331,7 +376,7 @@ def _solve(s, max_nodes, preprocess):
             elif first is reduced:
                 quick = exc.args
     if built is None:
-        cut = group_leaves(cut) if _GROUP else cut
+        cut = group_leaves(rewritten()) if _GROUP else rewritten()
         chosen = choose_modules(cut, find_modules(cut))
         if chosen:
             md = ModularDiagram(s, cut, chosen, max_nodes)

@@ -22,6 +22,12 @@ events; gates after them, each with its children):
   moves up to that gate, out of the graph below it, which then often
   falls apart into modules (a 458-event tree of the Aralia set: from 89
   diagrams, one of 254 variables, to 146, the largest of 101).
+* **distributivity** (:func:`distribute`): the parallel (series)
+  children of a series (parallel) gate that share a child ``x`` become
+  one, ``x`` and what is left of each (``(x and a) or (x and b)`` is ``x
+  and (a or b)``): one use of ``x`` instead of several, and what is left
+  often a module (on a 240-event tree of the Aralia set, 102 modules
+  instead of 22).
 * **modules** (Dutuit and Rauzy's linear-time algorithm): a gate is a
   module when no node below it is reached other than through it; its
   function is then independent of everything outside, and :func:`slosim.exact`
@@ -48,7 +54,7 @@ import weakref
 from .._core import _graphs
 from ..model import K_OF_N, NOT, PARALLEL, SERIES
 
-__all__ = ["Reduced", "reduce", "group_leaves", "find_modules", "optimize"]
+__all__ = ["Reduced", "reduce", "group_leaves", "find_modules", "optimize", "distribute"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -342,6 +348,28 @@ def optimize(reduced, decompose=True):
     """
     R = reduced
     found = _graphs.optimize(R.n_leaves, R.ops, R.ks, R.kids, R.outputs, R.origin, decompose)
+    if found is None:
+        return R
+    ops, ks, kids, outputs, origin = found
+    return Reduced(R.n_leaves, R.n_components, ops, ks, kids, outputs, origin)
+
+
+def distribute(reduced):
+    """``reduced`` rewritten by distributivity, or itself when nothing
+    changed.
+
+    A series (parallel) gate whose parallel (series) children share a
+    child ``x`` gets one child in their place: ``x`` or (and) the series
+    (parallel) gate of what is left of each, itself rewritten the same
+    way (for a fault tree, ``(x and a) or (x and b) or c`` is ``(x and (a
+    or b)) or c``). The functions are the same; ``x`` has one use instead
+    of several, so the graph is closer to a tree, and what was left of
+    the children often becomes a module (the distributivity of PRA
+    engines such as SCRAM). When ``x`` is chosen, the child shared by the
+    most of them comes first. In C: :func:`slosim._core._graphs.distribute`.
+    """
+    R = reduced
+    found = _graphs.distribute(R.n_leaves, R.ops, R.ks, R.kids, R.outputs, R.origin)
     if found is None:
         return R
     ops, ks, kids, outputs, origin = found
