@@ -340,6 +340,18 @@ def _evaluate(R, up):
     return [val[o] for o in R.outputs]
 
 
+def _well_formed(R):
+    """Gates list earlier nodes; series and parallel gates each child once
+    (at least two), and need all of them or one."""
+    from slosim.model import PARALLEL, SERIES
+
+    for g, (op, k, kids) in enumerate(zip(R.ops, R.ks, R.kids)):
+        assert all(0 <= c < R.n_leaves + g for c in kids)
+        if op in (SERIES, PARALLEL):
+            assert len(set(kids)) == len(kids) >= 2
+            assert k == (len(kids) if op == SERIES else 1)
+
+
 def _same_functions(O, R):
     """Every output of ``O`` equals ``R``'s for every state of the events."""
     import itertools
@@ -405,17 +417,11 @@ def test_distributivity_keeps_every_function(model, optimized):
     """Every output of the distributed graph equals the original's for
     every state of the events; gates list earlier nodes, series and
     parallel gates each child once, with the right number needed."""
-    from slosim.model import PARALLEL, SERIES
-
     R = _preprocess.reduce(lower(model), coalesce=False)
     R = _preprocess.optimize(R) if optimized else R
     D = _preprocess.distribute(R)
     _same_functions(D, R)
-    for g, (op, k, kids) in enumerate(zip(D.ops, D.ks, D.kids)):
-        assert all(0 <= c < D.n_leaves + g for c in kids)
-        if op in (SERIES, PARALLEL):
-            assert len(set(kids)) == len(kids) >= 2
-            assert k == (len(kids) if op == SERIES else 1)
+    _well_formed(D)
 
 
 @pytest.mark.parametrize("outer, inner", [(ss.parallel, ss.series), (ss.series, ss.parallel)])
@@ -443,6 +449,41 @@ def test_distributivity_takes_a_shared_event_out(outer, inner):
     plain = lower(ss.Model(ss.Journey(outer(inner(x, a), inner(b, c), d), name="t")))
     R = _preprocess.reduce(plain, coalesce=False)
     assert _preprocess.distribute(R) is R
+
+
+@settings(PROPERTY, max_examples=300)
+@given(model=st.one_of(distributive_trees(), fault_trees(max_events=9).map(lambda t: t[0])),
+       optimized=st.booleans())
+def test_merging_common_children_keeps_every_function(model, optimized):
+    """Every output of the merged graph equals the original's for every
+    state of the events; gates list earlier nodes, series and parallel
+    gates each child once (at least two), with the right number needed."""
+    R = _preprocess.reduce(lower(model), coalesce=False)
+    R = _preprocess.optimize(R, decompose=False) if optimized else R
+    M = _preprocess.merge_common(R)
+    _same_functions(M, R)
+    _well_formed(M)
+
+
+@pytest.mark.parametrize("kind", [ss.series, ss.parallel])
+def test_merging_common_children_makes_a_module(kind):
+    """(a, b, c) and (a, b, d) of one kind share a and b, which nothing
+    else uses: they become one gate (a, b) under both, a module; a gate
+    that is nothing but the shared children becomes the new gate."""
+    a, b, c, d, e = (ss.Component(n, unavailability=0.1) for n in "abcde")
+    top = ss.Journey(ss.k_of_n(2, [kind(a, b, c), kind(b, d, a), kind(a, b), e]), name="t")
+    s = lower(ss.Model(top))
+    R = _preprocess.reduce(s, coalesce=False)
+    M = _preprocess.merge_common(R)
+    names = list(s.events)
+    (ab,) = [g for g, kids in enumerate(M.kids)
+             if sorted(names[x] if x < M.n_leaves else "" for x in kids) == ["a", "b"]]
+    users = [g for g, kids in enumerate(M.kids) if M.n_leaves + ab in kids]
+    assert len(users) == 3      # the other two gates and the top, once each
+    assert sum(names.index("a") in kids for kids in M.kids) == 1
+    assert _preprocess.find_modules(M)[ab]
+    _same_functions(M, R)
+    assert _preprocess.merge_common(M) is M          # nothing left to merge
 
 
 def test_boolean_optimisation_leaves_a_constant_output_alone():

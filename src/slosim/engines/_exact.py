@@ -43,7 +43,7 @@ from ..results import ExactResult, ExactResults, birnbaum_importance
 from . import _ordering
 from ._given import apply_given, given_labels
 from ._modular import BDD_OP, ModularDiagram, Overflow, build_diagram, choose_modules, graph_bounds
-from ._preprocess import distribute, find_modules, group_leaves, optimize, reduce
+from ._preprocess import distribute, find_modules, group_leaves, merge_common, optimize, reduce
 from ._quadrature import integrate_factor
 
 __all__ = ["exact", "ExactDiagram", "Evaluation", "DEFAULT_MAX_NODES"]
@@ -83,6 +83,16 @@ _OPTIMIZE = True
 #: given order overflows 65,536) and elf9601 one of 39,273, each in a
 #: millisecond or two, and changes little elsewhere.
 _DISTRIBUTE = True
+
+#: Whether the one diagram raced (past the quick attempt, when the
+#: modules would leave one part of most of the model) is of the graph
+#: with its common children merged and distributed (:func:`_merged`). On
+#: the Aralia trees raced so: edfpa14p 96 -> 24 ms, edfpa15p 42 -> 12
+#: ms, edfpa14r 129 -> 112 ms, edf9203 about the same. Not for the
+#: modules: there it won on some trees (edfpa14b 180 -> 56 ms) and lost
+#: on others (edf9204 0.42 -> 0.70 s, cea9601 1.1 -> 2.7 s), through the
+#: orders the race tries first.
+_MERGE = True
 
 #: Past the quick first attempt, :func:`exact` builds one diagram of the
 #: model after all when its modules leave a part over this share of its
@@ -179,6 +189,20 @@ def _optimized(s, reduced, graph):
     own = _ordering.Graph(first.n_leaves, *first.arrays()[2:], first.outputs,
                           n_components=s.n_components)
     return rewritten, first, own
+
+
+def _merged(optimized):
+    """The graph of the one diagram raced: ``optimized`` (optimised
+    without the decomposition) with its common children merged, then
+    distributed, each optimised again (in PRA engines' order: merging
+    makes the shared gates that distributivity takes out)."""
+    merged = merge_common(optimized)
+    if merged is not optimized:
+        merged = optimize(merged, decompose=False)
+    distributed = distribute(merged)
+    if distributed is not merged:
+        distributed = optimize(distributed, decompose=False)
+    return distributed
 
 
 def _graph(s):
@@ -389,6 +413,8 @@ def _solve(s, max_nodes, preprocess):
             # the last gates' diagrams far larger: das9701 of the Aralia
             # trees overflows 20 million nodes with it, 16 million without)
             optimized = optimize(reduced, decompose=False)
+            if _MERGE:
+                optimized = _merged(optimized)
             if optimized is not reduced:
                 # a new graph: the quick attempt's diagram is not its
                 reduced, quick, given_failed = optimized, None, None
