@@ -24,8 +24,10 @@ tests (``tests/data/openpsa``; SCRAM runs with ``--ccf``). Each is timed
 as ``slosim.exact`` (the model read once), ``slosim read+exact`` and
 ``scram`` (with ``--limit-order 1``: SCRAM's probability comes from its
 BDD whatever the order limit, and its minimal cut sets, which the
-comparison leaves out, then cost little time and disk); slosim's answer is
-checked against the same engine without preprocessing (1e-12) and against
+comparison leaves out, then cost little time and disk; a call of slosim
+under 20 ms gets more rounds, about a quarter of a second of them);
+slosim's answer is checked against the same engine without preprocessing
+(1e-12) and against
 SCRAM's printed probabilities. A tree too large for slosim's node budget
 records the bounds :func:`slosim.exact` reports instead; one whose diagram
 is known to need more than the default budget (:data:`BIG`: das9701) runs
@@ -52,6 +54,7 @@ import math
 import os
 import pathlib
 import statistics
+import time
 
 import pytest
 from scipy import stats
@@ -460,6 +463,25 @@ def read_case(case):
     return _READ[case.name]
 
 
+#: A file model whose call takes less than this (s) gets more rounds than
+#: its case's, about :data:`SHORT_TOTAL` seconds of them, at most
+#: :data:`MAX_ROUNDS`: five rounds of a 0.3 ms call are noisy.
+SHORT_CALL = 0.02
+SHORT_TOTAL = 0.25
+MAX_ROUNDS = 50
+
+
+def _rounds(fn, rounds):
+    """Rounds to time ``fn`` for: ``rounds``, or more for a short call
+    (timed once here, which also warms it up)."""
+    start = time.perf_counter()
+    fn()
+    took = time.perf_counter() - start
+    if took >= SHORT_CALL:
+        return rounds
+    return max(rounds, min(MAX_ROUNDS, int(SHORT_TOTAL / max(took, 1e-6))))
+
+
 def _file_ids(cases):
     return [pytest.param(c, id=c.name) for c in cases]
 
@@ -480,7 +502,7 @@ def test_slosim_file_exact(benchmark, record_exact, case):
         except ss.DiagramTooLargeError as exc:
             return exc
 
-    res = benchmark.pedantic(fn, rounds=case.slosim_rounds, iterations=1,
+    res = benchmark.pedantic(fn, rounds=_rounds(fn, case.slosim_rounds), iterations=1,
                              warmup_rounds=1)
     median, best = _median_min(benchmark)
     if isinstance(res, ss.DiagramTooLargeError):
@@ -519,7 +541,7 @@ def test_slosim_file_read_exact(benchmark, record_exact, case):
         except ss.DiagramTooLargeError as exc:
             return exc
 
-    res = benchmark.pedantic(fn, rounds=case.slosim_rounds, iterations=1,
+    res = benchmark.pedantic(fn, rounds=_rounds(fn, case.slosim_rounds), iterations=1,
                              warmup_rounds=1)
     if reference is not None and not isinstance(res, ss.DiagramTooLargeError):
         for j, u in reference.items():

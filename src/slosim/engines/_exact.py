@@ -87,11 +87,11 @@ _DISTRIBUTE = True
 #: Whether the one diagram raced (past the quick attempt, when the
 #: modules would leave one part of most of the model) is of the graph
 #: with its common children merged and distributed (:func:`_merged`). On
-#: the Aralia trees raced so: edfpa14p 96 -> 24 ms, edfpa15p 42 -> 12
-#: ms, edfpa14r 129 -> 112 ms, edf9203 about the same. Not for the
-#: modules: there it won on some trees (edfpa14b 180 -> 56 ms) and lost
-#: on others (edf9204 0.42 -> 0.70 s, cea9601 1.1 -> 2.7 s), through the
-#: orders the race tries first.
+#: the Aralia trees raced so: edfpa14p 89 -> 25 ms, edfpa15p 40 -> 13 ms,
+#: das9701 13.4 -> 10.8 s; edfpa15r 10 -> 13 ms (a third of SCRAM's BDD),
+#: the others about the same. Not for the modules: there it won on some
+#: trees (edfpa14b 180 -> 56 ms) and lost on others (edf9204 0.42 -> 0.70
+#: s, cea9601 1.1 -> 2.7 s), through the orders their race tries first.
 _MERGE = True
 
 #: Past the quick first attempt, :func:`exact` builds one diagram of the
@@ -156,8 +156,8 @@ def _optimized(s, reduced, graph):
 
     ``rewritten()`` gives the rewritten graph (made on first call): the
     optimised one, rewritten by distributivity and optimised again when
-    that changed anything and added no edges. It is built first, in its own orders, when
-    the rewriting removed at least ``_OPTIMIZED_FIRST`` of the edges, or
+    that changed anything and added no edges. It is built first, in its
+    own orders, when the rewriting removed at least ``_OPTIMIZED_FIRST`` of the edges, or
     the distributivity ``_DISTRIBUTED_FIRST`` of the optimised graph's (it
     took repeated uses of shared events out: the graph is closer to a
     tree, whose depth-first order is a good one); else ``reduced`` is, in
@@ -299,9 +299,9 @@ def exact(model, *, given=None, max_nodes=DEFAULT_MAX_NODES, _preprocess=True):
     are series or parallel, repeated children, single-child gates and
     double negations simplified; uses of shared events that never matter
     removed, shared events moved up to the gates they decide, and taken
-    out of repeated uses by distributivity: see :doc:`/math`), which
-    changes no function. A model too
-    large for one diagram in the given order is cut at its modules
+    out of repeated uses by distributivity; for one diagram raced, common
+    children merged too: see :doc:`/math`), which changes no function. A
+    model too large for one diagram in the given order is cut at its modules
     (Dutuit and Rauzy's linear-time algorithm, after the events that a
     series or parallel gate alone uses are gathered under one gate): each
     module is a diagram of its own, one variable in the diagram above,
