@@ -587,14 +587,17 @@ cdef class _Distributor:
     cdef int64_t emit(self, int64_t op, int64_t* kids, int64_t n, int64_t origin) except -1:
         """The node of a series or parallel gate over ``kids`` (distinct),
         written with distributivity: the children of the dual kind that
-        share a child ``x`` become one, ``x`` and (dual) the gate over
-        what is left of each, that gate written the same way."""
+        share a child ``x`` (the members) become one, the dual gate of the
+        children every member has (``x`` among them) and of the gate over
+        what is left of each, that gate written the same way; or of those
+        children alone when a member has nothing else (absorption)."""
         cdef int64_t dual = PARALLEL if op == SERIES else SERIES, L = self.L
-        cdef int64_t x, i, i2, j, c, y, at, n_rest, n_cur = n, inner
+        cdef int64_t x, i, i2, j, c, y, at, n_rest, n_cur = n, n_members, n_shared, first
+        cdef bint empty
         cdef int64_t* cur = <int64_t*>malloc((n + 1) * sizeof(int64_t))
         cdef int64_t* rest = NULL
         cdef int64_t* part = NULL
-        cdef int64_t pair[2]
+        cdef int64_t* shared = NULL
         if cur == NULL:
             raise MemoryError()
         try:
@@ -605,11 +608,41 @@ cdef class _Distributor:
                 if x < 0:
                     break
                 self.changed = 1
+                self.grow()
+                # the members, and the children all of them have
+                n_members, first = 0, -1
+                self.touched.n = 0
+                for i in range(n_cur):
+                    c = cur[i]
+                    if not (self.of_kind(c, dual) and self.has(c, x)):
+                        continue
+                    n_members += 1
+                    if first < 0:
+                        first = c
+                    for i2 in range(self.ptr.data[c - L], self.ptr.data[c - L + 1]):
+                        y = self.idx.data[i2]
+                        if self.count.data[y] == 0:
+                            _push(&self.touched, y)
+                        self.count.data[y] += 1
+                shared = <int64_t*>malloc((self.ptr.data[first - L + 1]
+                                           - self.ptr.data[first - L] + 1) * sizeof(int64_t))
+                if shared == NULL:
+                    raise MemoryError()
+                n_shared = 0
+                for i2 in range(self.ptr.data[first - L], self.ptr.data[first - L + 1]):
+                    y = self.idx.data[i2]
+                    if self.count.data[y] == n_members:
+                        shared[n_shared] = y
+                        n_shared += 1
+                for i in range(self.touched.n):
+                    self.count.data[self.touched.data[i]] = 0
+                for i in range(n_shared):
+                    self.mark.data[shared[i]] = 1
+                # each member's other children, as one node
                 rest = <int64_t*>malloc(n_cur * sizeof(int64_t))
                 if rest == NULL:
                     raise MemoryError()
-                # each member's children but x, as one node
-                n_rest, at, j = 0, -1, 0
+                n_rest, at, j, empty = 0, -1, 0, 0
                 for i in range(n_cur):
                     c = cur[i]
                     if not (self.of_kind(c, dual) and self.has(c, x)):
@@ -626,31 +659,39 @@ cdef class _Distributor:
                         raise MemoryError()
                     y = 0
                     for i2 in range(self.ptr.data[c - L], self.ptr.data[c - L + 1]):
-                        if self.idx.data[i2] != x:
+                        if not self.mark.data[self.idx.data[i2]]:
                             part[y] = self.idx.data[i2]
                             y += 1
-                    rest[n_rest] = part[0] if y == 1 else self.gate(
-                        dual, y if dual == SERIES else 1, part, y, origin)
+                    if y == 0:
+                        empty = 1
+                    else:
+                        rest[n_rest] = part[0] if y == 1 else self.gate(
+                            dual, y if dual == SERIES else 1, part, y, origin)
+                        n_rest += 1
                     free(part)
                     part = NULL
-                    n_rest += 1
                 n_cur = j
-                # distinct
-                self.grow()
-                j = 0
-                for i in range(n_rest):
-                    if self.mark.data[rest[i]] == 0:
-                        self.mark.data[rest[i]] = 1
-                        rest[j] = rest[i]
-                        j += 1
-                for i in range(j):
-                    self.mark.data[rest[i]] = 0
-                n_rest = j
-                inner = rest[0] if n_rest == 1 else self.emit(op, rest, n_rest, origin)
+                for i in range(n_shared):
+                    self.mark.data[shared[i]] = 0
+                if not empty:
+                    # distinct
+                    self.grow()
+                    j = 0
+                    for i in range(n_rest):
+                        if self.mark.data[rest[i]] == 0:
+                            self.mark.data[rest[i]] = 1
+                            rest[j] = rest[i]
+                            j += 1
+                    for i in range(j):
+                        self.mark.data[rest[i]] = 0
+                    shared[n_shared] = rest[0] if j == 1 else self.emit(op, rest, j, origin)
+                    n_shared += 1
                 free(rest)
                 rest = NULL
-                pair[0], pair[1] = x, inner
-                cur[at] = self.gate(dual, 2 if dual == SERIES else 1, pair, 2, origin)
+                cur[at] = shared[0] if n_shared == 1 else self.gate(
+                    dual, n_shared if dual == SERIES else 1, shared, n_shared, origin)
+                free(shared)
+                shared = NULL
             if n_cur == 1:
                 return cur[0]
             return self.gate(op, n_cur if op == SERIES else 1, cur, n_cur, origin)
@@ -658,6 +699,7 @@ cdef class _Distributor:
             free(cur)
             free(rest)
             free(part)
+            free(shared)
 
 
 def distribute(int64_t L, list ops, list ks, list kids, list outputs, list origin):
