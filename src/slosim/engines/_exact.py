@@ -77,8 +77,9 @@ _FLAT_FIRST = True
 _OPTIMIZE = True
 
 #: Whether the optimised graph is then rewritten by distributivity
-#: (:func:`_preprocess.distribute`) and optimised again: for modules, and
-#: for the first diagram when that shrank the graph. On the Aralia trees
+#: (:func:`_preprocess.distribute`) and optimised again, when that shrank
+#: it enough (:func:`_optimized`): for the first diagram, and the modules
+#: past it. On the Aralia trees
 #: it makes edf9206 one diagram of 17,634 nodes in its own order (the
 #: given order overflows 65,536) and elf9601 one of 39,273, each in a
 #: millisecond or two, and changes little elsewhere.
@@ -114,9 +115,9 @@ _QUICK_BUDGET_FACTOR = 32
 #: removed at least this share of the graph's edges, the quick attempt
 #: builds one diagram of the rewritten graph in its own depth-first order
 #: instead of the graph as given (the shared events moved up leave that
-#: order a good one: edf9202 of the Aralia
-#: trees, 46% removed, is one diagram of 5,998 nodes; an unstructured
-#: 200-event tree, 83% removed, 516). Otherwise the graph as given, whose
+#: order a good one: edf9202 of the Aralia trees, 46% removed, is one
+#: diagram of 5,998 nodes; an unstructured 200-event tree, 83% removed,
+#: 516). Otherwise the graph as given, whose
 #: order its author chose, goes first (the Aralia trees whose one diagram
 #: is the fastest way remove at most 28%).
 _OPTIMIZED_FIRST = 1 / 3
@@ -124,8 +125,12 @@ _OPTIMIZED_FIRST = 1 / 3
 #: ... or when the distributivity removed at least this share of the
 #: optimised graph's edges: edf9206 of the Aralia trees, 24%, is one
 #: diagram of 17,634 nodes in the distributed graph's order, where the
-#: given order overflows 65,536; the trees it changes by a few edges
-#: (baobab3, edf9205: 1%) keep the given order, a little better for them.
+#: given order overflows 65,536. The trees it changes by a few edges keep
+#: the given order (baobab3, edf9205: 1%; a little better for them), and
+#: their modules the optimised graph's (pra-500 of the benchmarks, 4%:
+#: its largest module needs 65,665 nodes distributed, past the first
+#: budget of the race of its orders, and 59,632 not; the modules were no
+#: faster distributed on any tree).
 _DISTRIBUTED_FIRST = 0.1
 
 
@@ -152,43 +157,31 @@ def _flat(structure, reduced, max_nodes, quick=None, given_failed=None, resume=N
 
 
 def _optimized(s, reduced, graph):
-    """(rewritten, graph of the first diagram, its Graph for the orders).
+    """(rewritten graph, graph of the first diagram, its Graph for the
+    orders).
 
-    ``rewritten()`` gives the rewritten graph (made on first call): the
-    optimised one, rewritten by distributivity and optimised again when
-    that changed anything and added no edges. It is built first, in its
-    own orders, when the rewriting removed at least ``_OPTIMIZED_FIRST`` of the edges, or
-    the distributivity ``_DISTRIBUTED_FIRST`` of the optimised graph's (it
-    took repeated uses of shared events out: the graph is closer to a
-    tree, whose depth-first order is a good one); else ``reduced`` is, in
-    the orders of the graph as lowered, ``graph`` (and the second
-    optimisation waits until the modules need it).
+    The rewritten graph is the optimised one; or, when distributivity
+    removed at least ``_DISTRIBUTED_FIRST`` of its edges or left at most
+    ``1 - _OPTIMIZED_FIRST`` of the given graph's, the distributed one,
+    optimised again (it took repeated uses of shared events out: the
+    graph is closer to a tree, whose depth-first order is a good one). It
+    is built first, in its own orders, when distributed, or when the
+    optimisation removed at least ``_OPTIMIZED_FIRST`` of the edges; else
+    ``reduced`` is, in the orders of the graph as lowered, ``graph``.
     """
     if not _OPTIMIZE:
-        return lambda: reduced, reduced, graph
-    optimized = optimize(reduced)
-    distributed = distribute(optimized) if _DISTRIBUTE else optimized
-    edges = sum(map(len, distributed.kids))
-    if edges > sum(map(len, optimized.kids)):
-        # it copied the children of gates that others use too, and the
-        # modules are no better for it (edfpa15o of the Aralia trees: 11%
-        # more edges, a quarter slower)
-        distributed, edges = optimized, sum(map(len, optimized.kids))
-    done = []
-
-    def rewritten():
-        if not done:
-            done.append(optimized if distributed is optimized else optimize(distributed))
-        return done[0]
-
-    if distributed is reduced or (
-            edges > (1 - _OPTIMIZED_FIRST) * sum(map(len, reduced.kids))
-            and edges > (1 - _DISTRIBUTED_FIRST) * sum(map(len, optimized.kids))):
+        return reduced, reduced, graph
+    rewritten = optimize(reduced)
+    distributed = distribute(rewritten) if _DISTRIBUTE else rewritten
+    given, edges, edges_d = (sum(map(len, g.kids)) for g in (reduced, rewritten, distributed))
+    if distributed is not rewritten and (edges_d <= (1 - _DISTRIBUTED_FIRST) * edges
+                                         or edges_d <= (1 - _OPTIMIZED_FIRST) * given):
+        rewritten = optimize(distributed)
+    elif rewritten is reduced or edges > (1 - _OPTIMIZED_FIRST) * given:
         return rewritten, reduced, graph
-    first = rewritten()
-    own = _ordering.Graph(first.n_leaves, *first.arrays()[2:], first.outputs,
+    own = _ordering.Graph(rewritten.n_leaves, *rewritten.arrays()[2:], rewritten.outputs,
                           n_components=s.n_components)
-    return rewritten, first, own
+    return rewritten, rewritten, own
 
 
 def _merged(optimized):
@@ -386,7 +379,7 @@ def _solve(s, max_nodes, preprocess):
     reduced = reduce(s, coalesce=_COALESCE)
     graph = _graph(s)     # the orders come from the graph as lowered
     built = given_failed = quick = md = None
-    rewritten, first, first_graph = _optimized(s, reduced, graph)
+    cut, first, first_graph = _optimized(s, reduced, graph)
     if _FLAT_FIRST:
         try:
             built = _flat(s, first, max_nodes, graph=first_graph, quick=_QUICK_BUDGET_FACTOR)
@@ -400,7 +393,7 @@ def _solve(s, max_nodes, preprocess):
             elif first is reduced:
                 quick = exc.args
     if built is None:
-        cut = group_leaves(rewritten()) if _GROUP else rewritten()
+        cut = group_leaves(cut) if _GROUP else cut
         chosen = choose_modules(cut, find_modules(cut))
         if chosen:
             md = ModularDiagram(s, cut, chosen, max_nodes)
