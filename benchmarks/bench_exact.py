@@ -416,7 +416,7 @@ class FileCase:
 
 #: Aralia trees whose diagram needs more than exact's default node budget
 #: (a memory guard), run with the budget they need: das9701's diagram has
-#: 16.4 million nodes (about 0.8 GB).
+#: 10.7 million nodes (about 0.5 GB).
 BIG = {"das9701": 20_000_000}
 
 
