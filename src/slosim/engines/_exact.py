@@ -768,6 +768,8 @@ def _one_factor(structure, level, q):
     copula or for more than one factor (each would be one more dimension
     to integrate).
     """
+    if not structure.copulas:
+        return None
     from scipy.special import ndtri
 
     found = []
