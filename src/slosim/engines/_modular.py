@@ -248,7 +248,8 @@ class _Part:
 
     __slots__ = ("gate", "events", "subs", "leaf_event", "leaf_sub", "level",
                  "diagram", "roots", "ops", "ks", "kids", "n_leaves", "overflow",
-                 "partial", "coherent", "n_events_below")
+                 "partial", "coherent", "n_events_below", "own", "sub_leaves",
+                 "level_own", "level_sub")
 
 
 class ModularDiagram:
@@ -340,6 +341,7 @@ class ModularDiagram:
                                       p.overflow[1], p.n_leaves + len(p.ops)))
                 continue
             p.level = rank.astype(np.intp)
+            p.level_own, p.level_sub = p.level[p.own], p.level[p.sub_leaves]
             p.roots = [int(ids[o]) for o in p.roots]
             self.nodes += int(p.diagram.nodes)
         return self
@@ -378,6 +380,10 @@ class ModularDiagram:
                               dtype=np.int64)
         p.subs = [part_of[n] for n in subs]
         p.events = np.array(comps + shocks, dtype=np.int64)
+        # local leaves that are events (components, then shocks: as
+        # p.events), and those that are sub-modules (as p.subs)
+        p.own = np.flatnonzero(p.leaf_event >= 0)
+        p.sub_leaves = np.flatnonzero(p.leaf_sub >= 0)
         gates = sorted(interior)
         local.update({g: p.n_leaves + i for i, g in enumerate(gates)})
         p.ops = [R.ops[g - L] for g in gates]
@@ -410,7 +416,7 @@ class ModularDiagram:
             pu[i], pd[i] = up[root], down[root]
             if conditionals:
                 c = _bdd.conditionals(p.diagram, root, qv, up, down, rv)
-                cond[i] = self._expand(p, [a[p.level] for a in c], cond)
+                cond[i] = self._expand(p, np.asarray(c)[:, p.level], cond)
         J = len(p.roots)
         width = 2 + 4 * E if conditionals else 2
         out = np.empty((J, width))
@@ -419,7 +425,7 @@ class ModularDiagram:
             if not conditionals:
                 continue
             c = _bdd.conditionals(p.diagram, root, qv, up, down, rv)
-            ev, block = self._expand(p, [a[p.level] for a in c], cond, keep=True)
+            ev, block = self._expand(p, np.asarray(c)[:, p.level], cond, keep=True)
             full = np.empty((4, E))
             full[:2] = up[root]
             full[2:] = down[root]
@@ -432,30 +438,24 @@ class ModularDiagram:
         """The part's variables' unavailabilities and availabilities."""
         qv = np.empty(p.n_leaves)
         rv = np.empty(p.n_leaves)
-        ev, sub = p.leaf_event >= 0, p.leaf_sub >= 0
-        lv = p.level
-        qv[lv[ev]] = q[p.leaf_event[ev]]
-        rv[lv[ev]] = r[p.leaf_event[ev]]
-        qv[lv[sub]] = pd[p.leaf_sub[sub]]
-        rv[lv[sub]] = pu[p.leaf_sub[sub]]
+        qv[p.level_own] = q[p.events]
+        rv[p.level_own] = r[p.events]
+        qv[p.level_sub] = pd[p.subs]
+        rv[p.level_sub] = pu[p.subs]
         return qv, rv
 
     def _expand(self, p, c, cond, keep=False):
         """(events, (4, n)): the part's up and down given each event below
-        it up and down, from its conditionals ``c`` by local leaf and its
-        sub-modules' own (taken from ``cond``, and dropped unless ``keep``)."""
-        uu, ud, du, dd = c
-        ev = p.leaf_event >= 0
-        events = [p.leaf_event[ev]]
-        blocks = [np.stack([uu[ev], ud[ev], du[ev], dd[ev]])]
-        for leaf in np.flatnonzero(p.leaf_sub >= 0).tolist():
-            s = int(p.leaf_sub[leaf])
+        it up and down, from its conditionals ``c`` ((4, leaves): up given
+        the leaf up, down; down given it up, down) and its sub-modules' own
+        (taken from ``cond``, and dropped unless ``keep``). Through a
+        sub-module's leaf, each of its events' four is the 2x2 product
+        ``[[uu, ud], [du, dd]] @ [[a_uu, a_ud], [a_du, a_dd]]``."""
+        events = [p.events]
+        blocks = [c[:, p.own]]
+        for leaf, s in zip(p.sub_leaves.tolist(), p.subs):
             sev, a = cond[s] if keep else cond.pop(s)
-            blocks.append(np.stack([
-                uu[leaf] * a[0] + ud[leaf] * a[2],
-                uu[leaf] * a[1] + ud[leaf] * a[3],
-                du[leaf] * a[0] + dd[leaf] * a[2],
-                du[leaf] * a[1] + dd[leaf] * a[3]]))
+            blocks.append((c[:, leaf].reshape(2, 2) @ a.reshape(2, -1)).reshape(4, -1))
             events.append(sev)
         return np.concatenate(events), np.concatenate(blocks, axis=1)
 
