@@ -705,11 +705,12 @@ cdef class _Distributor:
 def distribute(int64_t L, list ops, list ks, list kids, list outputs, list origin):
     """The graph rewritten by distributivity: a series (parallel) gate
     whose parallel (series) children share a child ``x`` has them replaced
-    by one, ``x`` or (and) the series (parallel) gate of what is left of
-    each (``(x and a) or (x and b)`` is ``x and (a or b)``), the same
-    function with one use of ``x`` instead of several. ``(ops, ks, kids,
-    outputs, origin)`` lists of the new graph (the gates the outputs
-    reach, in topological order), or None when nothing changed."""
+    by one, the children they all share or (and) the series (parallel)
+    gate of what is left of each (``(x and a) or (x and b)`` is ``x and (a
+    or b)``; :meth:`_Distributor.emit`), the same function with one use of
+    ``x`` instead of several. ``(ops, ks, kids, outputs, origin)`` lists
+    of the new graph (the gates the outputs reach, in topological order),
+    or None when nothing changed."""
     cdef int64_t G = len(ops), M = 0, g, n, c
     for g in range(G):
         M += len(kids[g])

@@ -365,14 +365,17 @@ def distribute(reduced):
     changed.
 
     A series (parallel) gate whose parallel (series) children share a
-    child ``x`` gets one child in their place: ``x`` or (and) the series
-    (parallel) gate of what is left of each, itself rewritten the same
-    way (for a fault tree, ``(x and a) or (x and b) or c`` is ``(x and (a
-    or b)) or c``). The functions are the same; ``x`` has one use instead
-    of several, so the graph is closer to a tree, and what was left of
-    the children often becomes a module (the distributivity of PRA
-    engines such as SCRAM). When ``x`` is chosen, the child shared by the
-    most of them comes first. In C: :func:`slosim._core._graphs.distribute`.
+    child ``x`` gets one child in their place: the children all of them
+    share, ``x`` among them, or (and) the series (parallel) gate of what
+    is left of each, itself rewritten the same way (for a fault tree,
+    ``(x and a) or (x and b) or c`` is ``(x and (a or b)) or c``); when
+    one of them has nothing left, the shared children alone (``x or (x
+    and b)`` is ``x``). The functions are the same; ``x`` has one use
+    instead of several, so the graph is closer to a tree, and what was
+    left of the children often becomes a module (the distributivity of
+    PRA engines such as SCRAM). The child shared by the most of them
+    comes first. Linear in the graph's size; in C:
+    :func:`slosim._core._graphs.distribute`.
     """
     R = reduced
     found = _graphs.distribute(R.n_leaves, R.ops, R.ks, R.kids, R.outputs, R.origin)
