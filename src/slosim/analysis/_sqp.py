@@ -232,7 +232,14 @@ def _ray_maximum(mu, step, g, H, G, r, a, b):
     return lo + (hi - lo) * s_lo / (s_lo - s_hi)     # linear between breakpoints
 
 
-def solve(problem, x0, *, max_iter=300, tol=1e-9, mu0=None, newton=True):
+#: Iterations :func:`solve` may take. Most problems converge in tens; a
+#: three-component model with a parallel and a series journey both binding
+#: took 364 (a plan 0.04% dearer than the optimum at 300, found by the
+#: tests' comparison with scipy's SLSQP).
+MAX_ITER = 1000
+
+
+def solve(problem, x0, *, max_iter=MAX_ITER, tol=1e-9, mu0=None, newton=True):
     """Minimise ``problem.objective`` from the feasible point ``x0``.
 
     Parameters
