@@ -245,6 +245,25 @@ def test_modules_keep_shocks_and_copulas_exact(modules_always):
         same_results(ss.exact(m), ss.exact(m, _preprocess=False), rel=1e-10)
 
 
+def test_a_module_orders_its_shocks_as_shocks(monkeypatch):
+    """A part's local leaves are its components, its sub-modules, then its
+    shocks; its orders treat those last as shocks (each just before what
+    it hits), so the part's graph counts the others as components."""
+    monkeypatch.setattr(_modular, "MIN_MODULE_EVENTS", 1)
+    model, pumps = _pumps_and_valves()
+    s = lower(ss.Model(model.journeys, shocks=[ss.Shock("zone", 1e-3, members=pumps[:2])]))
+    R = _preprocess.group_leaves(_preprocess.reduce(s, coalesce=False))
+    md = _modular.ModularDiagram(s, R, _modular.choose_modules(R, _preprocess.find_modules(R)),
+                                 10**6)
+    C = s.n_components
+    mixed = 0
+    for p in md.parts:
+        shocks = int(np.count_nonzero(p.events >= C))
+        assert md._n_comp_leaves(p, C) == p.n_leaves - shocks
+        mixed += bool(shocks and p.subs)
+    assert mixed        # a part with both sub-modules and shocks
+
+
 def test_ccf_models_of_the_openpsa_tests(modules_always):
     """SCRAM's CCF test models and the non-coherent one: the same numbers
     cut into modules as in one diagram."""

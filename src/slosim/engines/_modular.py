@@ -348,7 +348,7 @@ class ModularDiagram:
 
     @staticmethod
     def _n_comp_leaves(p, C):
-        return int(np.count_nonzero(p.leaf_event < C)) + len(p.subs)
+        return int(np.count_nonzero(p.events < C)) + len(p.subs)
 
     def _cut(self, R, roots, own, chosen, part_of):
         """The part whose outputs are ``roots``: the module ``own``, or
