@@ -241,12 +241,13 @@ class _Part:
 
     ``events``: its own basic events (local leaves ``0..``, components
     first); ``subs``: its sub-modules (part numbers), the local leaves
-    after its component events; shocks last. ``level[leaf]``: the local
+    after its component events; shocks last. ``own``, ``sub_leaves``: the
+    local leaves of ``events`` and of ``subs``. ``level[leaf]``: the local
     leaf's variable. ``roots``: diagram node of each output (one for a
     module). ``gates``: reduced gate numbers of its interior, for bounds.
     """
 
-    __slots__ = ("gate", "events", "subs", "leaf_event", "leaf_sub", "level",
+    __slots__ = ("gate", "events", "subs", "level",
                  "diagram", "roots", "ops", "ks", "kids", "n_leaves", "overflow",
                  "partial", "coherent", "n_events_below", "own", "sub_leaves",
                  "level_own", "level_sub")
@@ -375,15 +376,11 @@ class ModularDiagram:
         order = comps + subs + shocks
         local = {n: i for i, n in enumerate(order)}
         p.n_leaves = len(order)
-        p.leaf_event = np.array([n if n < L else -1 for n in order], dtype=np.int64)
-        p.leaf_sub = np.array([part_of[n] if n >= L else -1 for n in order],
-                              dtype=np.int64)
         p.subs = [part_of[n] for n in subs]
         p.events = np.array(comps + shocks, dtype=np.int64)
-        # local leaves that are events (components, then shocks: as
-        # p.events), and those that are sub-modules (as p.subs)
-        p.own = np.flatnonzero(p.leaf_event >= 0)
-        p.sub_leaves = np.flatnonzero(p.leaf_sub >= 0)
+        first_shock = len(comps) + len(subs)
+        p.own = np.r_[0:len(comps), first_shock:p.n_leaves].astype(np.intp)
+        p.sub_leaves = np.arange(len(comps), first_shock)
         gates = sorted(interior)
         local.update({g: p.n_leaves + i for i, g in enumerate(gates)})
         p.ops = [R.ops[g - L] for g in gates]
@@ -496,12 +493,12 @@ class ModularDiagram:
         # per local node: down low, down high, up low, up high
         dl, dh = np.empty(n), np.empty(n)
         ul, uh = np.empty(n), np.empty(n)
-        ev, sub = p.leaf_event >= 0, p.leaf_sub >= 0
-        dl[ev] = dh[ev] = q[p.leaf_event[ev]]
-        ul[ev] = uh[ev] = r[p.leaf_event[ev]]
+        own, sub = p.own, p.sub_leaves
+        dl[own] = dh[own] = q[p.events]
+        ul[own] = uh[own] = r[p.events]
         (pdl, pul), (pdh, puh) = ends
-        dl[sub], uh[sub] = pdl[p.leaf_sub[sub]], pul[p.leaf_sub[sub]]
-        dh[sub], ul[sub] = pdh[p.leaf_sub[sub]], puh[p.leaf_sub[sub]]
+        dl[sub], uh[sub] = pdl[p.subs], pul[p.subs]
+        dh[sub], ul[sub] = pdh[p.subs], puh[p.subs]
         done = p.overflow[1] if p.partial is not None else 0
         return graph_bounds(p.ops, p.ks, p.kids, p.roots, dl, dh, ul, uh,
                             p.partial, done)
