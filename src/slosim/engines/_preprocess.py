@@ -353,11 +353,8 @@ def optimize(reduced, decompose=True):
     would be constant.
     """
     R = reduced
-    found = _graphs.optimize(R.n_leaves, R.ops, R.ks, R.kids, R.outputs, R.origin, decompose)
-    if found is None:
-        return R
-    ops, ks, kids, outputs, origin = found
-    return Reduced(R.n_leaves, R.n_components, ops, ks, kids, outputs, origin)
+    return _rebuilt(R, _graphs.optimize(R.n_leaves, R.ops, R.ks, R.kids, R.outputs, R.origin,
+                                        decompose))
 
 
 def distribute(reduced):
@@ -378,11 +375,13 @@ def distribute(reduced):
     :func:`slosim._core._graphs.distribute`.
     """
     R = reduced
-    found = _graphs.distribute(R.n_leaves, R.ops, R.ks, R.kids, R.outputs, R.origin)
-    if found is None:
-        return R
-    ops, ks, kids, outputs, origin = found
-    return Reduced(R.n_leaves, R.n_components, ops, ks, kids, outputs, origin)
+    return _rebuilt(R, _graphs.distribute(R.n_leaves, R.ops, R.ks, R.kids, R.outputs, R.origin))
+
+
+def _rebuilt(R, found):
+    """``R`` itself when a ``_graphs`` rewriting found nothing (None), else
+    the graph of its ``(ops, ks, kids, outputs, origin)``."""
+    return R if found is None else Reduced(R.n_leaves, R.n_components, *found)
 
 
 #: Pairs of gates that share children are found through the children
