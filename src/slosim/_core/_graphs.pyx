@@ -557,25 +557,34 @@ cdef class _Distributor:
     cdef int64_t common(self, int64_t* cur, int64_t n, int64_t dual) except -2:
         """The child of ``dual`` gates among ``cur`` that most of them
         share (at least two; the first met of the most shared), or -1."""
-        cdef int64_t i, j, c, y, best = -1, most = 1, L = self.L
+        cdef int64_t i, y, best = -1, most = 1
         self.grow()
-        self.touched.n = 0
         for i in range(n):
-            c = cur[i]
-            if not self.of_kind(c, dual):
-                continue
-            for j in range(self.ptr.data[c - L], self.ptr.data[c - L + 1]):
-                y = self.idx.data[j]
-                if self.count.data[y] == 0:
-                    _push(&self.touched, y)
-                self.count.data[y] += 1
+            if self.of_kind(cur[i], dual):
+                self.tally(cur[i])
         for i in range(self.touched.n):
             y = self.touched.data[i]
             if self.count.data[y] > most:
                 best, most = y, self.count.data[y]
+        self.untally()
+        return best
+
+    cdef int tally(self, int64_t g) except -1:
+        """Count gate g's children (``count``; those counted listed in
+        ``touched``, until :meth:`untally`)."""
+        cdef int64_t j, y
+        for j in range(self.ptr.data[g - self.L], self.ptr.data[g - self.L + 1]):
+            y = self.idx.data[j]
+            if self.count.data[y] == 0:
+                _push(&self.touched, y)
+            self.count.data[y] += 1
+        return 0
+
+    cdef void untally(self) noexcept:
+        cdef int64_t i
         for i in range(self.touched.n):
             self.count.data[self.touched.data[i]] = 0
-        return best
+        self.touched.n = 0
 
     cdef bint has(self, int64_t g, int64_t x) noexcept:
         cdef int64_t j
@@ -611,19 +620,12 @@ cdef class _Distributor:
                 self.grow()
                 # the members, and the children all of them have
                 n_members, first = 0, -1
-                self.touched.n = 0
                 for i in range(n_cur):
                     c = cur[i]
-                    if not (self.of_kind(c, dual) and self.has(c, x)):
-                        continue
-                    n_members += 1
-                    if first < 0:
-                        first = c
-                    for i2 in range(self.ptr.data[c - L], self.ptr.data[c - L + 1]):
-                        y = self.idx.data[i2]
-                        if self.count.data[y] == 0:
-                            _push(&self.touched, y)
-                        self.count.data[y] += 1
+                    if self.of_kind(c, dual) and self.has(c, x):
+                        n_members += 1
+                        first = c if first < 0 else first
+                        self.tally(c)
                 shared = <int64_t*>malloc((self.ptr.data[first - L + 1]
                                            - self.ptr.data[first - L] + 1) * sizeof(int64_t))
                 if shared == NULL:
@@ -634,8 +636,7 @@ cdef class _Distributor:
                     if self.count.data[y] == n_members:
                         shared[n_shared] = y
                         n_shared += 1
-                for i in range(self.touched.n):
-                    self.count.data[self.touched.data[i]] = 0
+                self.untally()
                 for i in range(n_shared):
                     self.mark.data[shared[i]] = 1
                 # each member's other children, as one node
