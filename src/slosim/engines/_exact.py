@@ -79,10 +79,10 @@ _OPTIMIZE = True
 #: Whether the optimised graph is then rewritten by distributivity
 #: (:func:`_preprocess.distribute`) and optimised again, when that shrank
 #: it enough (:func:`_optimized`): for the first diagram, and the modules
-#: past it. On the Aralia trees
-#: it makes edf9206 one diagram of 17,634 nodes in its own order (the
-#: given order overflows 65,536) and elf9601 one of 39,273, each in a
-#: millisecond or two, and changes little elsewhere.
+#: past it. On the Aralia trees it makes edf9206 one diagram of 17,634
+#: nodes in its own order (the given order overflows 65,536) and elf9601
+#: one of 39,273, each in a millisecond or two, and changes little
+#: elsewhere.
 _DISTRIBUTE = True
 
 #: Whether the one diagram raced (past the quick attempt, when the
@@ -106,9 +106,9 @@ _MODULES_MAX_SHARE = 0.9
 #: model in the given order, may use this many nodes times the graph's
 #: size (at least the race's first budget's floor); past it come the
 #: modules (or the whole race, continuing this attempt). On the Aralia
-#: trees, one diagram is the faster way where it
-#: fits in about 25 times the graph's size, modules where it needs 300
-#: times and more (between, either way within about 1.5x).
+#: trees, one diagram is the faster way where it fits in about 25 times
+#: the graph's size, modules where it needs 300 times and more (between,
+#: either way within about 1.5x).
 _QUICK_BUDGET_FACTOR = 32
 
 #: The Boolean optimisation and distributivity come first; when they
@@ -117,9 +117,9 @@ _QUICK_BUDGET_FACTOR = 32
 #: instead of the graph as given (the shared events moved up leave that
 #: order a good one: edf9202 of the Aralia trees, 46% removed, is one
 #: diagram of 5,998 nodes; an unstructured 200-event tree, 83% removed,
-#: 516). Otherwise the graph as given, whose
-#: order its author chose, goes first (the Aralia trees whose one diagram
-#: is the fastest way remove at most 28%).
+#: 516). Otherwise the graph as given, whose order its author chose, goes
+#: first (the Aralia trees whose one diagram is the fastest way remove at
+#: most 28%).
 _OPTIMIZED_FIRST = 1 / 3
 
 #: ... or when the distributivity removed at least this share of the
@@ -367,8 +367,8 @@ def _solve(s, max_nodes, preprocess):
     fastest), of the preprocessed graph, or of the rewritten one
     (optimised, distributed) in its own order when the rewriting removed
     much of it (``_OPTIMIZED_FIRST``); otherwise the rewritten graph's
-    modules' diagrams, each
-    raced over the orders within what is left of ``max_nodes``, unless a
+    modules' diagrams, each raced over the orders within what is left of
+    ``max_nodes``, unless a
     part would hold most of the model (``_MODULES_MAX_SHARE``): then one
     diagram, its orders raced from the given one's full first budget.
     """
