@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import slosim as ss
+from slosim._core._timeline import TOL
 from slosim._validation import error_allowance
 from slosim.analysis._slo import BudgetPolicy, clustered_proportion, summarise
 
@@ -208,12 +209,14 @@ def test_the_policy_follows_the_budget(seed):
     r = ss.slo_report(two_services(), runs=500, rng=seed, policy=policy)["checkout"]
     p = r.policy
     assert sum(p.time_share.values()) == pytest.approx(1.0, rel=1e-12)
-    # a window enters the freeze exactly when its budget runs out
-    assert p.window_share["freeze"] == pytest.approx(r.p_exhausted, abs=1e-12)
+    # a window enters a state when its budget consumed reaches the state's
+    # level: the freeze when it runs out, focus once 75% is gone, a window
+    # within TOL of the window's length of a level counting as at it
+    tol = TOL * r.window / (error_allowance(r.target) * r.window)
+    for state, level in (("freeze", 1.0), ("focus", 0.75)):
+        assert (np.mean(r.budget_consumed >= level + tol) <= p.window_share[state]
+                <= np.mean(r.budget_consumed >= level - tol))
     assert p.window_share["freeze"] <= p.window_share["focus"] <= 1.0
-    # focus starts once 75% of the budget is gone
-    assert p.window_share["focus"] == pytest.approx(
-        float(np.mean(r.budget_consumed >= 0.75)), abs=1e-12)
     assert set(r.budget_share) == {"api", "db"}
     assert "policy: normal" in repr(r)
 
