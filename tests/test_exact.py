@@ -581,6 +581,125 @@ def test_an_overflowed_build_continues_where_it_stopped():
         _bdd.build(d, *args, resume=(ids[:-1], 3))
 
 
+def _segmented_graph():
+    """Three independent segments over leaves 0-2, 3-5 and 6-7, leaf 6
+    standing for segment 0's root (a module's variable): segment 0 is
+    2-of-{0, 1, 2}; segment 1 is (3 or 4) and not 5; segment 2 is 6 or 7."""
+    from slosim._core import _bdd
+
+    op = np.array([_bdd.GATE_KOFN, _bdd.GATE_PARALLEL, _bdd.GATE_NOT, _bdd.GATE_SERIES,
+                   _bdd.GATE_PARALLEL], dtype=np.int32)
+    k = np.array([2, 1, 1, 2, 1], dtype=np.int64)
+    ptr = np.array([0, 3, 5, 6, 8, 10], dtype=np.int64)
+    idx = np.array([0, 1, 2, 3, 4, 5, 9, 10, 6, 7], dtype=np.int64)
+    segments = np.array([0, 1, 4, 5], dtype=np.int64)
+    return (np.arange(8, dtype=np.int32), op, k, ptr, idx), segments
+
+
+def _by_enumeration(q, fn):
+    """P(fn(x) up) for independent x[i] down with probability q[i]."""
+    from itertools import product
+
+    total = 0.0
+    for xs in product((0, 1), repeat=len(q)):       # 1: up
+        w = np.prod([1 - qi if x else qi for x, qi in zip(xs, q)])
+        total += w * fn(xs)
+    return total
+
+
+def test_a_segmented_build_keeps_each_segment_on_its_own():
+    """Segments share one diagram and one order, each with a budget of its
+    own; a module's variable evaluates as the module's root; an
+    overflowing segment is cut out (the diagram truncated back to its
+    start) and the build goes on past it."""
+    from slosim._core import _bdd
+
+    args, segments = _segmented_graph()
+    budgets = np.full(3, 100, dtype=np.int64)
+    starts = np.zeros(3, dtype=np.int64)
+    d = _bdd.Diagram(8, 10**6)
+    ids = _bdd.build(d, *args, segments=segments, budgets=budgets, starts=starts)
+    assert starts.tolist() == sorted(starts.tolist()) and starts[0] == 2
+    assert d.budget == 10**6
+    first_starts = starts.copy()
+    q = np.array([0.1, 0.2, 0.3, 0.05, 0.4, 0.25, 0.0, 0.15])
+    r = 1.0 - q
+    up, down = np.empty(d.nodes), np.empty(d.nodes)
+    var_node = np.full(8, -1, dtype=np.int32)
+    var_node[6] = ids[8]                     # leaf 6 is segment 0's root
+    _bdd.probabilities_between(d, q, r, up, down, 2, d.nodes, var_node)
+
+    def two_of_three(x):
+        return x[0] + x[1] + x[2] >= 2
+
+    assert up[ids[8]] == pytest.approx(_by_enumeration(q[:3], two_of_three), rel=1e-14)
+    assert up[ids[11]] == pytest.approx(
+        _by_enumeration(q[3:6], lambda x: (x[0] or x[1]) and not x[2]), rel=1e-14)
+    assert up[ids[12]] == pytest.approx(
+        _by_enumeration(np.r_[q[:3], q[7]], lambda x: two_of_three(x) or x[3]), rel=1e-14)
+    # segment 1 overflowing: cut out, the rest built the same
+    budgets[1] = 3
+    d2 = _bdd.Diagram(8, 10**6)
+    with pytest.raises(_bdd.BudgetExceeded) as info:
+        _bdd.build(d2, *args, segments=segments, budgets=budgets, starts=starts)
+    size, done, ids2 = info.value.args
+    assert size == starts[1] + 3 and 8 + segments[1] <= done < 8 + segments[2]
+    assert d2.budget == 10**6 and ids2[3:6].tolist().count(-1) >= 1
+    d2.truncate(int(starts[1]))
+    ids2 = _bdd.build(d2, *args, resume=(ids2, 8 + int(segments[2])), segments=segments,
+                      budgets=budgets, starts=starts)
+    assert starts[2] == starts[1] and ids2[5] == -1        # leaf 5: segment 1's alone
+    up2, down2 = np.empty(d2.nodes), np.empty(d2.nodes)
+    var_node[6] = ids2[8]
+    _bdd.probabilities_between(d2, q, r, up2, down2, 2, d2.nodes, var_node)
+    assert up2[ids2[12]] == pytest.approx(up[ids[12]], rel=1e-14)
+    # the same nodes but segment 1's
+    assert d.nodes - d2.nodes == first_starts[2] - first_starts[1] > 0
+    with pytest.raises(ValueError, match="segments must run"):
+        _bdd.build(d, *args, segments=segments[:-1], budgets=budgets[:2], starts=starts[:2])
+
+
+def test_part_conditionals_are_each_roots_own():
+    """Each root's variables forced up and down (its block of levels, its
+    nodes from its segment's start) give what the diagram gives with the
+    variable's probability set to 0 or 1."""
+    from slosim._core import _bdd
+
+    args, segments = _segmented_graph()
+    starts = np.zeros(3, dtype=np.int64)
+    d = _bdd.Diagram(8, 10**6)
+    ids = _bdd.build(d, *args, segments=segments, budgets=np.full(3, 100, dtype=np.int64),
+                     starts=starts)
+    q = np.array([0.1, 0.2, 0.3, 0.05, 0.4, 0.25, 0.0, 0.15])
+    var_node = np.full(8, -1, dtype=np.int32)
+
+    def evaluate(q):
+        up, down = np.empty(d.nodes), np.empty(d.nodes)
+        _bdd.probabilities_between(d, q, 1.0 - q, up, down, 2, d.nodes, var_node)
+        return up, down
+
+    up, down = evaluate(q)
+    q_eff = q.copy()
+    q_eff[6] = down[ids[8]]                  # leaf 6: segment 0's root
+    up, down = evaluate(q_eff)
+    roots = np.array([ids[8], ids[11], ids[12]], dtype=np.int32)
+    blocks = [(0, 3), (3, 6), (6, 8)]
+    got = np.stack(_bdd.part_conditionals(
+        d, roots, starts, np.array([b[0] for b in blocks]), np.array([b[1] for b in blocks]),
+        q_eff, 1.0 - q_eff, up, down))
+    for root, (lo, hi) in zip(roots, blocks):
+        for v in range(lo, hi):
+            for forced, rows in ((0.0, (0, 2)), (1.0, (1, 3))):
+                qf = q_eff.copy()
+                qf[v] = forced
+                u, w = evaluate(qf)
+                assert got[rows[0], v] == pytest.approx(u[root], rel=1e-14, abs=1e-300)
+                assert got[rows[1], v] == pytest.approx(w[root], rel=1e-14, abs=1e-300)
+    with pytest.raises(ValueError, match="neither a terminal"):
+        _bdd.part_conditionals(d, roots[:1], starts[1:2], np.array([0]), np.array([3]),
+                               q_eff, 1.0 - q_eff, up, down)
+
+
 # --- results -----------------------------------------------------------------------
 
 

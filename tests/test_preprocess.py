@@ -257,7 +257,7 @@ def test_a_module_orders_its_shocks_as_shocks(monkeypatch):
                                  10**6)
     C = s.n_components
     mixed = 0
-    for p in md.parts:
+    for p in map(md._part, range(md.n_parts)):
         shocks = int(np.count_nonzero(p.events >= C))
         assert md._n_comp_leaves(p, C) == p.n_leaves - shocks
         mixed += bool(shocks and p.subs)

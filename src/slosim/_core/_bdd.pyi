@@ -26,10 +26,23 @@ def build(
     child_ptr: np.ndarray,
     child_idx: np.ndarray,
     resume: tuple[np.ndarray, int] | None = None,
+    segments: np.ndarray | None = None,
+    budgets: np.ndarray | None = None,
+    starts: np.ndarray | None = None,
 ) -> np.ndarray: ...
 def probabilities(
     d: Diagram, q: np.ndarray, r: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]: ...
+def probabilities_between(
+    d: Diagram,
+    q: np.ndarray,
+    r: np.ndarray,
+    up: np.ndarray,
+    down: np.ndarray,
+    start: int,
+    stop: int,
+    var_node: np.ndarray,
+) -> None: ...
 def conditionals(
     d: Diagram,
     root: int,
@@ -37,6 +50,17 @@ def conditionals(
     up: np.ndarray,
     down: np.ndarray,
     r: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]: ...
+def part_conditionals(
+    d: Diagram,
+    roots: np.ndarray,
+    los: np.ndarray,
+    vlos: np.ndarray,
+    vhis: np.ndarray,
+    q: np.ndarray,
+    r: np.ndarray,
+    up: np.ndarray,
+    down: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]: ...
 
 class Zdd:

@@ -463,7 +463,7 @@ cdef class Diagram:
 def build(Diagram d, const int32_t[::1] leaf_var not None,
           const int32_t[::1] gate_op not None, const int64_t[::1] gate_k not None,
           const int64_t[::1] child_ptr not None, const int64_t[::1] child_idx not None,
-          resume=None):
+          resume=None, segments=None, budgets=None, starts=None):
     """Build the diagram of every node; return their ids (int32 array).
 
     Nodes are leaves ``0..L-1`` (leaf i is variable ``leaf_var[i]``) then
@@ -481,6 +481,16 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
     for the same diagram and graph, continues that build (after raising
     the diagram's budget) from graph node ``done``: the nodes built so far
     stay valid in the diagram.
+
+    ``segments`` (int64, ``S + 1`` gate numbers from 0 to G), with
+    ``budgets`` and ``starts`` (int64, ``S`` each): the gates are ``S``
+    independent segments, segment ``s`` the gates ``segments[s]`` to
+    ``segments[s + 1] - 1``, none reading another's gates; it may make
+    ``budgets[s]`` nodes (within the diagram's budget in all), and
+    ``starts[s]`` records the diagram's size when it began. A leaf's node
+    is then made when a gate first reads it, so that a segment's nodes are
+    the ids from its start to the next one's, and a leaf no gate reads
+    keeps the id -1. The diagram's budget is the same at the end.
     """
     cdef int64_t L = leaf_var.shape[0]
     cdef int64_t G = gate_op.shape[0]
@@ -507,9 +517,26 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
                 raise ValueError(f"gate {g}: child {child_idx[c]} is not an "
                                  f"earlier node")
         max_kids = max(max_kids, n)
-    cdef int64_t done = 0
+    cdef int64_t done = 0, S = 0, nxt = 0, cap = d.max_nodes
+    cdef const int64_t[::1] seg
+    cdef const int64_t[::1] seg_budget
+    cdef int64_t[::1] seg_start
+    cdef bint lazy = segments is not None
+    if lazy:
+        seg, seg_budget, seg_start = segments, budgets, starts
+        S = seg.shape[0] - 1
+        if S < 0 or seg[0] != 0 or seg[S] != G:
+            raise ValueError("segments must run from gate 0 to the last")
+        if seg_budget.shape[0] != S or seg_start.shape[0] != S:
+            raise ValueError("budgets and starts need one entry per segment")
+        for i in range(S):
+            if seg[i + 1] < seg[i]:
+                raise ValueError("segments must not decrease")
     if resume is None:
         ids = np.empty(L + G, dtype=np.int32)
+        if lazy:
+            ids[:L] = -1
+            done = L
     else:
         ids, done = resume
         if (not isinstance(ids, np.ndarray) or ids.dtype != np.int32
@@ -521,6 +548,10 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
     work_arr = np.empty(max_kids + 1, dtype=np.int32)
     cdef int32_t[::1] work = work_arr
     cdef int32_t r = 0
+    cdef int64_t x
+    if lazy:
+        while nxt < S and seg[nxt] < done - L:
+            nxt += 1
     with nogil:
         for i in range(done, L):
             r = d.mk(leaf_var[i], 0, 1)
@@ -531,10 +562,23 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
         for g in range(max(0, done - L), G):
             if r < 0:
                 break
+            while nxt < S and seg[nxt] == g:
+                # a segment begins: its own budget from here
+                seg_start[nxt] = d.size
+                d.max_nodes = min(cap, d.size + max(0, seg_budget[nxt]))
+                nxt += 1
             n = child_ptr[g + 1] - child_ptr[g]
             k = gate_k[g]
             for c in range(n):
-                kv[c] = out[child_idx[child_ptr[g] + c]]
+                x = child_idx[child_ptr[g] + c]
+                if x < L and out[x] < 0:
+                    r = d.mk(leaf_var[x], 0, 1)
+                    if r < 0:
+                        break
+                    out[x] = r
+                kv[c] = out[x]
+            if r < 0:
+                break
             if gate_op[g] == C_NOT:
                 r = d.not_(kv[0])
             elif gate_op[g] == C_SERIES or (gate_op[g] == C_KOFN and k == n):
@@ -560,6 +604,8 @@ def build(Diagram d, const int32_t[::1] leaf_var not None,
                 break
             out[L + g] = r
             done += 1
+    if lazy:
+        d.max_nodes = cap
     if r == NOMEM:
         raise MemoryError(
             f"the decision diagram could not grow past {d.capacity} node slots "
@@ -612,6 +658,44 @@ def probabilities(Diagram d, const double[::1] q not None, r=None):
     return up_arr, down_arr
 
 
+def probabilities_between(Diagram d, const double[::1] q not None,
+                          const double[::1] r not None, double[::1] up not None,
+                          double[::1] down not None, int64_t start, int64_t stop,
+                          const int32_t[::1] var_node not None):
+    """:func:`probabilities` of node ids ``start`` to ``stop - 1`` (and
+    of the terminals), into ``up`` and ``down``: variable ``v`` is down
+    with probability ``q[v]`` and up with ``r[v]``, or, when ``var_node[v]
+    >= 0``, as node ``var_node[v]`` (a diagram below ``start`` or built
+    before the nodes labelled ``v``: a module's root, its variable above).
+    """
+    cdef int64_t n, V = d.n_vars, N = d.size
+    cdef int32_t v, m
+    cdef Node *p
+    if q.shape[0] != V or r.shape[0] != V or var_node.shape[0] != V:
+        raise ValueError(f"q, r and var_node must have {V} entries")
+    if up.shape[0] != N or down.shape[0] != N:
+        raise ValueError(f"up and down must have {N} entries")
+    if not 2 <= start <= stop <= N:
+        raise ValueError(f"start and stop must be within [2, {N}]")
+    for v in range(V):
+        if var_node[v] >= N:
+            raise ValueError(f"variable {v}: node {var_node[v]} out of range")
+    with nogil:
+        up[0] = 0.0
+        down[0] = 1.0
+        up[1] = 1.0
+        down[1] = 0.0
+        for n in range(start, stop):
+            p = &d.nd[n]
+            m = var_node[p.var]
+            if m < 0:
+                up[n] = q[p.var] * up[p.lo] + r[p.var] * up[p.hi]
+                down[n] = q[p.var] * down[p.lo] + r[p.var] * down[p.hi]
+            else:
+                up[n] = down[m] * up[p.lo] + up[m] * up[p.hi]
+                down[n] = down[m] * down[p.lo] + up[m] * down[p.hi]
+
+
 cdef inline void range_add(double *seg, int64_t size, int64_t l, int64_t r,
                            double c) noexcept nogil:
     """Add c to levels [l, r) of a segment tree over ``size`` leaves."""
@@ -628,6 +712,65 @@ cdef inline void range_add(double *seg, int64_t size, int64_t l, int64_t r,
         r >>= 1
 
 
+cdef void top_down(Diagram d, int32_t root, int64_t lo, int64_t vlo, int64_t vhi,
+                   const double *q, const double *rv, const double *up,
+                   const double *down, double *top, double *su, double *sd,
+                   int64_t size, double *UU, double *UD, double *DU,
+                   double *DD) noexcept nogil:
+    """The top-down pass of :func:`conditionals` from ``root`` over node ids
+    ``lo`` to ``root`` (every node ``root`` reaches, terminals aside),
+    for the levels ``vlo`` to ``vhi - 1`` (those of every variable it
+    reaches): ``top`` gets the probability of reaching each node, the
+    level sums their conditional terms, and the segment trees ``su``,
+    ``sd`` the terms of the edges that skip levels (clipped to the range:
+    no variable outside it matters to ``root``)."""
+    cdef int64_t n
+    cdef double t, w0, w1
+    cdef int32_t lv, l, h
+    top[root] = 1.0
+    # paths from the virtual source skip every level above the root
+    if d.nd[root].var > vlo:
+        range_add(su, size, vlo, min(d.nd[root].var, vhi), up[root])
+        range_add(sd, size, vlo, min(d.nd[root].var, vhi), down[root])
+    n = root
+    while n >= lo and n >= 2:
+        t = top[n]
+        if t > 0.0:
+            lv = d.nd[n].var
+            l = d.nd[n].lo
+            h = d.nd[n].hi
+            w0 = q[lv]
+            w1 = rv[lv]
+            top[l] += t * w0
+            top[h] += t * w1
+            UU[lv] += t * up[h]
+            UD[lv] += t * up[l]
+            DU[lv] += t * down[h]
+            DD[lv] += t * down[l]
+            if d.nd[l].var > lv + 1 and lv + 1 < vhi:
+                range_add(su, size, lv + 1, min(d.nd[l].var, vhi), t * w0 * up[l])
+                range_add(sd, size, lv + 1, min(d.nd[l].var, vhi), t * w0 * down[l])
+            if d.nd[h].var > lv + 1 and lv + 1 < vhi:
+                range_add(su, size, lv + 1, min(d.nd[h].var, vhi), t * w1 * up[h])
+                range_add(sd, size, lv + 1, min(d.nd[h].var, vhi), t * w1 * down[h])
+        n -= 1
+
+
+cdef void add_skips(int64_t vlo, int64_t vhi, const double *su, const double *sd,
+                    int64_t size, double *UU, double *UD, double *DU,
+                    double *DD) noexcept nogil:
+    """Add the segment trees' sums to levels ``vlo`` to ``vhi - 1``."""
+    cdef int64_t v, n
+    for v in range(vlo, vhi):
+        n = v + size
+        while n >= 1:
+            UU[v] += su[n]
+            UD[v] += su[n]
+            DU[v] += sd[n]
+            DD[v] += sd[n]
+            n >>= 1
+
+
 def conditionals(Diagram d, int32_t root, const double[::1] q not None,
                  const double[::1] up not None, const double[::1] down not None,
                  r=None):
@@ -639,12 +782,43 @@ def conditionals(Diagram d, int32_t root, const double[::1] q not None,
     variable up, with it down, and unavailability with it up, with it down.
     """
     r_arr = _availability(d, q, r)
-    cdef const double[::1] rv = r_arr
-    cdef int64_t V = d.n_vars, N = d.size, n, v, size = 1
-    if q.shape[0] != V or up.shape[0] != N or down.shape[0] != N:
-        raise ValueError("array sizes do not match the diagram")
-    if root < 0 or root >= N:
+    if root < 0 or root >= d.size:
         raise ValueError(f"root {root} is not a node")
+    roots = np.array([root], dtype=np.int32)
+    return _conditionals(d, roots, np.array([2]), np.array([0]),
+                         np.array([d.n_vars]), q, r_arr, up, down)
+
+
+def part_conditionals(Diagram d, const int32_t[::1] roots not None,
+                      const int64_t[::1] los not None, const int64_t[::1] vlos not None,
+                      const int64_t[::1] vhis not None, const double[::1] q not None,
+                      const double[::1] r not None, const double[::1] up not None,
+                      const double[::1] down not None):
+    """:func:`conditionals` of several roots at once, each over its own
+    levels: root ``roots[i]`` reaches only node ids from ``los[i]`` and
+    variables ``vlos[i]`` to ``vhis[i] - 1``, ranges no other root's
+    overlaps (the modules of a diagram built in segments). Returns the
+    four arrays over all variables, each root's range of levels filled.
+    """
+    cdef int64_t i, V = d.n_vars, N = d.size, K = roots.shape[0]
+    if los.shape[0] != K or vlos.shape[0] != K or vhis.shape[0] != K:
+        raise ValueError("roots, los, vlos and vhis differ in length")
+    for i in range(K):
+        if not (0 <= roots[i] < N and (roots[i] < 2 or 2 <= los[i] <= roots[i])):
+            raise ValueError(f"root {roots[i]} is neither a terminal nor a node "
+                             f"from {los[i]}")
+        if not 0 <= vlos[i] <= vhis[i] <= V:
+            raise ValueError(f"levels {vlos[i]}..{vhis[i]} outside 0..{V}")
+    return _conditionals(d, roots, los, vlos, vhis, q, r, up, down)
+
+
+cdef object _conditionals(Diagram d, const int32_t[::1] roots, const int64_t[::1] los,
+                          const int64_t[::1] vlos, const int64_t[::1] vhis,
+                          const double[::1] q, const double[::1] rv,
+                          const double[::1] up, const double[::1] down):
+    cdef int64_t V = d.n_vars, N = d.size, i, size = 1
+    if q.shape[0] != V or rv.shape[0] != V or up.shape[0] != N or down.shape[0] != N:
+        raise ValueError("array sizes do not match the diagram")
     while size < V + 1:
         size *= 2
     uu = np.zeros(V, dtype=np.float64)
@@ -656,43 +830,14 @@ def conditionals(Diagram d, int32_t root, const double[::1] q not None,
     seg_down_arr = np.zeros(2 * size, dtype=np.float64)
     cdef double[::1] UU = uu, UD = ud, DU = du, DD = dd, top = top_arr
     cdef double[::1] su = seg_up_arr, sd = seg_down_arr
-    cdef double t, w0, w1
-    cdef int32_t lv, l, h
     with nogil:
-        top[root] = 1.0
-        # paths from the virtual source skip every level above the root
-        range_add(&su[0], size, 0, d.nd[root].var, up[root])
-        range_add(&sd[0], size, 0, d.nd[root].var, down[root])
-        n = root
-        while n >= 2:
-            t = top[n]
-            if t > 0.0:
-                lv = d.nd[n].var
-                l = d.nd[n].lo
-                h = d.nd[n].hi
-                w0 = q[lv]
-                w1 = rv[lv]
-                top[l] += t * w0
-                top[h] += t * w1
-                UU[lv] += t * up[h]
-                UD[lv] += t * up[l]
-                DU[lv] += t * down[h]
-                DD[lv] += t * down[l]
-                if d.nd[l].var > lv + 1:
-                    range_add(&su[0], size, lv + 1, d.nd[l].var, t * w0 * up[l])
-                    range_add(&sd[0], size, lv + 1, d.nd[l].var, t * w0 * down[l])
-                if d.nd[h].var > lv + 1:
-                    range_add(&su[0], size, lv + 1, d.nd[h].var, t * w1 * up[h])
-                    range_add(&sd[0], size, lv + 1, d.nd[h].var, t * w1 * down[h])
-            n -= 1
-        for v in range(V):
-            n = v + size
-            while n >= 1:
-                UU[v] += su[n]
-                UD[v] += su[n]
-                DU[v] += sd[n]
-                DD[v] += sd[n]
-                n >>= 1
+        for i in range(roots.shape[0]):
+            top_down(d, roots[i], los[i], vlos[i], vhis[i], &q[0], &rv[0], &up[0],
+                     &down[0], &top[0], &su[0], &sd[0], size, &UU[0], &UD[0],
+                     &DU[0], &DD[0])
+        for i in range(roots.shape[0]):
+            add_skips(vlos[i], vhis[i], &su[0], &sd[0], size, &UU[0], &UD[0], &DU[0],
+                      &DD[0])
     return uu, ud, du, dd
 
 

@@ -456,11 +456,11 @@ def _modules_too_large(s, md, max_nodes):
     did not fit, and the bounds on each journey's unavailability."""
     name, events, size, done, total = md.overflow[0]
     what = f"module {name!r}" if name is not None else "the journeys' own gates"
-    built = sum(p.diagram is not None for p in md.parts)
+    built = md.n_parts - len(md.overflow)
     bounds, why = _bounds(s, lambda: md.bounds(s.q, 1.0 - s.q))
     return DiagramTooLargeError(
         f"the decision diagrams reached the node budget max_nodes={max_nodes}: "
-        f"{built} of {len(md.parts)} diagrams of the model's modules were built "
+        f"{built} of {md.n_parts} diagrams of the model's modules were built "
         f"exactly ({md.nodes} nodes), and {what} over {events} events did not "
         f"fit ({size} nodes after {done} of {total} graph nodes); {why}; raise "
         f"max_nodes, or estimate with slosim.simulate, which has no such limit",
