@@ -225,7 +225,7 @@ def test_fallback_orders_give_the_same_answer(monkeypatch, seed):
     model = fault_tree(40, seed)
     want = ss.exact(model)
     monkeypatch.setattr(exact_module, "_GIVEN_BUDGET_FACTOR", 0)
-    monkeypatch.setattr(exact_module, "_MIN_FIRST_BUDGET", 8)
+    monkeypatch.setattr(exact_module, "MIN_FIRST_BUDGET", 8)
     got = ss.exact(model)
     same_results(got, want)
 
@@ -243,7 +243,7 @@ def test_the_budget_bounds_every_attempt(monkeypatch):
 
     monkeypatch.setattr(exact_module, "_attempt", spy)
     monkeypatch.setattr(exact_module, "_GIVEN_BUDGET_FACTOR", 0)
-    monkeypatch.setattr(exact_module, "_MIN_FIRST_BUDGET", 8)
+    monkeypatch.setattr(exact_module, "MIN_FIRST_BUDGET", 8)
     xs = [ss.Component(f"x{i}", unavailability=0.1) for i in range(30)]
     model = ss.k_of_n(15, xs, name="half")
     with pytest.raises(ss.DiagramTooLargeError, match=r"max_nodes=200 \(200 nodes\) after 30 "
@@ -279,7 +279,7 @@ def test_any_first_budget_gives_the_same_answer(monkeypatch, seed, first):
     want = ss.exact(model)
     with monkeypatch.context() as mp:
         mp.setattr(exact_module, "_GIVEN_BUDGET_FACTOR", 0)
-        mp.setattr(exact_module, "_MIN_FIRST_BUDGET", first)
+        mp.setattr(exact_module, "MIN_FIRST_BUDGET", first)
         got = ss.exact(model)
     same_results(got, want)
 

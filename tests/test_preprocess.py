@@ -155,11 +155,36 @@ def test_past_the_quick_attempt_either_way_is_exact(tree, share):
     model, _ = tree
     off = ss.exact(model, _preprocess=False)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_modular, "_MIN_FIRST_BUDGET", 3)
+        mp.setattr(_modular, "MIN_FIRST_BUDGET", 3)
         mp.setattr(_exact, "_QUICK_BUDGET_FACTOR", 0)
         mp.setattr(_modular, "MIN_MODULE_EVENTS", 1)
         mp.setattr(_exact, "_MODULES_MAX_SHARE", share)
         same_results(ss.exact(model), off)
+
+
+@pytest.mark.parametrize("share, modules", [(0.0, False), (1.01, True)])
+def test_a_short_first_attempt_gives_way_to_modules_or_goes_on(monkeypatch, share, modules):
+    """A graph of ``_QUICK_SHORT_SIZE`` or more first gets a short attempt;
+    past it, its modules when it has some worth cutting, else the same
+    attempt goes on (from where it stopped) to the full quick budget."""
+    model = _wide(n_modules=3, width=6)
+    want = ss.exact(model, _preprocess=False)
+    calls, cut = [], []
+    real_flat, real_build = _exact._flat, _modular.ModularDiagram.build
+    monkeypatch.setattr(_exact, "_flat", lambda *a, **k: calls.append(k) or real_flat(*a, **k))
+    monkeypatch.setattr(_modular.ModularDiagram, "build",
+                        lambda self: cut.append(self) or real_build(self))
+    monkeypatch.setattr(_exact, "_QUICK_SHORT_SIZE", 0)
+    monkeypatch.setattr(_exact, "_QUICK_SHORT_FACTOR", 0)       # it stops at once
+    monkeypatch.setattr(_exact, "_MODULES_MAX_SHARE", share)
+    same_results(ss.exact(model), want)
+    assert bool(cut) is modules
+    assert calls[0]["quick"] == 0 and calls[0].get("resume") is None
+    if modules:
+        assert len(calls) == 1
+    else:
+        assert calls[1]["quick"] >= _modular.MIN_FIRST_BUDGET
+        assert calls[1]["resume"] is not None
 
 
 @settings(PROPERTY, max_examples=80)
@@ -194,7 +219,7 @@ def test_a_part_of_most_of_the_model_is_built_as_one_diagram(monkeypatch, share,
     real = _modular.ModularDiagram.build
     monkeypatch.setattr(_modular.ModularDiagram, "build",
                         lambda self: built.append(self.largest_share) or real(self))
-    monkeypatch.setattr(_modular, "_MIN_FIRST_BUDGET", 3)
+    monkeypatch.setattr(_modular, "MIN_FIRST_BUDGET", 3)
     monkeypatch.setattr(_exact, "_QUICK_BUDGET_FACTOR", 0)
     monkeypatch.setattr(_exact, "_MODULES_MAX_SHARE", share)
     same_results(ss.exact(model), ss.exact(model, _preprocess=False))
@@ -568,7 +593,7 @@ def test_bounds_after_a_long_race_hold(monkeypatch, modules):
     model = _wide(n_modules=2, width=14)
     u = ss.exact(model)["top"].unavailability
     monkeypatch.setattr(_modular, "_GIVEN_BUDGET_FACTOR", 0)
-    monkeypatch.setattr(_modular, "_MIN_FIRST_BUDGET", 8)
+    monkeypatch.setattr(_modular, "MIN_FIRST_BUDGET", 8)
     if modules:
         monkeypatch.setattr(_exact, "_FLAT_FIRST", False)
     else:

@@ -40,7 +40,7 @@ from .._errors import DiagramTooLargeError, ExactUnsupportedError
 from .._validation import check_int, param_error
 from ..model import Structure, as_model, lower
 from ..results import ExactResult, ExactResults, birnbaum_importance
-from . import _ordering
+from . import _modular, _ordering
 from ._given import apply_given, given_labels
 from ._modular import BDD_OP, ModularDiagram, Overflow, build_diagram, choose_modules, graph_bounds
 from ._preprocess import distribute, find_modules, group_leaves, merge_common, optimize, reduce
@@ -110,6 +110,19 @@ _MODULES_MAX_SHARE = 0.9
 #: the graph's size, modules where it needs 300 times and more (between,
 #: either way within about 1.5x).
 _QUICK_BUDGET_FACTOR = 32
+
+#: A graph of at least ``_QUICK_SHORT_SIZE`` (leaves, gates and edges) first
+#: gets no more than ``_QUICK_SHORT_FACTOR`` nodes per unit of its size
+#: (without the floor); past them, the modules, when it has some worth
+#: cutting (their diagrams, built in one pass, are then about as fast as
+#: one), else the first attempt goes on to its full quick budget.
+#: random-200-s4 of the benchmarks, of size 643, whose one diagram needs
+#: 109,534 nodes, wastes 25,720 instead of 65,536; elf9601 of the Aralia
+#: trees (57 times its size) is built as modules, in about 3 ms instead of
+#: 2.3; the smaller trees that need more than 32 times their size one
+#: diagram (baobab1, baobab3, isp9605: up to 113 times) keep the floor.
+_QUICK_SHORT_SIZE = 512
+_QUICK_SHORT_FACTOR = 40
 
 #: The Boolean optimisation and distributivity come first; when they
 #: removed at least this share of the graph's edges, the quick attempt
@@ -380,18 +393,15 @@ def _solve(s, max_nodes, preprocess):
     graph = _graph(s)     # the orders come from the graph as lowered
     built = given_failed = quick = md = None
     cut, first, first_graph = _optimized(s, reduced, graph)
+    stopped = None
+    size = first_graph.size()
+    full = max(_modular.MIN_FIRST_BUDGET, _QUICK_BUDGET_FACTOR * size)
+    short = min(full, _QUICK_SHORT_FACTOR * size) if size >= _QUICK_SHORT_SIZE else full
     if _FLAT_FIRST:
         try:
-            built = _flat(s, first, max_nodes, graph=first_graph, quick=_QUICK_BUDGET_FACTOR)
+            built = _flat(s, first, max_nodes, graph=first_graph, quick=short)
         except Overflow as exc:
-            # of the graph as given, past max_nodes: its partial diagram
-            # gives bounds if nothing larger is tried; within, the given
-            # order continues to its full first budget if one diagram is
-            # built after all
-            if first is reduced and exc.args[0] >= max_nodes:
-                given_failed = exc.args
-            elif first is reduced:
-                quick = exc.args
+            stopped = exc.args
     if built is None:
         cut = group_leaves(cut) if _GROUP else cut
         chosen = choose_modules(cut, find_modules(cut))
@@ -399,6 +409,23 @@ def _solve(s, max_nodes, preprocess):
             md = ModularDiagram(s, cut, chosen, max_nodes)
             if _FLAT_FIRST and md.largest_share >= _MODULES_MAX_SHARE:
                 md = None
+    if _FLAT_FIRST and built is None and md is None and short < full:
+        # no modules worth cutting: the first attempt goes on to its full
+        # quick budget
+        try:
+            built = _flat(s, first, max_nodes, graph=first_graph, quick=full,
+                          resume=stopped if len(stopped) > 2 else None)
+        except Overflow as exc:
+            stopped = exc.args
+    if _FLAT_FIRST and built is None and md is None and first is reduced:
+        # of the graph as given, past max_nodes: its partial diagram gives
+        # bounds if nothing larger is tried; within, the given order
+        # continues to its full first budget if one diagram is built
+        # after all
+        if stopped[0] >= max_nodes:
+            given_failed = stopped
+        else:
+            quick = stopped
     if built is None and md is None:
         if _OPTIMIZE:
             # one diagram: the optimisation without the decomposition,

@@ -51,7 +51,7 @@ from ..model import K_OF_N, NOT, PARALLEL, SERIES
 from . import _ordering
 
 __all__ = ["build_diagram", "Overflow", "ModularDiagram", "choose_modules", "graph_bounds",
-           "BDD_OP"]
+           "BDD_OP", "MIN_FIRST_BUDGET"]
 
 #: The given order alone may use this many diagram nodes times the graph's
 #: size (leaves, gates and edges) to the power 1.5 before other orders are
@@ -61,7 +61,7 @@ __all__ = ["build_diagram", "Overflow", "ModularDiagram", "choose_modules", "gra
 _GIVEN_BUDGET_FACTOR = 8
 
 #: Smallest budget of the first attempt, so small models never retry.
-_MIN_FIRST_BUDGET = 1 << 16
+MIN_FIRST_BUDGET = 1 << 16
 
 #: A module gets a diagram of its own when it has at least this many
 #: events below it. Even two events as one variable pay on the Aralia
@@ -105,7 +105,7 @@ def _attempt(arrays, rank, n_vars, budget, resume=None):
 def _first_budget(size):
     """The given order's budget on a graph of ``size`` (leaves, gates and
     edges)."""
-    return max(_MIN_FIRST_BUDGET, int(_GIVEN_BUDGET_FACTOR * size ** 1.5))
+    return max(MIN_FIRST_BUDGET, int(_GIVEN_BUDGET_FACTOR * size ** 1.5))
 
 
 def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
@@ -120,7 +120,7 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
     The given depth-first order is tried first, with a budget
     proportional to the graph's size to the power 1.5 (or ``max_nodes`` if
     smaller); with ``quick``, that is the only attempt, within ``quick``
-    nodes per node and edge of the graph (at least ``_MIN_FIRST_BUDGET``);
+    nodes (or that budget, if smaller);
     ``given_failed``, the ``Overflow`` arguments of such an attempt, skips
     it. Past it, the other orders of
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
@@ -156,13 +156,13 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
 
     first = min(max_nodes, _first_budget(graph.size()))
     if quick is not None:
-        max_nodes = first = min(first, max(_MIN_FIRST_BUDGET, quick * graph.size()))
+        max_nodes = first = min(first, quick)
     progress = {}     # candidate -> (graph nodes done, -index) when it overflowed
     failed = {}       # candidate -> (nodes, done) of its furthest attempt
     budget, tried, spent = first, [0], 0
     if probe:
         # every order at a sixteenth of the first budget, the given first
-        budget = first = max(_MIN_FIRST_BUDGET, first // 16)
+        budget = first = max(MIN_FIRST_BUDGET, first // 16)
         tried = list(range(len(makers)))
     furthest = (None, None, None)   # (progress, (nodes, done), partial)
     if given_failed is not None:
@@ -217,7 +217,7 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
             # guide, not a sure one)
             for i in range(len(makers)):
                 if i not in progress:
-                    built = run(i, min(max_nodes, max(_MIN_FIRST_BUDGET, first // 16)))
+                    built = run(i, min(max_nodes, max(MIN_FIRST_BUDGET, first // 16)))
                     if built is not None:
                         return built
             budget = max_nodes
@@ -433,7 +433,7 @@ class ModularDiagram:
         # first budget as one diagram): every order is probed at a
         # sixteenth of its first budget, the given one in the batch
         probe = 2 * self._below >= structure.n_events
-        budgets[probe] = np.maximum(_MIN_FIRST_BUDGET, budgets[probe] // 16)
+        budgets[probe] = np.maximum(MIN_FIRST_BUDGET, budgets[probe] // 16)
         starts = np.zeros(P + 1, dtype=np.int64)
         batch = _bdd.Diagram(LB, max_nodes)
         self.apart, self.overflow = {}, []
