@@ -137,6 +137,38 @@ def test_the_given_order_puts_shocks_before_what_they_hit(case):
     assert [names[v] for v in np.argsort(rank)] == walk_order(model)
 
 
+def _walk(graph, key):
+    """The depth-first order by hand: children sorted by ``key`` (stable),
+    unreached leaves last in index order."""
+    L, order, seen = graph.n_leaves, [], set()
+    for out in graph.outputs:
+        stack = [out]
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if n < L:
+                order.append(n)
+            else:
+                stack.extend(reversed(sorted(graph.kids[n - L], key=lambda c: key[c])))
+    order += [v for v in range(L) if v not in seen]
+    rank = np.empty(L, dtype=np.int32)
+    rank[order] = np.arange(L)
+    return rank
+
+
+@settings(PROPERTY)
+@given(spec=dags(max_leaves=14), data=st.data())
+def test_depth_first_walks_children_in_key_order(spec, data):
+    names, s, graph = lowered_graph(spec.build())
+    key = data.draw(st.lists(st.integers(-3, 3), min_size=graph.n_nodes,
+                             max_size=graph.n_nodes))
+    np.testing.assert_array_equal(_ordering.depth_first(graph, key=key), _walk(graph, key))
+    np.testing.assert_array_equal(_ordering.depth_first(graph, key=key.__getitem__),
+                                  _walk(graph, key))
+
+
 def test_depth_first_sorts_children_stably_by_key():
     # top = series(a, parallel(b, c, d)): largest support first visits the
     # parallel gate (3 leaves) before a

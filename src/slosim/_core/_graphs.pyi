@@ -1,3 +1,5 @@
+import numpy as np
+
 def optimize(
     L: int,
     ops: list[int],
@@ -15,3 +17,10 @@ def distribute(
     outputs: list[int],
     origin: list[int],
 ) -> tuple[list[int], list[int], list[list[int]], list[int], list[int]] | None: ...
+def depth_first(
+    L: int,
+    ptr: np.ndarray,
+    idx: np.ndarray,
+    outputs: list[int],
+    key: np.ndarray | None = None,
+) -> np.ndarray: ...

@@ -9,10 +9,11 @@ children needed up, and its children ``kids[g]``, earlier nodes.
 documents the rewritings): the children are rewritten, constants
 (negative) among them, then the constants are simplified away.
 :func:`distribute` is :func:`slosim.engines._preprocess.distribute`.
+:func:`depth_first` is the walk of :func:`slosim.engines._ordering.depth_first`.
 """
 
-from libc.stdint cimport int8_t, int64_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdint cimport int8_t, int32_t, int64_t
+from libc.stdlib cimport free, malloc, qsort, realloc
 
 import numpy as np
 
@@ -20,7 +21,7 @@ cimport numpy as cnp
 
 cnp.import_array()
 
-__all__ = ["optimize", "distribute"]
+__all__ = ["optimize", "distribute", "depth_first"]
 
 # The Structure's gate kinds (slosim.model.SERIES, ...).
 cdef enum:
@@ -733,3 +734,77 @@ def distribute(int64_t L, list ops, list ks, list kids, list outputs, list origi
         return None
     return _reached(L, d.op.n, d.op.data, d.k.data, d.origin.data, d.ptr.data, d.idx.data,
                     [rep[c] for c in outputs])
+
+
+cdef struct _Keyed:
+    int64_t key
+    int64_t pos
+    int64_t node
+
+
+cdef int _by_key(const void* a, const void* b) noexcept nogil:
+    cdef const _Keyed* x = <const _Keyed*> a
+    cdef const _Keyed* y = <const _Keyed*> b
+    if x.key != y.key:
+        return -1 if x.key < y.key else 1
+    return -1 if x.pos < y.pos else (1 if x.pos > y.pos else 0)
+
+
+def depth_first(int64_t L, const int64_t[::1] ptr not None, const int64_t[::1] idx not None,
+                list outputs, const int64_t[::1] key=None):
+    """Leaves in depth-first pre-order from the outputs: ``rank[leaf]``
+    (int32), -1 for a leaf no output reaches. A gate's children are
+    visited as given, or sorted by ``key`` (one per node; stable)."""
+    cdef int64_t G = ptr.shape[0] - 1, N = L + G, M = idx.shape[0], i, n, c, g, k, m
+    cdef int64_t top = 0, nxt = 0, widest = 1
+    if G < 0 or ptr[0] != 0 or ptr[G] != M:
+        raise ValueError("ptr does not span idx")
+    if key is not None and key.shape[0] != N:
+        raise ValueError(f"key must have one entry per node ({N})")
+    for c in outputs:
+        if not 0 <= c < N:
+            raise ValueError(f"output {c} is not a node")
+    for g in range(G):
+        widest = max(widest, ptr[g + 1] - ptr[g])
+        for i in range(ptr[g], ptr[g + 1]):
+            if not 0 <= idx[i] < L + g:
+                raise ValueError(f"gate {g}: child {idx[i]} is not an earlier node")
+    rank = np.full(L, -1, dtype=np.int32)
+    cdef int32_t[::1] R = rank
+    cdef cnp.uint8_t[::1] seen = np.zeros(N, dtype=np.uint8)
+    cdef int64_t[::1] stack = np.empty(M + len(outputs) + 1, dtype=np.int64)
+    cdef _Keyed* buf = <_Keyed*> malloc(widest * sizeof(_Keyed))
+    if buf == NULL:
+        raise MemoryError()
+    try:
+        for c in outputs:
+            stack[top] = c
+            top += 1
+            while top:
+                top -= 1
+                n = stack[top]
+                if seen[n]:
+                    continue
+                seen[n] = 1
+                if n < L:
+                    R[n] = <int32_t> nxt
+                    nxt += 1
+                    continue
+                g = n - L
+                m = ptr[g + 1] - ptr[g]
+                if key is None:
+                    for i in range(ptr[g + 1] - 1, ptr[g] - 1, -1):
+                        stack[top] = idx[i]
+                        top += 1
+                    continue
+                for k in range(m):
+                    buf[k].node = idx[ptr[g] + k]
+                    buf[k].key = key[buf[k].node]
+                    buf[k].pos = k
+                qsort(buf, m, sizeof(_Keyed), _by_key)
+                for k in range(m - 1, -1, -1):
+                    stack[top] = buf[k].node
+                    top += 1
+    finally:
+        free(buf)
+    return rank

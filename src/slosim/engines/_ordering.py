@@ -27,6 +27,8 @@ permutation of ``0..L-1``.
 
 import numpy as np
 
+from .._core import _graphs
+
 __all__ = ["Graph", "given", "depth_first", "force", "candidates"]
 
 
@@ -100,8 +102,9 @@ def given(graph):
     numpy.ndarray of int32
         ``rank[leaf]``.
     """
-    C, L = graph.n_components, graph.n_leaves
-    return depth_first(graph, key=lambda c: 0 if C <= c < L else 1)
+    key = np.ones(graph.n_nodes, dtype=np.int64)
+    key[graph.n_components:graph.n_leaves] = 0
+    return depth_first(graph, key=key)
 
 
 def depth_first(graph, key=None):
@@ -110,35 +113,23 @@ def depth_first(graph, key=None):
     Parameters
     ----------
     graph : Graph
-    key : callable, optional
-        Children of a gate are visited sorted by ``key(child)`` (stable);
-        as given without one.
+    key : array_like of int or callable, optional
+        Children of a gate are visited sorted by ``key[child]`` (or
+        ``key(child)``; integers), stably; as given without one.
 
     Returns
     -------
     numpy.ndarray of int32
-        ``rank[leaf]``: the leaf's position in the order.
+        ``rank[leaf]``: the leaf's position in the order (in C:
+        :func:`slosim._core._graphs.depth_first`).
     """
-    L = graph.n_leaves
-    rank = np.full(L, -1, dtype=np.int32)
-    seen = bytearray(graph.n_nodes)
-    nxt = 0
-    for out in graph.outputs:
-        stack = [out]
-        while stack:
-            n = stack.pop()
-            if seen[n]:
-                continue
-            seen[n] = 1
-            if n < L:
-                rank[n] = nxt
-                nxt += 1
-                continue
-            kids = graph.kids[n - L]
-            if key is not None:
-                kids = sorted(kids, key=key)
-            stack.extend(reversed(kids))
-    _complete(rank, nxt)
+    if callable(key):
+        key = [key(n) for n in range(graph.n_nodes)]
+    if key is not None:
+        key = np.ascontiguousarray(key, dtype=np.int64)
+    rank = _graphs.depth_first(graph.n_leaves, graph.child_ptr, graph.child_idx,
+                               graph.outputs, key)
+    _complete(rank, int(np.count_nonzero(rank >= 0)))
     return rank
 
 
@@ -195,8 +186,7 @@ def candidates(graph):
     """
     def sized(sign):
         def make():
-            sizes = graph.support_sizes()
-            return depth_first(graph, key=lambda c: sign * sizes[c])
+            return depth_first(graph, key=sign * np.asarray(graph.support_sizes()))
         return make
 
     def forced(sign):
