@@ -169,6 +169,17 @@ def test_depth_first_walks_children_in_key_order(spec, data):
                                   _walk(graph, key))
 
 
+@settings(PROPERTY)
+@given(spec=dags(max_leaves=14))
+def test_support_sizes_count_the_leaves_below(spec):
+    names, s, graph = lowered_graph(spec.build())
+    L = graph.n_leaves
+    below = [{v} for v in range(L)]
+    for kids in graph.kids:
+        below.append(set().union(*(below[c] for c in kids)))
+    assert graph.support_sizes() == [len(b) for b in below]
+
+
 def test_depth_first_sorts_children_stably_by_key():
     # top = series(a, parallel(b, c, d)): largest support first visits the
     # parallel gate (3 leaves) before a

@@ -9,11 +9,13 @@ children needed up, and its children ``kids[g]``, earlier nodes.
 documents the rewritings): the children are rewritten, constants
 (negative) among them, then the constants are simplified away.
 :func:`distribute` is :func:`slosim.engines._preprocess.distribute`.
-:func:`depth_first` is the walk of :func:`slosim.engines._ordering.depth_first`.
+:func:`depth_first` is the walk of :func:`slosim.engines._ordering.depth_first`,
+:func:`support_sizes` the leaves below each node, :func:`modules` Dutuit
+and Rauzy's module detection (:func:`slosim.engines._preprocess.find_modules`).
 """
 
-from libc.stdint cimport int8_t, int32_t, int64_t
-from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.stdint cimport int8_t, int32_t, int64_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 
 import numpy as np
 
@@ -21,7 +23,11 @@ cimport numpy as cnp
 
 cnp.import_array()
 
-__all__ = ["optimize", "distribute", "depth_first"]
+__all__ = ["optimize", "distribute", "depth_first", "support_sizes", "modules"]
+
+
+cdef extern from *:
+    int __builtin_popcountll(unsigned long long) nogil
 
 # The Structure's gate kinds (slosim.model.SERIES, ...).
 cdef enum:
@@ -808,3 +814,114 @@ def depth_first(int64_t L, const int64_t[::1] ptr not None, const int64_t[::1] i
     finally:
         free(buf)
     return rank
+
+
+cdef int _check_csr(int64_t L, const int64_t[::1] ptr, const int64_t[::1] idx) except -1:
+    """Raise ValueError unless ``ptr``, ``idx`` are a graph's children:
+    gate ``g``'s are earlier nodes, below ``L + g``."""
+    cdef int64_t G = ptr.shape[0] - 1, g, i
+    if G < 0 or ptr[0] != 0 or ptr[G] != idx.shape[0]:
+        raise ValueError("ptr does not span idx")
+    for g in range(G):
+        if ptr[g + 1] < ptr[g]:
+            raise ValueError(f"gate {g}: ptr decreases")
+        for i in range(ptr[g], ptr[g + 1]):
+            if not 0 <= idx[i] < L + g:
+                raise ValueError(f"gate {g}: child {idx[i]} is not an earlier node")
+    return 0
+
+
+def support_sizes(int64_t L, const int64_t[::1] ptr not None,
+                  const int64_t[::1] idx not None):
+    """Distinct leaves below each node (1 for a leaf), int64: a bit set of
+    leaves per gate, the union of its children's."""
+    _check_csr(L, ptr, idx)
+    cdef int64_t G = ptr.shape[0] - 1, W = (L + 63) // 64, g, i, c, w, n
+    out = np.ones(L + G, dtype=np.int64)
+    cdef int64_t[::1] size = out
+    if G == 0:
+        return out
+    cdef uint64_t* bits = <uint64_t*> calloc(max(1, G * W), sizeof(uint64_t))
+    cdef uint64_t* row
+    if bits == NULL:
+        raise MemoryError()
+    with nogil:
+        for g in range(G):
+            row = bits + g * W
+            for i in range(ptr[g], ptr[g + 1]):
+                c = idx[i]
+                if c < L:
+                    row[c >> 6] |= (<uint64_t> 1) << (c & 63)
+                else:
+                    for w in range(W):
+                        row[w] |= bits[(c - L) * W + w]
+            n = 0
+            for w in range(W):
+                n += __builtin_popcountll(row[w])
+            size[L + g] = n
+    free(bits)
+    return out
+
+
+def modules(int64_t L, const int64_t[::1] ptr not None, const int64_t[::1] idx not None,
+            list outputs):
+    """Which gates are modules (uint8 per gate): Dutuit and Rauzy's
+    algorithm (:func:`slosim.engines._preprocess.find_modules`): a gate is
+    one when every node below it was first visited after it and last
+    visited before its first visit ended. Gates no output reaches are not."""
+    _check_csr(L, ptr, idx)
+    cdef int64_t G = ptr.shape[0] - 1, N = L + G, t = 0, top = 0, n, i, g, c, lo, hi
+    for c in outputs:
+        if not 0 <= c < N:
+            raise ValueError(f"output {c} is not a node")
+    out = np.zeros(G, dtype=np.uint8)
+    cdef cnp.uint8_t[::1] is_module = out
+    cdef int64_t[::1] first = np.zeros(N, dtype=np.int64)
+    cdef int64_t[::1] last = np.zeros(N, dtype=np.int64)
+    cdef int64_t[::1] done = np.zeros(N, dtype=np.int64)
+    cdef int64_t[::1] low = np.zeros(N, dtype=np.int64)
+    cdef int64_t[::1] high = np.zeros(N, dtype=np.int64)
+    # the walk: (node, next child) pairs
+    cdef int64_t[::1] sn = np.empty(N + 1, dtype=np.int64)
+    cdef int64_t[::1] si = np.empty(N + 1, dtype=np.int64)
+    for c in outputs:
+        with nogil:
+            sn[0], si[0], top = c, -1, 1
+            while top:
+                n, i = sn[top - 1], si[top - 1]
+                if i < 0:
+                    t += 1
+                    if first[n]:
+                        last[n] = t
+                        top -= 1
+                        continue
+                    first[n] = t
+                    last[n] = t
+                    if n < L:
+                        done[n] = t
+                        top -= 1
+                        continue
+                    i = ptr[n - L]
+                if i < ptr[n - L + 1]:
+                    si[top - 1] = i + 1
+                    sn[top], si[top] = idx[i], -1
+                    top += 1
+                else:
+                    t += 1
+                    done[n] = t
+                    top -= 1
+    with nogil:
+        for n in range(L):
+            low[n], high[n] = first[n], last[n]
+        for g in range(G):
+            n = L + g
+            if not first[n]:
+                continue
+            lo, hi = 4 * N + 4, 0
+            for i in range(ptr[g], ptr[g + 1]):
+                c = idx[i]
+                lo = min(lo, first[c], low[c])
+                hi = max(hi, last[c], high[c])
+            low[n], high[n] = lo, hi
+            is_module[g] = first[n] < lo and hi < done[n]
+    return out

@@ -46,7 +46,7 @@ ends). A non-coherent graph gets no bounds.
 
 import numpy as np
 
-from .._core import _bdd
+from .._core import _bdd, _graphs
 from ..model import K_OF_N, NOT, PARALLEL, SERIES
 from . import _ordering
 
@@ -381,35 +381,19 @@ class ModularDiagram:
         self._size, self._below = size, below
         self._ops, self._ks = ops, ks
         flat, at = idx.tolist(), ptr.tolist()
-        bkids = self._bkids = [flat[at[j]:at[j + 1]] for j in range(len(lists))]
+        self._bkids = [flat[at[j]:at[j + 1]] for j in range(len(lists))]
         # the order: each part's leaves depth-first from its roots (the
-        # given order of its own graph: :func:`_ordering.given`), in turn
-        rank = [-1] * LB
-        seen = bytearray(len(lists))
-        nxt, blocks = 0, [0]
-        for s in range(P + 1):
-            for root in roots[s]:
-                stack = [root]
-                while stack:
-                    n = stack.pop()
-                    if n < LB:
-                        if rank[n] < 0:
-                            rank[n] = nxt
-                            nxt += 1
-                        continue
-                    if seen[n - LB]:
-                        continue
-                    seen[n - LB] = 1
-                    ks_ = bkids[n - LB]
-                    shocks = [c for c in ks_ if C <= c < L]
-                    if shocks:
-                        ks_ = shocks + [c for c in ks_ if not C <= c < L]
-                    stack.extend(reversed(ks_))
-            blocks.append(nxt)
-        rank = np.asarray(rank, dtype=np.int32)
+        # given order of its own graph: :func:`_ordering.given`), in turn,
+        # so each part's leaves are a block of levels
+        key = np.ones(LB + len(lists), dtype=np.int64)
+        key[C:L] = 0
+        rank = _graphs.depth_first(LB, ptr, idx, [r for rs in roots for r in rs], key)
         missing = np.flatnonzero(rank < 0)
+        nxt = len(rank) - len(missing)
         rank[missing] = np.arange(nxt, nxt + len(missing), dtype=np.int32)
-        self._rank, self._blocks = rank, np.asarray(blocks, dtype=np.int64)
+        blocks = np.zeros(P + 2, dtype=np.int64)
+        np.cumsum(n_leaves, out=blocks[1:])
+        self._rank, self._blocks = rank, blocks
         # the hierarchy's levels by depth (the top's 0), each with the level
         # of its part's module leaf in the part above: conditionals compose
         # down the hierarchy one depth at a time

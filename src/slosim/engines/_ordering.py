@@ -78,14 +78,8 @@ class Graph:
     def support_sizes(self):
         """Distinct leaves below each node (1 for a leaf)."""
         if self._support is None:
-            L = self.n_leaves
-            sets = [1 << v for v in range(L)]
-            for kids in self.kids:
-                s = 0
-                for c in kids:
-                    s |= sets[c]
-                sets.append(s)
-            self._support = [s.bit_count() for s in sets]
+            self._support = _graphs.support_sizes(self.n_leaves, self.child_ptr,
+                                                  self.child_idx).tolist()
         return self._support
 
 

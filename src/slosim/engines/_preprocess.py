@@ -56,6 +56,8 @@ import heapq
 import threading
 import weakref
 
+import numpy as np
+
 from .._core import _graphs
 from ..model import K_OF_N, NOT, PARALLEL, SERIES
 
@@ -270,49 +272,13 @@ def find_modules(reduced):
     and each gate with the time its first visit ended. A gate is a module
     when every node below it was first visited after it and last visited
     before its first visit ended: no path reaches below it from outside.
-    Two walks over the graph: linear in its size.
+    Two walks over the graph: linear in its size (in C:
+    :func:`slosim._core._graphs.modules`).
     """
-    L, kids = reduced.n_leaves, reduced.kids
-    N = L + len(kids)
-    first = [0] * N
-    last = [0] * N
-    done = [0] * N
-    t = 0
-    for out in reduced.outputs:
-        stack = [(out, 0)]
-        while stack:
-            n, i = stack.pop()
-            if i == 0:
-                t += 1
-                if first[n]:
-                    last[n] = t
-                    continue
-                first[n] = last[n] = t
-                if n < L:
-                    done[n] = t
-                    continue
-            ks = kids[n - L]
-            if i < len(ks):
-                stack.append((n, i + 1))
-                stack.append((ks[i], 0))
-            else:
-                t += 1
-                done[n] = t
-    # Earliest first visit and latest last visit below each gate.
-    low = first[:L] + [0] * len(kids)
-    high = last[:L] + [0] * len(kids)
-    is_module = [False] * len(kids)
-    for g, ks in enumerate(kids):
-        n = L + g
-        if not first[n]:
-            continue
-        lo, hi = N * 4, 0
-        for c in ks:
-            lo = min(lo, first[c], low[c])
-            hi = max(hi, last[c], high[c])
-        low[n], high[n] = lo, hi
-        is_module[g] = first[n] < lo and hi < done[n]
-    return is_module
+    R = reduced
+    _, _, ptr, idx = R.arrays()
+    return _graphs.modules(R.n_leaves, np.asarray(ptr, dtype=np.int64),
+                           np.asarray(idx, dtype=np.int64), list(R.outputs)).astype(bool).tolist()
 
 
 # --- Boolean optimisation -------------------------------------------------
