@@ -298,6 +298,50 @@ def test_the_budget_bounds_every_attempt(monkeypatch):
     assert sizes[-1][0] == 200
 
 
+def test_the_leader_of_the_first_round_goes_on_alone(monkeypatch):
+    """Past the first round (every order at the first budget), the order
+    that built the most graph nodes goes on alone to sixteen times that
+    budget; the others then race from four times it, none ever given a
+    budget below what it already had."""
+    from slosim.engines._exact import _graph
+
+    xs = [ss.Component(f"x{i}", unavailability=0.1) for i in range(30)]
+    s = lower(ss.k_of_n(15, xs, name="half"))     # over 128 nodes in any order
+    graph = _graph(s)
+    arrays = (exact_module.BDD_OP[np.asarray(s.gate_op, dtype=np.intp)].astype(np.int32),
+              s.gate_k, s.child_ptr, s.child_idx)
+    n_orders = len(_ordering.candidates(graph))
+    calls = []
+    real = exact_module._attempt
+
+    def spy(arrays, rank, n_vars, budget, resume=None):
+        out = real(arrays, rank, n_vars, budget, resume)
+        calls.append((id(rank), budget, out[0] is not None))    # one rank per order
+        return out
+
+    monkeypatch.setattr(exact_module, "_attempt", spy)
+    monkeypatch.setattr(exact_module, "_GIVEN_BUDGET_FACTOR", 0)
+    monkeypatch.setattr(exact_module, "MIN_FIRST_BUDGET", 8)
+    rank, diagram, ids = exact_module.build_diagram(s.n_events, arrays, graph, 10**6)
+    first_round = calls[:n_orders]
+    assert all(b == 8 and not ok for _, b, ok in first_round)
+    assert len({n for n, _, _ in first_round}) == n_orders
+    leader, budget, _ = calls[n_orders]
+    assert budget == 16 * 8
+    assert all(b == 32 for n, b, _ in calls[n_orders + 1:2 * n_orders] if n != leader)
+    last = {}
+    for name, b, _ in calls:
+        assert b >= last.get(name, 0)
+        last[name] = b
+    assert calls[-1][2]
+    from scipy.stats import binom
+
+    from slosim._core import _bdd
+
+    up = _bdd.probabilities(diagram, np.full(30, 0.1))[0][ids[-1]]
+    assert up == pytest.approx(binom.sf(14, 30, 0.9), rel=1e-12)
+
+
 def test_a_small_budget_tries_only_the_given_order(monkeypatch):
     """When max_nodes is below the first budget, the given order alone runs
     (one diagram of at most max_nodes nodes), as before the order search."""

@@ -63,6 +63,18 @@ _GIVEN_BUDGET_FACTOR = 8
 #: Smallest budget of the first attempt, so small models never retry.
 MIN_FIRST_BUDGET = 1 << 16
 
+#: Past the race's first round (every order at the first budget), the
+#: order that built the most graph nodes goes on alone to this many times
+#: that budget before the others' second round: progress at the first
+#: budget is a fair guide, and a second round of every order at four times
+#: it cost the Aralia trees most of their time (edfpa14b 135 -> 95 ms,
+#: edfpa14q 126 -> 69, edf9204 321 -> 237; the unstructured random-300-s1
+#: 1.2 s -> 59 ms). Where the leader is wrong it costs that budget:
+#: cea9601 0.87 -> 1.02 s, random-250-s2 0.15 -> 0.25 s. 16 of 8, 16 and
+#: 64 tried on these trees (8 falls short of edfpa14b's 487,000 nodes, 64
+#: wastes 4 million on cea9601).
+_LEAD = 16
+
 #: A module gets a diagram of its own when it has at least this many
 #: events below it. Even two events as one variable pay on the Aralia
 #: trees: a quarter to a half fewer nodes on the large ones, and the few
@@ -124,7 +136,9 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
     ``given_failed``, the ``Overflow`` arguments of such an attempt, skips
     it. Past it, the other orders of
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
-    growing fourfold, the ones that got furthest first, while the nodes of
+    growing fourfold, the ones that got furthest first (past the first
+    round, the one that got furthest goes on alone to ``_LEAD`` times its
+    budget; an order never runs below a budget it already had), while the nodes of
     all attempts stay within ``max_nodes``; then the orders never tried get
     a glance at a sixteenth of the first budget, and the two that built
     the most graph nodes per diagram node run with ``max_nodes`` in turn.
@@ -195,8 +209,11 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
             furthest = progress[i], ids[:2], ids[2]
         return None
 
+    led = False
     while True:
         for i in tried:
+            if i in failed and failed[i][0] >= budget:
+                continue          # past this budget already
             built = run(i, budget)
             if built is not None:
                 return built
@@ -206,6 +223,12 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
             # the given order overflowed: the others start at its budget
             tried = list(range(1, len(makers)))
         else:
+            if not led and _LEAD > 1:
+                led = True
+                lead = max(progress, key=progress.get)
+                built = run(lead, min(max_nodes, _LEAD * budget))
+                if built is not None:
+                    return built
             budget = min(max_nodes, 4 * budget)
             tried = sorted(range(len(makers)), key=lambda i: progress.get(i, (-1, -i)),
                            reverse=True)
