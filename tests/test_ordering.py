@@ -193,6 +193,53 @@ def test_depth_first_sorts_children_stably_by_key():
     assert sizes[graph.outputs[0]] == 4
 
 
+def _force_by_numpy(graph, start, iterations=20):
+    """FORCE in numpy's bincount formulation: the kernel's oracle."""
+    L, G = graph.n_leaves, graph.n_gates
+    N = L + G
+    if G == 0:
+        return np.asarray(start, dtype=np.int32).copy()
+    first = np.empty(N, dtype=np.float64)
+    first[:L] = np.asarray(start, dtype=np.float64)
+    for g, kids in enumerate(graph.kids):
+        first[L + g] = min(first[c] for c in kids) - 0.5
+    pos = np.empty(N, dtype=np.float64)
+    pos[np.argsort(first, kind="stable")] = np.arange(N)
+    counts = np.diff(graph.child_ptr)
+    edge = np.concatenate([np.arange(G), np.repeat(np.arange(G), counts)])
+    node = np.concatenate([np.arange(L, N), graph.child_idx])
+    edge_size = np.bincount(edge, minlength=G).astype(np.float64)
+    degree = np.bincount(node, minlength=N).astype(np.float64)
+    lonely = degree == 0
+    degree[lonely] = 1.0
+    for _ in range(iterations):
+        cog = np.bincount(edge, weights=pos[node], minlength=G) / edge_size
+        new = np.bincount(node, weights=cog[edge], minlength=N) / degree
+        new[lonely] = pos[lonely]
+        pos[np.lexsort((pos, new))] = np.arange(N)
+    rank = np.empty(L, dtype=np.int32)
+    rank[np.argsort(pos[:L], kind="stable")] = np.arange(L, dtype=np.int32)
+    return rank
+
+
+@settings(PROPERTY)
+@given(spec=dags(max_leaves=14), iterations=st.sampled_from([0, 1, 20]))
+def test_force_is_the_bincount_formulation(spec, iterations):
+    names, s, graph = lowered_graph(spec.build())
+    start = _ordering.depth_first(graph)
+    np.testing.assert_array_equal(_ordering.force(graph, start, iterations),
+                                  _force_by_numpy(graph, start, iterations))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_force_on_fault_trees_is_the_bincount_formulation(seed):
+    s = lower(fault_tree(120, seed))
+    graph = _exact._graph(s)
+    for start in (_ordering.depth_first(graph), _ordering.given(graph)):
+        np.testing.assert_array_equal(_ordering.force(graph, start),
+                                      _force_by_numpy(graph, start))
+
+
 def test_force_pulls_the_uses_of_a_shared_event_together():
     """Two groups over a shared event s, given far apart: FORCE puts s
     between them, next to the leaves it is combined with."""

@@ -11,7 +11,8 @@ documents the rewritings): the children are rewritten, constants
 :func:`distribute` is :func:`slosim.engines._preprocess.distribute`.
 :func:`depth_first` is the walk of :func:`slosim.engines._ordering.depth_first`,
 :func:`support_sizes` the leaves below each node, :func:`modules` Dutuit
-and Rauzy's module detection (:func:`slosim.engines._preprocess.find_modules`).
+and Rauzy's module detection (:func:`slosim.engines._preprocess.find_modules`),
+:func:`force` the FORCE order (:func:`slosim.engines._ordering.force`).
 """
 
 from libc.stdint cimport int8_t, int32_t, int64_t, uint64_t
@@ -23,7 +24,7 @@ cimport numpy as cnp
 
 cnp.import_array()
 
-__all__ = ["optimize", "distribute", "depth_first", "support_sizes", "modules"]
+__all__ = ["optimize", "distribute", "depth_first", "support_sizes", "modules", "force"]
 
 
 cdef extern from *:
@@ -742,18 +743,20 @@ def distribute(int64_t L, list ops, list ks, list kids, list outputs, list origi
                     [rep[c] for c in outputs])
 
 
-cdef struct _Keyed:
-    int64_t key
-    int64_t pos
+cdef struct _Placed:
+    double key         # sorted by key, then tie
+    double tie
     int64_t node
 
 
-cdef int _by_key(const void* a, const void* b) noexcept nogil:
-    cdef const _Keyed* x = <const _Keyed*> a
-    cdef const _Keyed* y = <const _Keyed*> b
+cdef int _by_place(const void* a, const void* b) noexcept nogil:
+    cdef const _Placed* x = <const _Placed*> a
+    cdef const _Placed* y = <const _Placed*> b
     if x.key != y.key:
         return -1 if x.key < y.key else 1
-    return -1 if x.pos < y.pos else (1 if x.pos > y.pos else 0)
+    if x.tie != y.tie:
+        return -1 if x.tie < y.tie else 1
+    return 0
 
 
 def depth_first(int64_t L, const int64_t[::1] ptr not None, const int64_t[::1] idx not None,
@@ -779,7 +782,7 @@ def depth_first(int64_t L, const int64_t[::1] ptr not None, const int64_t[::1] i
     cdef int32_t[::1] R = rank
     cdef cnp.uint8_t[::1] seen = np.zeros(N, dtype=np.uint8)
     cdef int64_t[::1] stack = np.empty(M + len(outputs) + 1, dtype=np.int64)
-    cdef _Keyed* buf = <_Keyed*> malloc(widest * sizeof(_Keyed))
+    cdef _Placed* buf = <_Placed*> malloc(widest * sizeof(_Placed))
     if buf == NULL:
         raise MemoryError()
     try:
@@ -805,9 +808,9 @@ def depth_first(int64_t L, const int64_t[::1] ptr not None, const int64_t[::1] i
                     continue
                 for k in range(m):
                     buf[k].node = idx[ptr[g] + k]
-                    buf[k].key = key[buf[k].node]
-                    buf[k].pos = k
-                qsort(buf, m, sizeof(_Keyed), _by_key)
+                    buf[k].key = <double> key[buf[k].node]
+                    buf[k].tie = k
+                qsort(buf, m, sizeof(_Placed), _by_place)
                 for k in range(m - 1, -1, -1):
                     stack[top] = buf[k].node
                     top += 1
@@ -925,3 +928,97 @@ def modules(int64_t L, const int64_t[::1] ptr not None, const int64_t[::1] idx n
             low[n], high[n] = lo, hi
             is_module[g] = first[n] < lo and hi < done[n]
     return out
+
+
+cdef void _insertion_sort(_Placed* a, int64_t n) noexcept nogil:
+    """Sort by (key, tie), in place, in time linear in n and the inversions."""
+    cdef int64_t i, j
+    cdef _Placed x
+    for i in range(1, n):
+        x = a[i]
+        j = i - 1
+        while j >= 0 and _by_place(&a[j], &x) > 0:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = x
+
+
+def force(int64_t L, const int64_t[::1] ptr not None, const int64_t[::1] idx not None,
+          const int32_t[::1] start not None, int64_t iterations):
+    """The FORCE order (:func:`slosim.engines._ordering.force`): ``rank``
+    of each leaf (int32) after ``iterations`` rounds from the leaf order
+    ``start``. Sums run in the order of the hyperedges' pins (each gate,
+    then its children), so the result is numpy's bincount formulation's
+    to the bit."""
+    _check_csr(L, ptr, idx)
+    cdef int64_t G = ptr.shape[0] - 1, N = L + G, g, i, c, n
+    if start.shape[0] != L:
+        raise ValueError(f"start must have one rank per leaf ({L})")
+    rank = np.empty(L, dtype=np.int32)
+    cdef int32_t[::1] R = rank
+    if G == 0:
+        rank[:] = start
+        return rank
+    cdef double[::1] pos = np.empty(N, dtype=np.float64)
+    cdef double[::1] cog = np.empty(G, dtype=np.float64)
+    cdef double[::1] acc = np.empty(N, dtype=np.float64)
+    cdef double[::1] degree = np.zeros(N, dtype=np.float64)
+    cdef _Placed* order = <_Placed*> malloc(N * sizeof(_Placed))
+    if order == NULL:
+        raise MemoryError()
+    cdef double m
+    try:
+        with nogil:
+            # start: a gate just before the first of its leaves, ties by index
+            for n in range(L):
+                order[n].key = start[n]
+            for g in range(G):
+                m = order[idx[ptr[g]]].key
+                for i in range(ptr[g], ptr[g + 1]):
+                    m = min(m, order[idx[i]].key)
+                order[L + g].key = m - 0.5
+            for n in range(N):
+                order[n].tie = n
+                order[n].node = n
+            qsort(order, N, sizeof(_Placed), _by_place)
+            for n in range(N):
+                pos[order[n].node] = n
+            # pins: hyperedge g holds gate L + g and its children
+            for g in range(G):
+                degree[L + g] += 1.0
+                for i in range(ptr[g], ptr[g + 1]):
+                    degree[idx[i]] += 1.0
+            for _ in range(iterations):
+                for g in range(G):
+                    m = pos[L + g]
+                    for i in range(ptr[g], ptr[g + 1]):
+                        m = m + pos[idx[i]]
+                    cog[g] = m / (ptr[g + 1] - ptr[g] + 1)
+                for n in range(N):
+                    acc[n] = 0.0
+                for g in range(G):
+                    acc[L + g] += cog[g]
+                for g in range(G):
+                    for i in range(ptr[g], ptr[g + 1]):
+                        acc[idx[i]] += cog[g]
+                # order[] holds the nodes by their current place: the new
+                # keys, sorted stably from there (insertion: the places
+                # move little from one round to the next)
+                for n in range(N):
+                    c = order[n].node
+                    # a node in no hyperedge keeps its place
+                    order[n].key = acc[c] / degree[c] if degree[c] > 0.0 else pos[c]
+                    order[n].tie = n
+                _insertion_sort(order, N)
+                for n in range(N):
+                    pos[order[n].node] = n
+            for n in range(L):
+                order[n].key = pos[n]
+                order[n].tie = n
+                order[n].node = n
+            qsort(order, L, sizeof(_Placed), _by_place)
+            for n in range(L):
+                R[order[n].node] = <int32_t> n
+    finally:
+        free(order)
+    return rank

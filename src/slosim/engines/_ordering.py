@@ -134,41 +134,16 @@ def force(graph, start, iterations=20):
     gives, each gate just before its first leaf); each iteration puts every
     gate's hyperedge (the gate and its children) at the mean position of
     its nodes, then every node at the mean of its hyperedges' centres, and
-    renumbers the nodes by these positions (stable).
+    renumbers the nodes by these positions (stable). In C:
+    :func:`slosim._core._graphs.force`.
 
     Returns
     -------
     numpy.ndarray of int32
         ``rank[leaf]``.
     """
-    L, G = graph.n_leaves, graph.n_gates
-    N = L + G
-    if G == 0:
-        return np.asarray(start, dtype=np.int32).copy()
-    # Start: a gate sits just before the first of its leaves.
-    first = np.empty(N, dtype=np.float64)
-    first[:L] = np.asarray(start, dtype=np.float64)
-    for g, kids in enumerate(graph.kids):
-        first[L + g] = min(first[c] for c in kids) - 0.5
-    pos = np.empty(N, dtype=np.float64)
-    pos[np.argsort(first, kind="stable")] = np.arange(N)
-    # Pins: hyperedge g holds gate L + g and its children.
-    counts = np.diff(graph.child_ptr)
-    edge = np.concatenate([np.arange(G), np.repeat(np.arange(G), counts)])
-    node = np.concatenate([np.arange(L, N), graph.child_idx])
-    edge_size = np.bincount(edge, minlength=G).astype(np.float64)
-    degree = np.bincount(node, minlength=N).astype(np.float64)
-    lonely = degree == 0            # nodes in no hyperedge keep their place
-    degree[lonely] = 1.0
-    for _ in range(iterations):
-        cog = np.bincount(edge, weights=pos[node], minlength=G) / edge_size
-        new = np.bincount(node, weights=cog[edge], minlength=N) / degree
-        new[lonely] = pos[lonely]
-        pos[np.lexsort((pos, new))] = np.arange(N)
-    leaves = np.argsort(pos[:L], kind="stable")
-    rank = np.empty(L, dtype=np.int32)
-    rank[leaves] = np.arange(L, dtype=np.int32)
-    return rank
+    return _graphs.force(graph.n_leaves, graph.child_ptr, graph.child_idx,
+                         np.ascontiguousarray(start, dtype=np.int32), iterations)
 
 
 def candidates(graph):
