@@ -345,11 +345,15 @@ def test_the_budget_bounds_every_attempt(monkeypatch):
     assert sizes[-1][0] == 200
 
 
-def test_the_leader_of_the_first_round_goes_on_alone(monkeypatch):
-    """Past the first round (every order at the first budget), the order
-    that built the most graph nodes goes on alone to sixteen times that
-    budget; the others then race from four times it, none ever given a
-    budget below what it already had."""
+@pytest.mark.parametrize("lead", [None, 2])
+def test_the_leader_of_the_first_round_goes_on_alone(monkeypatch, lead):
+    """Past the first round (every order at the first budget), the leader
+    (:func:`_leader`: here order 2, or none) goes on alone to sixteen times
+    that budget; the others then race from four times it, none ever given
+    a budget below what it already had."""
+    from scipy.stats import binom
+
+    from slosim._core import _bdd
     from slosim.engines._exact import _graph
 
     xs = [ss.Component(f"x{i}", unavailability=0.1) for i in range(30)]
@@ -369,24 +373,66 @@ def test_the_leader_of_the_first_round_goes_on_alone(monkeypatch):
     monkeypatch.setattr(exact_module, "_attempt", spy)
     monkeypatch.setattr(exact_module, "_GIVEN_BUDGET_FACTOR", 0)
     monkeypatch.setattr(exact_module, "MIN_FIRST_BUDGET", 8)
+    monkeypatch.setattr(exact_module, "_leader", lambda progress, partials: lead)
     rank, diagram, ids = exact_module.build_diagram(s.n_events, arrays, graph, 10**6)
     first_round = calls[:n_orders]
     assert all(b == 8 and not ok for _, b, ok in first_round)
     assert len({n for n, _, _ in first_round}) == n_orders
-    leader, budget, _ = calls[n_orders]
-    assert budget == 16 * 8
-    assert all(b == 32 for n, b, _ in calls[n_orders + 1:2 * n_orders] if n != leader)
+    if lead is not None:
+        assert calls[n_orders][:2] == (first_round[lead][0], 16 * 8)
+        rest = calls[n_orders + 1:2 * n_orders]
+        assert all(b == 32 for _, b, _ in rest)
+        assert first_round[lead][0] not in {n for n, _, _ in rest}
+    else:
+        assert all(b == 32 for _, b, _ in calls[n_orders:2 * n_orders])
     last = {}
     for name, b, _ in calls:
         assert b >= last.get(name, 0)
         last[name] = b
     assert calls[-1][2]
-    from scipy.stats import binom
-
-    from slosim._core import _bdd
-
     up = _bdd.probabilities(diagram, np.full(30, 0.1))[0][ids[-1]]
     assert up == pytest.approx(binom.sf(14, 30, 0.9), rel=1e-12)
+
+
+def _reached(diagram, roots):
+    """Nodes (terminals aside) reached from roots, by hand."""
+    var, lo, hi = diagram.arrays()
+    seen, stack = set(), [int(r) for r in roots]
+    while stack:
+        n = stack.pop()
+        if n >= 2 and n not in seen:
+            seen.add(n)
+            stack += [int(lo[n]), int(hi[n])]
+    return len(seen)
+
+
+def test_of_two_tied_orders_the_smaller_diagram_leads():
+    """The first round's leader: the order with the most graph nodes
+    built; of two tied, the one whose diagram of them reaches fewer nodes;
+    with more than two tied, none (the race goes on as before)."""
+    from slosim._core import _bdd
+    from slosim.engines._exact import _graph
+
+    s = lower(fault_tree(40, 3))
+    graph = _graph(s)
+    arrays = (exact_module.BDD_OP[np.asarray(s.gate_op, dtype=np.intp)].astype(np.int32),
+              s.gate_k, s.child_ptr, s.child_idx)
+    partials = {}
+    for i, (_, make) in enumerate(_ordering.candidates(graph)[:3]):
+        rank = np.ascontiguousarray(make(), dtype=np.int32)
+        diagram, got = exact_module._attempt(arrays, rank, s.n_events, 60)
+        assert diagram is None
+        partials[i] = got
+    live = {i: _reached(p[2][1], p[2][2][:p[1]]) for i, p in partials.items()}
+    for i, p in partials.items():
+        assert _bdd.reachable(p[2][1], np.ascontiguousarray(p[2][2][:p[1]])) == live[i]
+    assert exact_module._leader({0: (5, 0), 1: (7, -1), 2: (6, -2)}, partials) == 1
+    assert exact_module._leader({0: (7, 0), 1: (7, -1), 2: (7, -2)}, partials) is None
+    two = {0: (7, 0), 1: (3, -1), 2: (7, -2)}
+    want = min((0, 2), key=lambda i: (live[i], i))
+    assert exact_module._leader(two, partials) == want
+    # an order with no partial diagram (its attempt was elsewhere) yields
+    assert exact_module._leader(two, {2: partials[2]}) == 2
 
 
 def test_a_small_budget_tries_only_the_given_order(monkeypatch):

@@ -33,6 +33,7 @@ def build(
 def probabilities(
     d: Diagram, q: np.ndarray, r: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]: ...
+def reachable(d: Diagram, roots: np.ndarray) -> int: ...
 def probabilities_between(
     d: Diagram,
     q: np.ndarray,

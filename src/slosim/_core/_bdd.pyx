@@ -658,6 +658,33 @@ def probabilities(Diagram d, const double[::1] q not None, r=None):
     return up_arr, down_arr
 
 
+def reachable(Diagram d, const int32_t[::1] roots not None):
+    """How many nodes (terminals aside) the given roots reach: the live
+    part of a diagram built so far."""
+    cdef int64_t N = d.size, i, top = 0, count = 0
+    cdef int32_t n
+    for i in range(roots.shape[0]):
+        if not 0 <= roots[i] < N:
+            raise ValueError(f"root {roots[i]} is not a node")
+    cdef uint8_t[::1] seen = np.zeros(N, dtype=np.uint8)
+    cdef int32_t[::1] stack = np.empty(N + roots.shape[0], dtype=np.int32)
+    with nogil:
+        for i in range(roots.shape[0]):
+            stack[top] = roots[i]
+            top += 1
+        while top:
+            top -= 1
+            n = stack[top]
+            if n < 2 or seen[n]:
+                continue
+            seen[n] = 1
+            count += 1
+            stack[top] = d.nd[n].lo
+            stack[top + 1] = d.nd[n].hi
+            top += 2
+    return count
+
+
 def probabilities_between(Diagram d, const double[::1] q not None,
                           const double[::1] r not None, double[::1] up not None,
                           double[::1] down not None, int64_t start, int64_t stop,

@@ -65,14 +65,18 @@ MIN_FIRST_BUDGET = 1 << 16
 
 #: Past the race's first round (every order at the first budget), the
 #: order that built the most graph nodes goes on alone to this many times
-#: that budget before the others' second round: progress at the first
-#: budget is a fair guide, and a second round of every order at four times
-#: it cost the Aralia trees most of their time (edfpa14b 135 -> 95 ms,
-#: edfpa14q 126 -> 69, edf9204 321 -> 237; the unstructured random-300-s1
-#: 1.2 s -> 59 ms). Where the leader is wrong it costs that budget:
-#: cea9601 0.87 -> 1.02 s, random-250-s2 0.15 -> 0.25 s. 16 of 8, 16 and
-#: 64 tried on these trees (8 falls short of edfpa14b's 487,000 nodes, 64
-#: wastes 4 million on cea9601).
+#: that budget before the others' second round (:func:`_leader`: of two
+#: tied, the smaller diagram of what they built; none when more tie):
+#: progress at the first budget is a fair guide, and a second round of
+#: every order at four times it cost the Aralia trees most of their time.
+#: Measured in process with and without (min of runs): edfpa14b 135 ->
+#: 60 ms, edfpa14q 126 -> 69, edf9204 321 -> 237, the unstructured
+#: random-300-s1 1.2 s -> 59 ms; where the leader is wrong it costs that
+#: budget: cea9601 0.87 -> 1.0 s (two orders tied, both poor). 16 of 8, 16
+#: and 64 tried on these trees (8 falls short of edfpa14b's 487,000 nodes,
+#: 64 wastes 4 million on cea9601); without the limit on ties, all five
+#: orders tie on pra-1000 and random-250-s2 and the smaller diagram picks
+#: a poor one (pra-1000 47 -> 259 ms).
 _LEAD = 16
 
 #: A module gets a diagram of its own when it has at least this many
@@ -138,7 +142,8 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
     :func:`slosim.engines._ordering.candidates` race in rounds of budgets
     growing fourfold, the ones that got furthest first (past the first
     round, the one that got furthest goes on alone to ``_LEAD`` times its
-    budget; an order never runs below a budget it already had), while the nodes of
+    budget, unless more than two tie; an order never runs below a budget
+    it already had), while the nodes of
     all attempts stay within ``max_nodes``; then the orders never tried get
     a glance at a sixteenth of the first budget, and the two that built
     the most graph nodes per diagram node run with ``max_nodes`` in turn.
@@ -223,9 +228,9 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
             # the given order overflowed: the others start at its budget
             tried = list(range(1, len(makers)))
         else:
-            if not led and _LEAD > 1:
-                led = True
-                lead = max(progress, key=progress.get)
+            lead = None if led or _LEAD <= 1 else _leader(progress, partials)
+            led = True
+            if lead is not None:
                 built = run(lead, min(max_nodes, _LEAD * budget))
                 if built is not None:
                     return built
@@ -251,6 +256,27 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
         raise Overflow(*furthest[1], furthest[2])
     best = max(progress, key=progress.get)
     raise Overflow(*failed[best])
+
+
+def _leader(progress, partials):
+    """The order that built the most graph nodes, or None when more than
+    two tie for it (progress then tells little). Of two tied, the one
+    whose diagram of those graph nodes is the smaller (the nodes they
+    reach: the rest are intermediate results), then the first."""
+    top = max(done for done, _ in progress.values())
+    tied = [i for i, (done, _) in progress.items() if done == top]
+    if len(tied) > 2:
+        return None
+    if len(tied) == 1:
+        return tied[0]
+
+    def live(i):
+        if i not in partials:
+            return np.inf
+        _, done, (_, diagram, ids) = partials[i]
+        return _bdd.reachable(diagram, np.ascontiguousarray(ids[:done]))
+
+    return min(tied, key=lambda i: (live(i), i))
 
 
 def choose_modules(reduced, is_module):
