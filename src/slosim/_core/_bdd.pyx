@@ -627,6 +627,31 @@ cdef object _availability(Diagram d, const double[::1] q, r):
     return r
 
 
+cdef void bottom_up(Diagram d, const double *q, const double *r, double *up,
+                    double *down, int64_t start, int64_t stop,
+                    const int32_t *var_node) noexcept nogil:
+    """Up and down of the terminals and of node ids ``start`` to ``stop -
+    1``: variable ``v`` down with probability ``q[v]``, up with ``r[v]``,
+    or (``var_node`` given, ``var_node[v] >= 0``) as node ``var_node[v]``,
+    computed before."""
+    cdef int64_t n
+    cdef int32_t m
+    cdef Node *p
+    up[0] = 0.0
+    down[0] = 1.0
+    up[1] = 1.0
+    down[1] = 0.0
+    for n in range(start, stop):
+        p = &d.nd[n]
+        m = -1 if var_node == NULL else var_node[p.var]
+        if m < 0:
+            up[n] = q[p.var] * up[p.lo] + r[p.var] * up[p.hi]
+            down[n] = q[p.var] * down[p.lo] + r[p.var] * down[p.hi]
+        else:
+            up[n] = down[m] * up[p.lo] + up[m] * up[p.hi]
+            down[n] = down[m] * down[p.lo] + up[m] * down[p.hi]
+
+
 def probabilities(Diagram d, const double[::1] q not None, r=None):
     """Probability that each diagram node is up and that it is down.
 
@@ -637,24 +662,13 @@ def probabilities(Diagram d, const double[::1] q not None, r=None):
     """
     r_arr = _availability(d, q, r)
     cdef const double[::1] rv = r_arr
-    cdef int64_t n, N = d.size
+    cdef int64_t N = d.size
     up_arr = np.empty(N, dtype=np.float64)
     down_arr = np.empty(N, dtype=np.float64)
     cdef double[::1] up = up_arr
     cdef double[::1] down = down_arr
-    cdef double qv, rr
-    cdef Node *p
     with nogil:
-        up[0] = 0.0
-        down[0] = 1.0
-        up[1] = 1.0
-        down[1] = 0.0
-        for n in range(2, N):
-            p = &d.nd[n]
-            qv = q[p.var]
-            rr = rv[p.var]
-            up[n] = qv * up[p.lo] + rr * up[p.hi]
-            down[n] = qv * down[p.lo] + rr * down[p.hi]
+        bottom_up(d, &q[0], &rv[0], &up[0], &down[0], 2, N, NULL)
     return up_arr, down_arr
 
 
@@ -695,9 +709,8 @@ def probabilities_between(Diagram d, const double[::1] q not None,
     >= 0``, as node ``var_node[v]`` (a diagram below ``start`` or built
     before the nodes labelled ``v``: a module's root, its variable above).
     """
-    cdef int64_t n, V = d.n_vars, N = d.size
-    cdef int32_t v, m
-    cdef Node *p
+    cdef int64_t V = d.n_vars, N = d.size
+    cdef int32_t v
     if q.shape[0] != V or r.shape[0] != V or var_node.shape[0] != V:
         raise ValueError(f"q, r and var_node must have {V} entries")
     if up.shape[0] != N or down.shape[0] != N:
@@ -708,19 +721,7 @@ def probabilities_between(Diagram d, const double[::1] q not None,
         if var_node[v] >= N:
             raise ValueError(f"variable {v}: node {var_node[v]} out of range")
     with nogil:
-        up[0] = 0.0
-        down[0] = 1.0
-        up[1] = 1.0
-        down[1] = 0.0
-        for n in range(start, stop):
-            p = &d.nd[n]
-            m = var_node[p.var]
-            if m < 0:
-                up[n] = q[p.var] * up[p.lo] + r[p.var] * up[p.hi]
-                down[n] = q[p.var] * down[p.lo] + r[p.var] * down[p.hi]
-            else:
-                up[n] = down[m] * up[p.lo] + up[m] * up[p.hi]
-                down[n] = down[m] * down[p.lo] + up[m] * down[p.hi]
+        bottom_up(d, &q[0], &r[0], &up[0], &down[0], start, stop, &var_node[0])
 
 
 cdef inline void range_add(double *seg, int64_t size, int64_t l, int64_t r,

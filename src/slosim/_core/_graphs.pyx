@@ -743,6 +743,26 @@ def distribute(int64_t L, list ops, list ks, list kids, list outputs, list origi
                     [rep[c] for c in outputs])
 
 
+cdef int _check_csr(int64_t L, const int64_t[::1] ptr, const int64_t[::1] idx,
+                    list outputs=None) except -1:
+    """Raise ValueError unless ``ptr``, ``idx`` are a graph's children:
+    gate ``g``'s are earlier nodes, below ``L + g``; and ``outputs``, if
+    given, its nodes."""
+    cdef int64_t G = ptr.shape[0] - 1, g, i
+    if G < 0 or ptr[0] != 0 or ptr[G] != idx.shape[0]:
+        raise ValueError("ptr does not span idx")
+    for g in range(G):
+        if ptr[g + 1] < ptr[g]:
+            raise ValueError(f"gate {g}: ptr decreases")
+        for i in range(ptr[g], ptr[g + 1]):
+            if not 0 <= idx[i] < L + g:
+                raise ValueError(f"gate {g}: child {idx[i]} is not an earlier node")
+    for i in outputs or ():
+        if not 0 <= i < L + G:
+            raise ValueError(f"output {i} is not a node")
+    return 0
+
+
 cdef struct _Placed:
     double key         # sorted by key, then tie
     double tie
@@ -766,18 +786,11 @@ def depth_first(int64_t L, const int64_t[::1] ptr not None, const int64_t[::1] i
     visited as given, or sorted by ``key`` (one per node; stable)."""
     cdef int64_t G = ptr.shape[0] - 1, N = L + G, M = idx.shape[0], i, n, c, g, k, m
     cdef int64_t top = 0, nxt = 0, widest = 1
-    if G < 0 or ptr[0] != 0 or ptr[G] != M:
-        raise ValueError("ptr does not span idx")
+    _check_csr(L, ptr, idx, outputs)
     if key is not None and key.shape[0] != N:
         raise ValueError(f"key must have one entry per node ({N})")
-    for c in outputs:
-        if not 0 <= c < N:
-            raise ValueError(f"output {c} is not a node")
     for g in range(G):
         widest = max(widest, ptr[g + 1] - ptr[g])
-        for i in range(ptr[g], ptr[g + 1]):
-            if not 0 <= idx[i] < L + g:
-                raise ValueError(f"gate {g}: child {idx[i]} is not an earlier node")
     rank = np.full(L, -1, dtype=np.int32)
     cdef int32_t[::1] R = rank
     cdef cnp.uint8_t[::1] seen = np.zeros(N, dtype=np.uint8)
@@ -819,21 +832,6 @@ def depth_first(int64_t L, const int64_t[::1] ptr not None, const int64_t[::1] i
     return rank
 
 
-cdef int _check_csr(int64_t L, const int64_t[::1] ptr, const int64_t[::1] idx) except -1:
-    """Raise ValueError unless ``ptr``, ``idx`` are a graph's children:
-    gate ``g``'s are earlier nodes, below ``L + g``."""
-    cdef int64_t G = ptr.shape[0] - 1, g, i
-    if G < 0 or ptr[0] != 0 or ptr[G] != idx.shape[0]:
-        raise ValueError("ptr does not span idx")
-    for g in range(G):
-        if ptr[g + 1] < ptr[g]:
-            raise ValueError(f"gate {g}: ptr decreases")
-        for i in range(ptr[g], ptr[g + 1]):
-            if not 0 <= idx[i] < L + g:
-                raise ValueError(f"gate {g}: child {idx[i]} is not an earlier node")
-    return 0
-
-
 def support_sizes(int64_t L, const int64_t[::1] ptr not None,
                   const int64_t[::1] idx not None):
     """Distinct leaves below each node (1 for a leaf), int64: a bit set of
@@ -872,11 +870,8 @@ def modules(int64_t L, const int64_t[::1] ptr not None, const int64_t[::1] idx n
     algorithm (:func:`slosim.engines._preprocess.find_modules`): a gate is
     one when every node below it was first visited after it and last
     visited before its first visit ended. Gates no output reaches are not."""
-    _check_csr(L, ptr, idx)
+    _check_csr(L, ptr, idx, outputs)
     cdef int64_t G = ptr.shape[0] - 1, N = L + G, t = 0, top = 0, n, i, g, c, lo, hi
-    for c in outputs:
-        if not 0 <= c < N:
-            raise ValueError(f"output {c} is not a node")
     out = np.zeros(G, dtype=np.uint8)
     cdef cnp.uint8_t[::1] is_module = out
     cdef int64_t[::1] first = np.zeros(N, dtype=np.int64)
