@@ -413,8 +413,7 @@ def _solve(s, max_nodes, preprocess):
         # no modules worth cutting: the first attempt goes on to its full
         # quick budget
         try:
-            built = _flat(s, first, max_nodes, graph=first_graph, quick=full,
-                          resume=stopped if len(stopped) > 2 else None)
+            built = _flat(s, first, max_nodes, graph=first_graph, quick=full, resume=stopped)
         except Overflow as exc:
             stopped = exc.args
     if _FLAT_FIRST and built is None and md is None and first is reduced:

@@ -429,8 +429,6 @@ class ModularDiagram:
         self._seg, self._roots, self._leaf_part = seg, roots, leaf_part
         self._size, self._below = size, below
         self._ops, self._ks = ops, ks
-        flat, at = idx.tolist(), ptr.tolist()
-        self._bkids = [flat[at[j]:at[j + 1]] for j in range(len(lists))]
         # the order: each part's leaves depth-first from its roots (the
         # given order of its own graph: :func:`_ordering.given`), in turn,
         # so each part's leaves are a block of levels
@@ -558,7 +556,13 @@ class ModularDiagram:
         a, b = int(seg[s]), int(seg[s + 1])
         p.ops, p.ks = self._ops[a:b], self._ks[a:b]
         shift = p.n_leaves - a - LB
-        p.kids = [[int(local[c]) if c < LB else c + shift for c in k] for k in self._bkids[a:b]]
+        ptr, idx = self._arrays[2], self._arrays[3]
+        children = idx[ptr[a]:ptr[b]]
+        kids = children + shift                  # gates: after the local leaves
+        leaves = children < LB
+        kids[leaves] = local[children[leaves]]
+        kids, at = kids.tolist(), (ptr[a:b + 1] - ptr[a]).tolist()
+        p.kids = [kids[at[j]:at[j + 1]] for j in range(b - a)]
         p.roots = [r + shift for r in self._roots[s]]
         return p
 
