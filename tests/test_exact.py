@@ -947,3 +947,42 @@ def test_a_diagram_refuses_bad_probabilities():
     with pytest.raises(ValueError, match=r"q\[0\] = .*-0.5.* \(event 'a'\)"):
         d.evaluate([-0.5, 0.1])
     assert d.evaluate([0.0, 1.0]).unavailability.tolist() == [0.0]
+
+
+def _kofn_args(n=60, k=30):
+    from slosim._core import _bdd
+    from slosim.model import lower
+
+    s = lower(ss.k_of_n(k, components([0.1] * n), name="half"))
+    return (np.arange(n, dtype=np.int32), np.full(1, _bdd.GATE_KOFN, dtype=np.int32),
+            s.gate_k, s.child_ptr, s.child_idx)
+
+
+def test_a_truncated_diagram_builds_as_if_the_removed_nodes_never_were():
+    """Truncating removes the nodes past a size from the unique table and
+    the computed table: building on gives node for node what a diagram
+    that never had them builds, and a second truncation the same again."""
+    from slosim._core import _bdd
+
+    big, small = _kofn_args(60, 30), _kofn_args(40, 13)
+    small = (np.arange(40, dtype=np.int32),) + small[1:]
+    other = (np.arange(20, 60, dtype=np.int32),) + small[1:]    # other variables
+    clean = _bdd.Diagram(60, 10**7)
+    _bdd.build(clean, *small)
+    _bdd.build(clean, *other)
+    want = clean.arrays()
+    d = _bdd.Diagram(60, 10**7)
+    _bdd.build(d, *small)
+    size = d.nodes
+    for _ in range(2):
+        _bdd.build(d, *big)                 # about 900 nodes, many chains
+        assert d.nodes > size + 500
+        d.truncate(size)
+        assert d.nodes == size
+        _bdd.build(d, *other)
+        for got, expected in zip(d.arrays(), want):
+            np.testing.assert_array_equal(got, expected)
+        d.truncate(size)
+    with pytest.raises(ValueError, match="size must be in"):
+        d.truncate(d.nodes + 1)
+

@@ -228,17 +228,18 @@ cdef class Diagram:
 
         Unique-table chains hold nodes in decreasing id order (a new node
         goes first; a rehash inserts in increasing order), so the removed
-        nodes lead their chains; computed-table entries that name a
-        removed node are cleared. The storage is kept.
+        nodes, taken from the last, each lead their chain; computed-table
+        entries that name a removed node are cleared. The storage is kept.
         """
         if size < 2 or size > self.size:
             raise ValueError(f"size must be in [2, {self.size}]")
         cdef uint64_t k
+        cdef int64_t n
         cdef Entry *e
         with nogil:
-            for k in range(self.bucket_mask + 1):
-                while self.buckets[k] >= size:
-                    self.buckets[k] = self.nd[self.buckets[k]].next
+            for n in range(self.size - 1, size - 1, -1):
+                k = hash3(self.nd[n].var, self.nd[n].lo, self.nd[n].hi) & self.bucket_mask
+                self.buckets[k] = self.nd[n].next
             for k in range(self.cache_mask + 1):
                 e = &self.cache[k]
                 if e.f >= size or e.g >= size or e.r >= size:
