@@ -986,3 +986,52 @@ def test_a_truncated_diagram_builds_as_if_the_removed_nodes_never_were():
     with pytest.raises(ValueError, match="size must be in"):
         d.truncate(d.nodes + 1)
 
+
+def test_freed_diagram_storage_is_reused_within_its_limit():
+    """Storage of dropped diagrams is kept for the next ones up to the
+    pool's limit (0 keeps none) and never changes what is built, in one
+    thread or in several at once."""
+    import threading
+
+    from slosim._core import _bdd
+
+    args = _kofn_args(200, 100)                 # about 10,000 nodes
+    held, limit = _bdd.memory_pool()
+    try:
+        assert 0 <= held <= limit
+        assert _bdd.memory_pool(0) == (0, 0)
+        d = _bdd.Diagram(200, 10**6)
+        _bdd.build(d, *args)
+        want = d.arrays()
+        del d
+        assert _bdd.memory_pool() == (0, 0)
+        _bdd.memory_pool(1 << 24)
+        d = _bdd.Diagram(200, 10**6)
+        _bdd.build(d, *args)
+        del d
+        kept = _bdd.memory_pool()[0]
+        assert 0 < kept <= 1 << 24
+        _bdd.memory_pool(kept // 2)            # the oldest blocks go back
+        assert _bdd.memory_pool()[0] <= kept // 2
+        _bdd.memory_pool(1 << 24)
+        got = [None] * 8
+
+        def run(i):
+            for _ in range(3):
+                d = _bdd.Diagram(200, 10**6)
+                _bdd.build(d, *args)
+                got[i] = d.arrays()
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(got))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for arrays in got:
+            for a, b in zip(arrays, want):
+                np.testing.assert_array_equal(a, b)
+        assert _bdd.memory_pool()[0] <= 1 << 24
+        with pytest.raises(ValueError, match="limit must be >= 0"):
+            _bdd.memory_pool(-1)
+    finally:
+        _bdd.memory_pool(limit)
