@@ -520,7 +520,8 @@ def test_memory_that_cannot_be_allocated_is_a_memory_error(monkeypatch):
 
     real = _bdd.Diagram
     monkeypatch.setattr(_bdd, "Diagram",
-                        lambda n_vars, max_nodes: real(n_vars, max_nodes, 4096))
+                        lambda n_vars, max_nodes, capacity=0:
+                        real(n_vars, max_nodes, 4096, capacity=capacity))
     model = ss.k_of_n(100, components([0.1] * 200), name="half")   # ~20,000 nodes
     with pytest.raises(MemoryError, match="could not grow past 4096 node slots"):
         ss.exact(model)
@@ -986,6 +987,35 @@ def test_a_truncated_diagram_builds_as_if_the_removed_nodes_never_were():
     with pytest.raises(ValueError, match="size must be in"):
         d.truncate(d.nodes + 1)
 
+
+
+def test_tables_sized_ahead_change_nothing_that_is_built():
+    """A diagram started at a capacity, or grown ahead with ``reserve``
+    (also while a build is resumed), builds node for node what one that
+    grows as it goes builds; ``reserve`` stays within ``max_slots``."""
+    from slosim._core import _bdd
+
+    args = _kofn_args(60, 30)
+    plain = _bdd.Diagram(60, 10**6)
+    want = _bdd.build(plain, *args)
+    for capacity in (0, 1000, 1 << 16):
+        d = _bdd.Diagram(60, 10**6, capacity=capacity)
+        np.testing.assert_array_equal(_bdd.build(d, *args), want)
+        for got, expected in zip(d.arrays(), plain.arrays()):
+            np.testing.assert_array_equal(got, expected)
+    d = _bdd.Diagram(60, 100)
+    with pytest.raises(_bdd.BudgetExceeded) as info:
+        _bdd.build(d, *args)
+    size, done, ids = info.value.args
+    d.budget = 10**6
+    d.reserve(1 << 15)
+    np.testing.assert_array_equal(_bdd.build(d, *args, resume=(ids, done)), want)
+    for got, expected in zip(d.arrays(), plain.arrays()):
+        np.testing.assert_array_equal(got, expected)
+    small = _bdd.Diagram(200, 10**6, max_slots=4096)
+    small.reserve(1 << 20)            # as far as max_slots allows
+    with pytest.raises(MemoryError, match="could not grow past 4096 node slots"):
+        _bdd.build(small, *_kofn_args(200, 100))        # about 10,000 nodes
 
 def test_freed_diagram_storage_is_reused_within_its_limit():
     """Storage of dropped diagrams is kept for the next ones up to the

@@ -326,8 +326,8 @@ def test_the_budget_bounds_every_attempt(monkeypatch):
     sizes = []
     real = exact_module._attempt
 
-    def spy(arrays, rank, n_vars, budget, resume=None):
-        out = real(arrays, rank, n_vars, budget, resume)
+    def spy(arrays, rank, n_vars, budget, resume=None, full=False):
+        out = real(arrays, rank, n_vars, budget, resume, full)
         sizes.append((budget, out[0].nodes if out[0] is not None else out[1][0]))
         return out
 
@@ -365,8 +365,8 @@ def test_the_leader_of_the_first_round_goes_on_alone(monkeypatch, lead):
     calls = []
     real = exact_module._attempt
 
-    def spy(arrays, rank, n_vars, budget, resume=None):
-        out = real(arrays, rank, n_vars, budget, resume)
+    def spy(arrays, rank, n_vars, budget, resume=None, full=False):
+        out = real(arrays, rank, n_vars, budget, resume, full)
         calls.append((id(rank), budget, out[0] is not None))    # one rank per order
         return out
 

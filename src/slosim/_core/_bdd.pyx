@@ -310,10 +310,13 @@ cdef class Diagram:
     is direct-mapped, one 16-byte entry per slot, and keeps its entries
     when it doubles.
 
-    ``Diagram(n_vars, max_nodes, max_slots=INT64_MAX)``: ``max_nodes`` is
-    the node budget (:func:`build` raises BudgetExceeded past it);
-    ``max_slots`` caps the node slots it allocates, so that a test can make
-    an allocation fail (:func:`build` then raises MemoryError).
+    ``Diagram(n_vars, max_nodes, max_slots=INT64_MAX, capacity=0)``:
+    ``max_nodes`` is the node budget (:func:`build` raises BudgetExceeded
+    past it); ``max_slots`` caps the node slots it allocates, so that a
+    test can make an allocation fail (:func:`build` then raises
+    MemoryError); ``capacity``, the node slots to start with (rounded up
+    to a power of two; the computed table gets half as many), spares the
+    rehashing on the way for a build expected to use them.
     """
 
     cdef Node *nd
@@ -328,12 +331,16 @@ cdef class Diagram:
     cdef uint64_t cache_mask
 
     def __cinit__(self, int32_t n_vars, int64_t max_nodes,
-                  int64_t max_slots=INT64_MAX):
+                  int64_t max_slots=INT64_MAX, int64_t capacity=0):
         self.n_vars = n_vars
         self.max_nodes = max_nodes
         self.max_slots = max_slots
         self.capacity = first_capacity(n_vars)
+        while self.capacity < capacity and 2 * self.capacity <= max_slots:
+            self.capacity *= 2
         cdef uint64_t csize = min(<uint64_t>FIRST_CACHE, 4 * <uint64_t>self.capacity)
+        while 2 * csize < <uint64_t>self.capacity and csize < MAX_CACHE:
+            csize *= 2
         self.nd = <Node *> pool_malloc(self.capacity * sizeof(Node))
         self.bucket_mask = self.capacity - 1
         self.buckets = <int32_t *> pool_calloc(self.capacity * sizeof(int32_t))
@@ -368,6 +375,13 @@ cdef class Diagram:
     @budget.setter
     def budget(self, int64_t value):
         self.max_nodes = max(value, self.size)
+
+    def reserve(self, int64_t capacity):
+        """Grow the tables to at least ``capacity`` node slots (within
+        the slots it may allocate) before a build expected to need them."""
+        while self.capacity < capacity and 2 * self.capacity <= self.max_slots:
+            if not self.grow():
+                raise MemoryError()
 
     def truncate(self, int64_t size):
         """Remove the nodes from id ``size`` on: the functions built since

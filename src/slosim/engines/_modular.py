@@ -98,17 +98,23 @@ class Overflow(Exception):
     Diagram, ids), whose first ``graph nodes built`` ids are valid."""
 
 
-def _attempt(arrays, rank, n_vars, budget, resume=None):
+def _attempt(arrays, rank, n_vars, budget, resume=None, full=False):
     """Build with leaf levels ``rank``: (Diagram, ids), or on overflow
     (None, (size, done, partial)), ``partial`` being (rank, Diagram, ids)
     with the first ``done`` graph nodes built. ``resume``, the ``(size,
     done, partial)`` of an overflowed attempt in the same order, continues
-    it within the larger ``budget``."""
+    it within the larger ``budget``. ``full``: the attempt is expected to
+    use its whole budget, so its tables start at that size."""
     if resume is None:
-        diagram, more = _bdd.Diagram(n_vars, budget), {}
+        diagram = _bdd.Diagram(n_vars, budget, capacity=budget if full else 0)
+        more = {}
     else:
         size, done, (rank, diagram, ids) = resume
         diagram.budget = budget
+        # a continued attempt goes on past its last budget: its tables
+        # grow at once to four times it (or the new budget) instead of
+        # doubling on the way, and the computed table with them
+        diagram.reserve(min(budget, 4 * size))
         more = {"resume": (ids, done)}
     try:
         ids = _bdd.build(diagram, rank, *arrays, **more)
@@ -202,7 +208,9 @@ def build_diagram(n_vars, arrays, graph, max_nodes, *, quick=None,
         before = 0
         if more is not None:
             ranks[i], before = more[2][0], more[0]
-        diagram, ids = _attempt(arrays, rank_of(i), n_vars, budget, more)
+        # where another order overflowed this budget, this one likely does
+        full = any(nodes >= budget for nodes, _ in failed.values())
+        diagram, ids = _attempt(arrays, rank_of(i), n_vars, budget, more, full)
         if diagram is not None:
             return ranks[i], diagram, ids
         partials[i] = ids
