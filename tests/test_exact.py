@@ -1017,6 +1017,36 @@ def test_tables_sized_ahead_change_nothing_that_is_built():
     with pytest.raises(MemoryError, match="could not grow past 4096 node slots"):
         _bdd.build(small, *_kofn_args(200, 100))        # about 10,000 nodes
 
+
+def test_a_compacted_diagram_keeps_what_its_roots_reach_and_nothing_else():
+    """``compact`` copies the nodes the roots reach, children still before
+    parents: the same functions (probabilities at every root equal, node
+    for node the reached part in order), a working unique table (building
+    a reached function again gives its node) and bad roots refused."""
+    from slosim._core import _bdd
+
+    rng = np.random.default_rng(5)
+    args = _kofn_args(40, 13)
+    d = _bdd.Diagram(40, 10**6)
+    ids = _bdd.build(d, *args)
+    _bdd.build(d, *_kofn_args(40, 27))        # more nodes, which no root keeps
+    roots = np.array([ids[-1], ids[-1], 0, 1], dtype=np.int32)
+    c, got = _bdd.compact(d, roots)
+    assert c.nodes == 2 + _bdd.reachable(d, roots) < d.nodes
+    assert got[0] == got[1] and got[2:].tolist() == [0, 1]
+    var, lo, hi = c.arrays()
+    assert np.all(lo[2:] < np.arange(2, c.nodes)) and np.all(hi[2:] < np.arange(2, c.nodes))
+    q = rng.uniform(0.01, 0.99, 40)
+    want_up, want_down = _bdd.probabilities(d, q)
+    up, down = _bdd.probabilities(c, q)
+    np.testing.assert_allclose(up[got], want_up[roots], rtol=1e-13)
+    np.testing.assert_allclose(down[got], want_down[roots], rtol=1e-13)
+    size = c.nodes
+    again = _bdd.build(c, *args)       # the root is found, not made again
+    assert again[-1] == got[0] and _bdd.reachable(c, again[-1:]) == size - 2
+    with pytest.raises(ValueError, match="root .* is not a node"):
+        _bdd.compact(d, np.array([d.nodes], dtype=np.int32))
+
 def test_freed_diagram_storage_is_reused_within_its_limit():
     """Storage of dropped diagrams is kept for the next ones up to the
     pool's limit (0 keeps none) and never changes what is built, in one

@@ -834,31 +834,86 @@ def probabilities(Diagram d, const double[::1] q not None, r=None):
     return up_arr, down_arr
 
 
+cdef int64_t mark_reachable(Diagram d, const int32_t[::1] roots, uint8_t[::1] seen,
+                            int32_t[::1] stack) noexcept nogil:
+    """Set ``seen[n]`` for every node (terminals aside) the roots reach;
+    returns how many. ``stack`` holds ``d.size + len(roots)`` ids."""
+    cdef int64_t i, top = 0, count = 0
+    cdef int32_t n
+    for i in range(roots.shape[0]):
+        stack[top] = roots[i]
+        top += 1
+    while top:
+        top -= 1
+        n = stack[top]
+        if n < 2 or seen[n]:
+            continue
+        seen[n] = 1
+        count += 1
+        stack[top] = d.nd[n].lo
+        stack[top + 1] = d.nd[n].hi
+        top += 2
+    return count
+
+
+cdef check_roots(Diagram d, const int32_t[::1] roots):
+    cdef int64_t i
+    for i in range(roots.shape[0]):
+        if not 0 <= roots[i] < d.size:
+            raise ValueError(f"root {roots[i]} is not a node")
+
+
 def reachable(Diagram d, const int32_t[::1] roots not None):
     """How many nodes (terminals aside) the given roots reach: the live
     part of a diagram built so far."""
-    cdef int64_t N = d.size, i, top = 0, count = 0
-    cdef int32_t n
-    for i in range(roots.shape[0]):
-        if not 0 <= roots[i] < N:
-            raise ValueError(f"root {roots[i]} is not a node")
-    cdef uint8_t[::1] seen = np.zeros(N, dtype=np.uint8)
-    cdef int32_t[::1] stack = np.empty(N + roots.shape[0], dtype=np.int32)
+    check_roots(d, roots)
+    cdef uint8_t[::1] seen = np.zeros(d.size, dtype=np.uint8)
+    cdef int32_t[::1] stack = np.empty(d.size + roots.shape[0], dtype=np.int32)
+    cdef int64_t count
     with nogil:
-        for i in range(roots.shape[0]):
-            stack[top] = roots[i]
-            top += 1
-        while top:
-            top -= 1
-            n = stack[top]
-            if n < 2 or seen[n]:
-                continue
-            seen[n] = 1
-            count += 1
-            stack[top] = d.nd[n].lo
-            stack[top + 1] = d.nd[n].hi
-            top += 2
+        count = mark_reachable(d, roots, seen, stack)
     return count
+
+
+def compact(Diagram d, const int32_t[::1] roots not None):
+    """``(Diagram, new roots)``: a new manager of the nodes the roots reach
+    alone, in their order (children still before parents), with its
+    unique table rebuilt, an empty computed table and ``d``'s budget.
+
+    A diagram built with intermediate results holds many nodes no root
+    reaches (das9601's largest module: 221,010 built, 17,612 reached);
+    every pass of an evaluation costs time in the nodes it holds.
+    """
+    check_roots(d, roots)
+    cdef int64_t N = d.size, i
+    cdef uint8_t[::1] seen = np.zeros(N, dtype=np.uint8)
+    cdef int32_t[::1] new = np.empty(N + roots.shape[0], dtype=np.int32)
+    cdef int64_t count
+    with nogil:
+        count = mark_reachable(d, roots, seen, new)     # new: the stack first
+    cdef Diagram out = Diagram(d.n_vars, d.max_nodes, d.max_slots, capacity=count + 2)
+    cdef Node *p
+    cdef uint64_t k
+    cdef int32_t m = 2
+    new[0], new[1] = 0, 1
+    with nogil:
+        for i in range(2, N):
+            if seen[i]:
+                new[i] = m
+                p = &out.nd[m]
+                p.var = d.nd[i].var
+                p.lo = new[d.nd[i].lo]
+                p.hi = new[d.nd[i].hi]
+                k = hash3(p.var, p.lo, p.hi) & out.bucket_mask
+                p.next = out.buckets[k]
+                out.buckets[k] = m
+                m += 1
+        out.size = m
+    got = np.empty(roots.shape[0], dtype=np.int32)
+    cdef int32_t[::1] g = got
+    for i in range(roots.shape[0]):
+        g[i] = new[roots[i]]
+    return out, got
 
 
 def probabilities_between(Diagram d, const double[::1] q not None,
