@@ -258,12 +258,33 @@ cdef inline int64_t first_capacity(int32_t n_vars) noexcept nogil:
     return cap
 
 
+cdef int grow_cache(Entry **cache, uint64_t *cache_mask, uint64_t want) noexcept nogil:
+    """Double a computed table until it has ``want`` entries (at most
+    MAX_CACHE); 0 on failure (nothing is lost). Doubling keeps every entry
+    reachable (slot s becomes s or s + old size: both hold a copy)."""
+    cdef uint64_t csize = cache_mask[0] + 1
+    cdef Entry *c
+    while csize < want and csize < MAX_CACHE:
+        c = <Entry *> pool_realloc(cache[0], csize * sizeof(Entry), 2 * csize * sizeof(Entry))
+        if c == NULL:
+            return 0
+        memcpy(c + csize, c, csize * sizeof(Entry))
+        cache[0] = c
+        csize *= 2
+        cache_mask[0] = csize - 1
+    return 1
+
+
 cdef int grow_tables(Node **nodes, int64_t *capacity, int64_t size,
                      int64_t max_slots, int32_t **buckets, uint64_t *bucket_mask,
-                     Entry **cache, uint64_t *cache_mask) noexcept nogil:
-    """Double a node store and its unique table, rehashing nodes ``2..size-1``,
-    and let its computed table follow; 0 on failure (nothing is lost)."""
+                     Entry **cache, uint64_t *cache_mask, int64_t want) noexcept nogil:
+    """Double a node store and its unique table (or more, towards ``want``
+    node slots within ``max_slots``: one rehash), rehashing nodes
+    ``2..size-1``, and let its computed table follow; 0 on failure
+    (nothing is lost)."""
     cdef int64_t cap = capacity[0] * 2
+    while cap < want and 2 * cap <= max_slots:
+        cap *= 2
     if cap > max_slots:
         return 0
     cdef Node *p = <Node *> pool_realloc(nodes[0], size * sizeof(Node), cap * sizeof(Node))
@@ -286,18 +307,8 @@ cdef int grow_tables(Node **nodes, int64_t *capacity, int64_t size,
     # The computed table follows the node count at half the node slots:
     # larger tables cost more in memory traffic than their extra hits
     # save on graphs built in near-linear time, smaller ones recompute
-    # too much on unstructured ones. Doubling keeps every entry
-    # reachable (slot s becomes s or s + old size: both hold a copy).
-    cdef uint64_t csize = cache_mask[0] + 1
-    cdef Entry *c
-    if 2 * csize < <uint64_t>cap and csize < MAX_CACHE:
-        c = <Entry *> pool_realloc(cache[0], csize * sizeof(Entry), 2 * csize * sizeof(Entry))
-        if c == NULL:
-            return 0
-        memcpy(c + csize, c, csize * sizeof(Entry))
-        cache[0] = c
-        cache_mask[0] = 2 * csize - 1
-    return 1
+    # too much on unstructured ones.
+    return grow_cache(cache, cache_mask, <uint64_t>cap // 2)
 
 
 @cython.final
@@ -379,8 +390,10 @@ cdef class Diagram:
     def reserve(self, int64_t capacity):
         """Grow the tables to at least ``capacity`` node slots (within
         the slots it may allocate) before a build expected to need them."""
-        while self.capacity < capacity and 2 * self.capacity <= self.max_slots:
-            if not self.grow():
+        if self.capacity < capacity and 2 * self.capacity <= self.max_slots:
+            if not grow_tables(&self.nd, &self.capacity, self.size, self.max_slots,
+                               &self.buckets, &self.bucket_mask, &self.cache,
+                               &self.cache_mask, capacity):
                 raise MemoryError()
 
     def truncate(self, int64_t size):
@@ -424,7 +437,7 @@ cdef class Diagram:
         """Double node storage and the unique table; 0 on failure."""
         return grow_tables(&self.nd, &self.capacity, self.size, self.max_slots,
                            &self.buckets, &self.bucket_mask, &self.cache,
-                           &self.cache_mask)
+                           &self.cache_mask, 0)
 
     cdef int32_t mk(self, int32_t v, int32_t l, int32_t h) noexcept nogil:
         """The node (v, l, h), reduced and unique; BUDGET past the budget,
@@ -1240,7 +1253,7 @@ cdef class Zdd:
         cdef int32_t *a
         if not grow_tables(&self.nd, &self.capacity, self.size, self.max_slots,
                            &self.buckets, &self.bucket_mask, &self.cache,
-                           &self.cache_mask):
+                           &self.cache_mask, 0):
             return 0
         a = <int32_t *> pool_realloc(self.shortest, self.size * sizeof(int32_t),
                                      self.capacity * sizeof(int32_t))
@@ -1259,18 +1272,7 @@ cdef class Zdd:
         at most MAX_CACHE); 0 on failure. ``without`` revisits pairs of
         nodes far more often than the diagram operations do: a table that
         only follows the node count thrashes."""
-        cdef uint64_t csize = self.cache_mask + 1
-        cdef Entry *c
-        while csize < <uint64_t>work and csize < MAX_CACHE:
-            c = <Entry *> pool_realloc(self.cache, csize * sizeof(Entry),
-                                       2 * csize * sizeof(Entry))
-            if c == NULL:
-                return 0
-            memcpy(c + csize, c, csize * sizeof(Entry))
-            self.cache = c
-            csize *= 2
-            self.cache_mask = csize - 1
-        return 1
+        return grow_cache(&self.cache, &self.cache_mask, <uint64_t>work)
 
     cdef int32_t without(self, int32_t p, int32_t q) noexcept nogil:
         """The sets of family p that contain no set of family q."""
