@@ -529,13 +529,20 @@ def test_memory_that_cannot_be_allocated_is_a_memory_error(monkeypatch):
     assert ss.exact(model).bdd_nodes > 4096
 
 
-def test_the_kernel_tells_budget_from_memory():
+def _kofn_args(n=60, k=30):
+    """The kernel's build arguments of ``k_of_n(k, n components)``."""
     from slosim._core import _bdd
     from slosim.model import lower
 
-    s = lower(ss.k_of_n(100, components([0.1] * 200), name="half"))
-    args = (np.arange(200, dtype=np.int32), np.full(1, _bdd.GATE_KOFN, dtype=np.int32),
+    s = lower(ss.k_of_n(k, components([0.1] * n), name="half"))
+    return (np.arange(n, dtype=np.int32), np.full(1, _bdd.GATE_KOFN, dtype=np.int32),
             s.gate_k, s.child_ptr, s.child_idx)
+
+
+def test_the_kernel_tells_budget_from_memory():
+    from slosim._core import _bdd
+
+    args = _kofn_args(200, 100)
     with pytest.raises(_bdd.BudgetExceeded) as info:
         _bdd.build(_bdd.Diagram(200, 5000), *args)
     assert info.value.args[:2] == (5000, 200)
@@ -950,15 +957,6 @@ def test_a_diagram_refuses_bad_probabilities():
     assert d.evaluate([0.0, 1.0]).unavailability.tolist() == [0.0]
 
 
-def _kofn_args(n=60, k=30):
-    from slosim._core import _bdd
-    from slosim.model import lower
-
-    s = lower(ss.k_of_n(k, components([0.1] * n), name="half"))
-    return (np.arange(n, dtype=np.int32), np.full(1, _bdd.GATE_KOFN, dtype=np.int32),
-            s.gate_k, s.child_ptr, s.child_idx)
-
-
 def test_a_truncated_diagram_builds_as_if_the_removed_nodes_never_were():
     """Truncating removes the nodes past a size from the unique table and
     the computed table: building on gives node for node what a diagram
@@ -966,7 +964,6 @@ def test_a_truncated_diagram_builds_as_if_the_removed_nodes_never_were():
     from slosim._core import _bdd
 
     big, small = _kofn_args(60, 30), _kofn_args(40, 13)
-    small = (np.arange(40, dtype=np.int32),) + small[1:]
     other = (np.arange(20, 60, dtype=np.int32),) + small[1:]    # other variables
     clean = _bdd.Diagram(60, 10**7)
     _bdd.build(clean, *small)
@@ -986,7 +983,6 @@ def test_a_truncated_diagram_builds_as_if_the_removed_nodes_never_were():
         d.truncate(size)
     with pytest.raises(ValueError, match="size must be in"):
         d.truncate(d.nodes + 1)
-
 
 
 def test_tables_sized_ahead_change_nothing_that_is_built():
@@ -1046,6 +1042,7 @@ def test_a_compacted_diagram_keeps_what_its_roots_reach_and_nothing_else():
     assert again[-1] == got[0] and _bdd.reachable(c, again[-1:]) == size - 2
     with pytest.raises(ValueError, match="root .* is not a node"):
         _bdd.compact(d, np.array([d.nodes], dtype=np.int32))
+
 
 def test_freed_diagram_storage_is_reused_within_its_limit():
     """Storage of dropped diagrams is kept for the next ones up to the
